@@ -1,0 +1,167 @@
+"""`python -m engine`: every capability of the app from the command line, through the same code.
+
+Each command prints readable text, or with `--json` one JSON object on the last line of stdout.
+Wrong input ends with a one-line `error: ...` on stderr and exit code 2; a training run that fails, exit code 1.
+"""
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import asdict
+
+from engine.hub import HubUnreachableError
+from engine.tokens import PADDING_CHOICES
+
+USAGE_ERRORS = (ValueError, FileNotFoundError, LookupError, HubUnreachableError)
+
+
+def _emit(payload: dict, as_json: bool, text: str) -> None:
+    print(json.dumps(payload) if as_json else text)
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from engine.data import summarize
+
+    summary, splits = summarize(args.source, args.config)
+    lines = [f"{name}: {rows} rows" for name, rows in summary.splits.items()]
+    lines += [f"feature {name}: {kind}" for name, kind in summary.features.items()]
+    lines += [f"labels: {', '.join(summary.label_names) or '-'}", *summary.notes]
+    _emit(asdict(summary), args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_tokenize(args: argparse.Namespace) -> int:
+    from engine.models import load_tokenizer
+    from engine.tokens import TokenizeOptions, inspect_tokens
+
+    options = TokenizeOptions(max_length=args.max_length, padding=args.padding, truncation=args.truncation)
+    view = inspect_tokens(load_tokenizer(args.tokenizer), args.text, args.pair, options)
+    text = "\n".join(
+        f"{r['position']:>4} {r['token']:<16} id={r['input_id']:<6} type={r['token_type_id']} mask={r['attention_mask']}"
+        for r in view.rows()
+    )
+    _emit(asdict(view), args.json, text)
+    return 0
+
+
+def _print_progress(job) -> None:
+    loss = f" loss {job.loss:.4f}" if job.loss is not None else ""
+    print(f"job {job.id}: step {job.step}/{job.total_steps or '?'}{loss}", file=sys.stderr, flush=True)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from engine.launcher import start_job, wait_for_job
+    from engine.train_config import TrainConfig
+
+    config = TrainConfig(
+        dataset=args.dataset,
+        model=args.model,
+        dataset_config=args.config,
+        text_column=args.text_column,
+        text_pair_column=args.text_pair_column,
+        label_column=args.label_column,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        max_length=args.max_length,
+        seed=args.seed,
+    )
+    job = start_job(config)
+    print(f"job {job.id} started; log: {job.log_path}", file=sys.stderr, flush=True)
+    job = wait_for_job(job.id, on_progress=_print_progress)
+    payload = {
+        "job_id": job.id,
+        "status": job.status,
+        "output_dir": str(job.model_dir),
+        "metrics": job.metrics,
+        "error": job.error,
+    }
+    metrics = ", ".join(f"{k} {v:.4f}" for k, v in job.metrics.items() if k in ("accuracy", "f1"))
+    _emit(payload, args.json, f"job {job.id} {job.status}: {metrics or job.error} -> {job.model_dir}")
+    if job.status != "completed":
+        print(f"error: training job {job.id} {job.status}: {(job.error or '').splitlines()[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from engine.predict import predict
+
+    prediction = predict(args.model, [args.text], [args.pair] if args.pair else None)[0]
+    scores = ", ".join(f"{label} {p:.3f}" for label, p in prediction.scores.items())
+    _emit(asdict(prediction), args.json, f"{prediction.label} ({scores})")
+    return 0
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from engine.jobs import JobStore
+
+    store = JobStore()
+    jobs = [store.refresh(job) for job in store.list()]
+    lines = [
+        f"{job.id:>4} {job.status:<10} {job.config['model']:<24} {job.config['dataset']:<24} "
+        f"acc {job.metrics.get('accuracy', float('nan')):.3f}"
+        for job in jobs
+    ]
+    _emit({"jobs": [job.to_dict() for job in jobs]}, args.json, "\n".join(lines) or "no training jobs yet")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m engine", description="Finetune Studio's engine.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print one JSON object on the last line")
+
+    data = commands.add_parser("data", parents=[as_json], help="describe a dataset source")
+    data.add_argument("source", help="sample:<name>, a file, a folder or a Hub dataset id")
+    data.add_argument("--config", help="Hub dataset configuration name")
+    data.set_defaults(run=cmd_data)
+
+    tokenize = commands.add_parser("tokenize", parents=[as_json], help="show what a tokenizer returns")
+    tokenize.add_argument("text")
+    tokenize.add_argument("--tokenizer", required=True, help="model reference whose tokenizer to use")
+    tokenize.add_argument("--pair", help="second text of a pair")
+    tokenize.add_argument("--max-length", type=int)
+    tokenize.add_argument("--padding", choices=PADDING_CHOICES, default="do_not_pad")
+    tokenize.add_argument("--truncation", action="store_true")
+    tokenize.set_defaults(run=cmd_tokenize)
+
+    train = commands.add_parser("train", parents=[as_json], help="fine-tune a text classifier")
+    train.add_argument("--dataset", required=True)
+    train.add_argument("--model", required=True)
+    train.add_argument("--config", help="Hub dataset configuration name")
+    train.add_argument("--text-column")
+    train.add_argument("--text-pair-column")
+    train.add_argument("--label-column")
+    train.add_argument("--epochs", type=float, help="default: 3 for pretrained models, 12 for scratch:")
+    train.add_argument("--batch-size", type=int, default=16)
+    train.add_argument("--lr", type=float, help="default: 5e-5 for pretrained models, 1e-3 for scratch:")
+    train.add_argument("--max-length", type=int, default=128)
+    train.add_argument("--seed", type=int, default=42)
+    train.set_defaults(run=cmd_train)
+
+    predict = commands.add_parser("predict", parents=[as_json], help="classify a text (or pair)")
+    predict.add_argument("text")
+    predict.add_argument("--model", required=True)
+    predict.add_argument("--pair")
+    predict.set_defaults(run=cmd_predict)
+
+    jobs = commands.add_parser("jobs", parents=[as_json], help="list training jobs")
+    jobs.set_defaults(run=cmd_jobs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except USAGE_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Model references, resolved in one place: a Hub id, a local folder, `job:<id>` or `scratch:<size>`.
+
+- `distilbert-base-uncased`, `user/model`: a Hub id, used when the Hub can be reached (or already cached);
+- `./my-model`, `/models/bert`: a local folder saved with `save_pretrained`;
+- `job:<id>`: the model a finished training job saved;
+- `scratch:tiny`, `scratch:small`: a small BERT built here from `BertConfig`, with a WordPiece tokenizer
+  trained on the dataset's text (or on all bundled text when there is no dataset).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from huggingface_hub import try_to_load_from_cache
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
+
+from engine.hub import HubUnreachableError, OFFLINE_CHOICES, ensure_hub_reachable
+from engine.jobs import COMPLETED, JobStore
+from engine.scratch import SIZES, build_scratch_model
+
+SCRATCH, JOB, LOCAL, HUB = "scratch", "job", "local", "hub"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A parsed model reference: its kind and the part after the prefix (size, job id, path or Hub id)."""
+
+    reference: str
+    kind: str
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in (SCRATCH, JOB, LOCAL, HUB):
+            raise ValueError(f"unknown model kind {self.kind!r}")
+
+
+def parse_model_ref(reference: str) -> ModelRef:
+    """Parse a model reference without touching the disk beyond a path check, or the network.
+
+    Raises:
+        ValueError: an empty reference, an unknown scratch size or a malformed job id.
+        FileNotFoundError: a path-like reference (`./x`, `/x`, `~/x`) that does not exist.
+    """
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValueError("no model given: use scratch:tiny, scratch:small, job:<id>, a folder or a Hub id")
+    if reference.startswith("scratch:"):
+        size = reference.split(":", 1)[1]
+        if size not in SIZES:
+            raise ValueError(f"unknown scratch model {reference!r}; use {', '.join('scratch:' + s for s in SIZES)}")
+        return ModelRef(reference, SCRATCH, size)
+    if reference.startswith("job:"):
+        job_id = reference.split(":", 1)[1]
+        if not job_id.isdigit():
+            raise ValueError(f"malformed job reference {reference!r}; expected job:<number>")
+        return ModelRef(reference, JOB, job_id)
+    path = Path(reference).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ValueError(f"folder {path} has no config.json; save a model into it with save_pretrained")
+        return ModelRef(reference, LOCAL, str(path.resolve()))
+    if reference.startswith((".", "/", "~")) or reference.count("/") > 1:
+        raise FileNotFoundError(f"no such model folder: {reference}")
+    return ModelRef(reference, HUB, reference)
+
+
+def _hub_model(model_id: str) -> str:
+    try:
+        ensure_hub_reachable(f"model {model_id!r}")
+        return model_id
+    except HubUnreachableError:
+        cached = try_to_load_from_cache(model_id, "config.json")
+        if isinstance(cached, str):  # downloaded earlier: use the cached snapshot offline
+            return str(Path(cached).parent)
+        raise
+
+
+def job_model_dir(job_id: int) -> Path:
+    """Return the model folder of a finished training job.
+
+    Raises:
+        LookupError: no such job.
+        ValueError: the job has not completed.
+    """
+    job = JobStore().get(job_id)
+    if job.status != COMPLETED:
+        raise ValueError(f"job {job_id} is {job.status}; only a completed job has a model to use")
+    return job.model_dir
+
+
+def resolve_model(ref: ModelRef, corpus: Callable[[], list[str]], seed: int = 42) -> str:
+    """Return what `from_pretrained` should load for this reference: a folder or a Hub id.
+
+    Args:
+        ref: the parsed reference.
+        corpus: called only for `scratch:` models, to get the texts their tokenizer is trained on.
+        seed: seeds a scratch model's initial weights.
+
+    Raises:
+        HubUnreachableError: a Hub id that is neither reachable nor cached.
+    """
+    if ref.kind == SCRATCH:
+        return str(build_scratch_model(ref.name, corpus(), seed))
+    if ref.kind == JOB:
+        return str(job_model_dir(int(ref.name)))
+    if ref.kind == LOCAL:
+        return ref.name
+    return _hub_model(ref.name)
+
+
+def bundled_corpus() -> list[str]:
+    """All text of the bundled samples' train splits: the corpus of a scratch tokenizer with no dataset."""
+    from engine.data import load_raw, resolve_columns, sample_sources
+
+    texts: list[str] = []
+    for source in sample_sources():
+        train = load_raw(source)["train"]
+        columns = resolve_columns(train.column_names)
+        for column in columns.texts:
+            texts.extend(train[column])
+    return texts
+
+
+def load_tokenizer(reference: str) -> PreTrainedTokenizerBase:
+    """Load the tokenizer of any model reference (scratch tokenizers are trained on the bundled text)."""
+    path = resolve_model(parse_model_ref(reference), bundled_corpus)
+    try:
+        return AutoTokenizer.from_pretrained(path)
+    except OSError as error:
+        raise ValueError(f"cannot load a tokenizer from {reference!r}: {error}. {OFFLINE_CHOICES}") from error
+
+
+def default_hyperparameters(ref: ModelRef) -> dict:
+    """Epochs and learning rate that suit the model: scratch models start from random weights."""
+    if ref.kind == SCRATCH:
+        # Random weights need far more updates and a bigger step than a pretrained checkpoint.
+        return {"epochs": 12.0, "learning_rate": 1e-3}
+    # The BERT paper's fine-tuning range is 2e-5..5e-5 for 2-4 epochs; the course uses 3 epochs.
+    return {"epochs": 3.0, "learning_rate": 5e-5}

@@ -1,0 +1,51 @@
+"""Where Finetune Studio keeps its files.
+
+Everything the app writes (the job database, job folders, caches, uploads) lives under one data directory,
+`STUDIO_DATA_DIR` (default `./studio-data`), so a Space or a container only needs one volume.
+"""
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = REPO_ROOT / "assets"
+SAMPLES_DIR = ASSETS_DIR / "samples"
+METRICS_DIR = ASSETS_DIR / "metrics"
+
+
+def data_dir() -> Path:
+    """Return the data directory (created on first use), read from `STUDIO_DATA_DIR` on every call."""
+    path = Path(os.environ.get("STUDIO_DATA_DIR", "studio-data")).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _subdir(name: str) -> Path:
+    path = data_dir() / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_path() -> Path:
+    """Return the path of the SQLite database that holds the training jobs."""
+    return data_dir() / "studio.sqlite3"
+
+
+def jobs_dir() -> Path:
+    """Return the folder holding one sub-folder per training job (log, events, model)."""
+    return _subdir("jobs")
+
+
+def datasets_cache_dir() -> Path:
+    """Return the cache folder handed to `datasets.load_dataset`."""
+    return _subdir("cache") / "datasets"
+
+
+def scratch_models_dir() -> Path:
+    """Return the folder where `scratch:` starter models are built and cached."""
+    return _subdir("cache") / "scratch-models"
+
+
+def uploads_dir() -> Path:
+    """Return the folder where files uploaded through the web app are kept."""
+    return _subdir("uploads")

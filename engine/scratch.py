@@ -1,0 +1,124 @@
+"""`scratch:` starter models: a small BERT built from `BertConfig` with a WordPiece tokenizer trained here.
+
+These are what the app trains when the Hub is out of reach. They start from random weights, so they need more
+epochs and a larger learning rate than a pretrained checkpoint, and they learn only what the dataset teaches;
+the point is to run the whole workflow anywhere, in minutes, on a CPU.
+"""
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+from engine.paths import scratch_models_dir
+
+logger = logging.getLogger(__name__)
+
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+@dataclass(frozen=True)
+class ScratchSize:
+    """The shape of a scratch BERT; `vocab_size` is the WordPiece trainer's ceiling."""
+
+    hidden_size: int
+    num_layers: int
+    num_heads: int
+    intermediate_size: int
+    vocab_size: int
+    max_positions: int = 512
+
+    def __post_init__(self) -> None:
+        if self.hidden_size % self.num_heads:
+            raise ValueError(f"hidden_size {self.hidden_size} is not divisible by num_heads {self.num_heads}")
+
+
+SIZES = {
+    # tiny: seconds per epoch on a CPU; for tests and a first look at the workflow.
+    "tiny": ScratchSize(hidden_size=64, num_layers=2, num_heads=2, intermediate_size=256, vocab_size=2000),
+    # small: still trains in minutes on 2 cores, enough capacity to learn the bundled samples.
+    "small": ScratchSize(hidden_size=128, num_layers=4, num_heads=4, intermediate_size=512, vocab_size=6000),
+}
+
+
+def train_wordpiece(texts: Iterable[str], vocab_size: int, max_length: int = 512) -> PreTrainedTokenizerFast:
+    """Train a BERT-style (lower-cased WordPiece) tokenizer on `texts` with the `tokenizers` library."""
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.decoder = decoders.WordPiece(prefix="##")
+    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False)
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    # Same template as BERT: a pair becomes [CLS] A [SEP] B [SEP], with token_type_id 1 on the B segment.
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS]:0 $A:0 [SEP]:0",
+        pair="[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=max_length,
+        model_input_names=["input_ids", "token_type_ids", "attention_mask"],
+    )
+
+
+def build_scratch_model(size: str, texts: list[str], seed: int = 42) -> Path:
+    """Return a `save_pretrained` folder holding a scratch BERT and its tokenizer, building it if needed.
+
+    The folder is cached under the data directory, keyed by size, corpus and seed, so the same inputs always
+    give the same weights and vocabulary.
+
+    Args:
+        size: a key of `SIZES` (`tiny` or `small`).
+        texts: the corpus the WordPiece tokenizer is trained on.
+        seed: seeds the weight initialisation.
+
+    Raises:
+        ValueError: an unknown size or an empty corpus.
+    """
+    if size not in SIZES:
+        raise ValueError(f"unknown scratch size {size!r}; sizes are {', '.join(SIZES)}")
+    if not texts:
+        raise ValueError("cannot train a tokenizer on an empty corpus")
+    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    folder = scratch_models_dir() / f"{size}-{digest}-seed{seed}"
+    if (folder / "config.json").is_file():
+        return folder
+    shape = SIZES[size]
+    tokenizer = train_wordpiece(texts, shape.vocab_size, shape.max_positions)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=shape.hidden_size,
+        num_hidden_layers=shape.num_layers,
+        num_attention_heads=shape.num_heads,
+        intermediate_size=shape.intermediate_size,
+        max_position_embeddings=shape.max_positions,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    model = BertModel(config)
+    # Build in a temporary folder and rename: the web server and a training child may ask at the same time.
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".building-"))
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    try:
+        os.rename(staging, folder)
+    except OSError:  # another process finished first; its folder is identical
+        shutil.rmtree(staging, ignore_errors=True)
+    logger.info("built scratch:%s (%d-word vocabulary) in %s", size, len(tokenizer), folder)
+    return folder
