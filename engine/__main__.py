@@ -38,7 +38,8 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
     options = TokenizeOptions(max_length=args.max_length, padding=args.padding, truncation=args.truncation)
     view = inspect_tokens(load_tokenizer(args.tokenizer), args.text, args.pair, options)
     text = "\n".join(
-        f"{r['position']:>4} {r['token']:<16} id={r['input_id']:<6} type={r['token_type_id']} mask={r['attention_mask']}"
+        f"{r['position']:>4} {r['token']:<16} id={r['input_id']:<6} "
+        f"type={r['token_type_id']} mask={r['attention_mask']}"
         for r in view.rows()
     )
     _emit(asdict(view), args.json, text)
@@ -155,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from datasets.utils.logging import disable_progress_bar
+
+    disable_progress_bar()  # keeps stdout/stderr readable; training progress is reported by the job instead
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -45,7 +45,7 @@ def ensure_hub_reachable(what: str) -> None:
     global _last_success
     endpoint = hub_endpoint()
     if _offline_flag():
-        raise HubUnreachableError(f"cannot fetch {what}: HF_HUB_OFFLINE is set, so the Hub is not used. {OFFLINE_CHOICES}")
+        raise HubUnreachableError(f"cannot fetch {what}: HF_HUB_OFFLINE is set, so the Hub is off. {OFFLINE_CHOICES}")
     if time.monotonic() - _last_success < _REACHABLE_TTL_S:
         return
     url = urlparse(endpoint)

@@ -68,7 +68,8 @@ def _watch(process: subprocess.Popen, job_id: int, store: JobStore) -> None:
     code = process.wait()  # also reaps the child, so it never lingers as a zombie
     job = store.get(job_id)
     if job.status in ACTIVE:
-        store.mark_failed(job_id, f"training process exited with code {code} without reporting a result\n{job.log_tail(5)}")
+        reason = f"training process exited with code {code} without reporting a result"
+        store.mark_failed(job_id, f"{reason}\n{job.log_tail(5)}")
 
 
 def start_job(config: TrainConfig, store: JobStore | None = None) -> Job:

@@ -11,6 +11,7 @@ def write_model_card(folder: Path, config: TrainConfig, data: TrainingData, metr
     rows = "\n".join(f"| {name} | {len(split)} |" for name, split in data.splits.items())
     scores = "\n".join(f"| {name} | {value:.4f} |" for name, value in metrics.items() if isinstance(value, float))
     columns = data.columns.text + (f" + {data.columns.text_pair}" if data.columns.text_pair else "")
+    subset = f" (config `{config.dataset_config}`)" if config.dataset_config else ""
     notes = "".join(f"\n- {note}" for note in data.notes)
     card = f"""---
 library_name: transformers
@@ -18,8 +19,7 @@ pipeline_tag: text-classification
 ---
 # Text classifier fine-tuned with Finetune Studio
 
-Fine-tuned from `{config.model}` on `{config.dataset}`{f" (config `{config.dataset_config}`)" if config.dataset_config else ""}
-to predict `{data.columns.label}` from `{columns}`.
+Fine-tuned from `{config.model}` on `{config.dataset}`{subset} to predict `{data.columns.label}` from `{columns}`.
 
 Labels: {", ".join(data.label_names)}
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from huggingface_hub import try_to_load_from_cache
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
-from engine.hub import HubUnreachableError, OFFLINE_CHOICES, ensure_hub_reachable
+from engine.hub import OFFLINE_CHOICES, HubUnreachableError, ensure_hub_reachable
 from engine.jobs import COMPLETED, JobStore
 from engine.scratch import SIZES, build_scratch_model
 

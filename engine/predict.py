@@ -49,7 +49,7 @@ def predict(reference: str, texts: list[str], pairs: list[str] | None = None) ->
     if pairs is not None and len(pairs) != len(texts):
         raise ValueError(f"{len(texts)} texts but {len(pairs)} second texts")
     classifier = load_classifier(reference)
-    inputs = [{"text": t, "text_pair": p} for t, p in zip(texts, pairs)] if pairs else list(texts)
+    inputs = [{"text": t, "text_pair": p} for t, p in zip(texts, pairs, strict=True)] if pairs else list(texts)
     outputs = classifier(inputs, top_k=None, truncation=True)
     predictions = []
     for scores in outputs:

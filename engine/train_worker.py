@@ -23,7 +23,7 @@ from transformers import (
 )
 
 from engine.jobs import Job, JobStore
-from engine.metrics import compute_metrics
+from engine.metrics import METRIC_NAMES, compute_metrics
 from engine.model_card import write_model_card
 from engine.models import parse_model_ref, resolve_model
 from engine.train_config import TrainConfig
@@ -112,7 +112,8 @@ def train(job: Job, config: TrainConfig, store: JobStore) -> dict:
         callbacks=[StudioProgress(store, job)],
     )
     trainer.train()
-    metrics = {k[len("eval_") :]: v for k, v in trainer.evaluate().items() if k.startswith("eval_")}
+    evaluation = trainer.evaluate()
+    metrics = {name: evaluation[f"eval_{name}"] for name in ("loss", *METRIC_NAMES)}
     trainer.save_model(str(job.model_dir))
     if trainer.is_world_process_zero():
         write_model_card(job.model_dir, config, data, metrics)
