@@ -10,10 +10,8 @@ import logging
 import sys
 from dataclasses import asdict
 
-from engine.hub import HubUnreachableError
+from engine.errors import USER_ERRORS
 from engine.tokens import PADDING_CHOICES
-
-USAGE_ERRORS = (ValueError, FileNotFoundError, LookupError, HubUnreachableError)
 
 
 def _emit(payload: dict, as_json: bool, text: str) -> None:
@@ -162,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except USAGE_ERRORS as error:
+    except USER_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

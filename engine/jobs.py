@@ -68,6 +68,20 @@ class Job:
     def events_path(self) -> Path:
         return self.folder / "events.jsonl"
 
+    def events(self) -> list[dict]:
+        """Return the progress events the training child appended so far (train losses, evaluations)."""
+        if not self.events_path.is_file():
+            return []
+        lines = self.events_path.read_text().splitlines()
+        # The last line may be half-written while the child appends: skip what does not parse yet.
+        events = []
+        for line in lines:
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return events
+
     def log_tail(self, lines: int = 20) -> str:
         """Return the last lines of the job's log (empty when there is none yet)."""
         if not self.log_path.is_file():

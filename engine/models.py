@@ -75,6 +75,12 @@ def _hub_model(model_id: str) -> str:
         raise
 
 
+def model_choices() -> list[str]:
+    """The references offered in dropdowns: the scratch starters, then finished jobs, newest first."""
+    finished = [f"job:{job.id}" for job in JobStore().list(status=COMPLETED)]
+    return [f"scratch:{size}" for size in SIZES] + finished
+
+
 def job_model_dir(job_id: int) -> Path:
     """Return the model folder of a finished training job.
 

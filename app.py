@@ -1,0 +1,45 @@
+"""Finetune Studio: explore a dataset, see what the tokenizer returns, fine-tune in the background, try the model."""
+
+import os
+
+# No telemetry calls: the app must start and run without a network.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from ui import datasets_tab, tokenizer_tab, train_tab, try_tab  # noqa: E402
+
+HEADER = """\
+# Finetune Studio
+The Hugging Face text workflow, step by step: **Datasets** → **Tokenizer** → **Train** → **Try**.
+Works offline with the bundled samples and `scratch:` models; Hub ids work wherever the Hub is reachable."""
+
+THEME = gr.themes.Soft()
+CSS = "footer {display: none !important}"
+
+
+def build_demo() -> gr.Blocks:
+    """Build the four-tab app."""
+    with gr.Blocks(title="Finetune Studio", analytics_enabled=False) as demo:
+        gr.Markdown(HEADER)
+        with gr.Tabs():
+            with gr.Tab("Datasets", id="datasets"):
+                datasets = datasets_tab.build()
+            with gr.Tab("Tokenizer", id="tokenizer"):
+                tokenizer_tab.build()
+            with gr.Tab("Train", id="train"):
+                train = train_tab.build()
+            with gr.Tab("Try", id="try"):
+                try_tab.build()
+        # A dataset loaded in the first tab is the one to train on.
+        datasets.loaded_source.change(lambda source: source, datasets.loaded_source, train.dataset, api_name=False)
+        # Re-attach to the latest job whenever the page (re)loads: jobs live in the database, not in the page.
+        demo.load(train.refresh, None, train.job, api_name=False)
+    return demo
+
+
+demo = build_demo()
+
+if __name__ == "__main__":
+    # GRADIO_SERVER_NAME / GRADIO_SERVER_PORT are read by launch(); the default port is 7860.
+    demo.queue(default_concurrency_limit=4).launch(theme=THEME, css=CSS)

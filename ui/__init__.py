@@ -1,0 +1,1 @@
+"""Finetune Studio's web UI: one module per tab, each a thin layer over `engine`."""

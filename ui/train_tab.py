@@ -1,0 +1,167 @@
+"""Train tab: start a fine-tune in a background process, watch it live, review past runs."""
+
+from dataclasses import dataclass
+
+import gradio as gr
+import pandas as pd
+
+from engine.data import sample_sources
+from engine.jobs import ACTIVE, COMPLETED, Job, JobStore
+from engine.launcher import start_job
+from engine.models import model_choices
+from engine.train_config import TrainConfig
+from ui.errors import shows_errors
+from ui.plots import loss_curve
+
+EXPLANATION = """\
+Training runs `Trainer` in a separate process (launched with `accelerate`, on the GPU when there is one), so this page
+stays responsive and you can leave it: the run is stored in a database and this tab re-attaches when you come back.
+Each batch is padded only to its longest row (**dynamic padding**); after each epoch the model is scored on the
+**validation** split, rows it never trained on. Leave epochs and learning rate empty for defaults that suit
+the model."""
+
+POLL_SECONDS = 2.0
+
+
+@dataclass
+class TrainTab:
+    dataset: gr.Dropdown
+    job: gr.Dropdown
+    refresh: object  # the function that re-attaches the page to its jobs
+
+
+def _optional(value: str | None) -> str | None:
+    return value.strip() or None if value else None
+
+
+@shows_errors
+def start_training(
+    dataset, config, text_column, pair_column, label_column, model, epochs, batch_size, lr, max_length, seed
+):
+    """Validate the settings, start the job and return its id (the page then follows it)."""
+    train_config = TrainConfig(
+        dataset=(dataset or "").strip(),
+        model=(model or "").strip(),
+        dataset_config=_optional(config),
+        text_column=_optional(text_column),
+        text_pair_column=_optional(pair_column),
+        label_column=_optional(label_column),
+        epochs=float(epochs) if epochs else None,
+        batch_size=int(batch_size or 16),
+        learning_rate=float(lr) if lr else None,
+        max_length=int(max_length or 128),
+        seed=int(seed or 0),
+    )
+    job = start_job(train_config)
+    gr.Info(f"Job {job.id} started: {job.config['model']} on {job.config['dataset']}")
+    return _job_choices(job.id), job.to_dict()
+
+
+def _job_label(job: Job) -> str:
+    return f"#{job.id} {job.status} · {job.config['model']} on {job.config['dataset']}"
+
+
+def _job_choices(selected: int | None = None):
+    jobs = JobStore().list()
+    choices = [(_job_label(job), job.id) for job in jobs]
+    if selected is None and jobs:
+        selected = jobs[0].id
+    return gr.update(choices=choices, value=selected)
+
+
+def _status_markdown(job: Job) -> str:
+    done = f"{job.step}/{job.total_steps}" if job.total_steps else f"{job.step}/?"
+    percent = f" ({job.step / job.total_steps:.0%})" if job.total_steps else ""
+    loss = f", training loss {job.loss:.4f}" if job.loss is not None else ""
+    lines = [f"### Job #{job.id}: {job.status}", f"Step {done}{percent}{loss}"]
+    if job.status == COMPLETED:
+        metrics = job.metrics
+        lines.append(
+            f"**Validation accuracy {metrics.get('accuracy', 0):.3f}**, macro F1 {metrics.get('f1', 0):.3f} "
+            f"(precision {metrics.get('precision', 0):.3f}, recall {metrics.get('recall', 0):.3f}). "
+            f"Try it in the **Try** tab as `job:{job.id}`."
+        )
+    elif job.status in ACTIVE:
+        lines.append("Training in the background; this page refreshes every few seconds.")
+    if job.error:
+        lines.append(f"**Error:** {job.error.splitlines()[0]}")
+    return "\n\n".join(lines)
+
+
+def job_status(job_id: int) -> dict:
+    """Return a job as a dict (status, step, total_steps, loss, metrics, error, config); {} for none."""
+    if job_id in (None, ""):
+        return {}
+    store = JobStore()
+    return store.refresh(store.get(int(job_id))).to_dict()
+
+
+def _jobs_table() -> pd.DataFrame:
+    rows = [
+        {
+            "job": job.id,
+            "status": job.status,
+            "model": job.config["model"],
+            "dataset": job.config["dataset"],
+            "accuracy": round(job.metrics["accuracy"], 4) if "accuracy" in job.metrics else None,
+            "f1": round(job.metrics["f1"], 4) if "f1" in job.metrics else None,
+        }
+        for job in JobStore().list()
+    ]
+    return pd.DataFrame(rows, columns=["job", "status", "model", "dataset", "accuracy", "f1"])
+
+
+@shows_errors
+def watch(job_id: int | None):
+    """Everything the page shows about one job: status text, loss curve, log tail, details."""
+    if job_id in (None, ""):
+        return "No training job yet.", loss_curve([]), "", {}, _jobs_table()
+    store = JobStore()
+    job = store.refresh(store.get(int(job_id)))
+    return _status_markdown(job), loss_curve(job.events()), job.log_tail(15), job.to_dict(), _jobs_table()
+
+
+def build() -> TrainTab:
+    gr.Markdown(EXPLANATION)
+    with gr.Row():
+        dataset = gr.Dropdown(
+            choices=sample_sources(), value="sample:sentiment", allow_custom_value=True, label="Dataset", scale=2
+        )
+        config = gr.Textbox(label="Hub config", scale=1)
+        model = gr.Dropdown(
+            choices=model_choices(),
+            value="scratch:small",
+            allow_custom_value=True,
+            label="Model",
+            info="scratch:tiny/small, job:<id>, a local folder or a Hub id",
+            scale=2,
+        )
+    with gr.Row():
+        text_column = gr.Textbox(label="Text column", placeholder="text (or sentence1)")
+        pair_column = gr.Textbox(label="Second text column (pairs)", placeholder="sentence2 when present")
+        label_column = gr.Textbox(label="Label column", placeholder="label")
+    with gr.Row():
+        epochs = gr.Number(label="Epochs", value=None, minimum=0, info="empty: 12 for scratch, 3 for pretrained")
+        batch_size = gr.Number(label="Batch size", value=16, precision=0, minimum=1)
+        lr = gr.Number(label="Learning rate", value=None, info="empty: 1e-3 for scratch, 5e-5 for pretrained")
+        max_length = gr.Number(label="Max length (tokens)", value=128, precision=0, minimum=8)
+        seed = gr.Number(label="Seed", value=42, precision=0)
+    start = gr.Button("Start training", variant="primary")
+
+    job = gr.Dropdown(label="Job", choices=[], interactive=True)
+    status = gr.Markdown()
+    with gr.Row():
+        curve = gr.Plot(label="Loss")
+        log = gr.Textbox(label="Log (last lines)", lines=12, max_lines=12, autoscroll=True)
+    with gr.Accordion("Job details", open=False):
+        details = gr.JSON()
+    jobs = gr.Dataframe(label="All jobs", interactive=False)
+    timer = gr.Timer(POLL_SECONDS)
+
+    inputs = [dataset, config, text_column, pair_column, label_column, model, epochs, batch_size, lr, max_length, seed]
+    watched = [status, curve, log, details, jobs]
+    start.click(start_training, inputs, [job, details], api_name="start_training", concurrency_id="training")
+    job.change(watch, job, watched, api_name=False, show_progress="hidden")
+    timer.tick(watch, job, watched, api_name=False, show_progress="hidden")
+    gr.api(job_status, api_name="job_status")
+    return TrainTab(dataset=dataset, job=job, refresh=_job_choices)
