@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from accelerate.commands.config import default_config_file
@@ -52,7 +53,13 @@ def check_config(config: TrainConfig) -> TrainConfig:
         job_model_dir(int(ref.name))
     elif ref.kind in (HUB, LOCAL):
         resolve_model(ref, corpus=list)
-    return resolved
+    # The child runs from the repository root: relative paths must not depend on where the user started.
+    dataset = Path(resolved.dataset).expanduser()
+    return replace(
+        resolved,
+        dataset=str(dataset.resolve()) if dataset.exists() else resolved.dataset,
+        model=ref.name if ref.kind == LOCAL else resolved.model,
+    )
 
 
 def _child_environment() -> dict[str, str]:

@@ -1,0 +1,23 @@
+# Hugging Face Spaces style (Docker SDK): port 7860, a non-root user with uid 1000, writable data under $HOME.
+FROM python:3.11-slim
+
+RUN useradd --create-home --uid 1000 user
+USER user
+ENV HOME=/home/user \
+    PATH=/home/user/.local/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    GRADIO_SERVER_NAME=0.0.0.0 \
+    GRADIO_SERVER_PORT=7860 \
+    STUDIO_DATA_DIR=/home/user/app/studio-data
+WORKDIR /home/user/app
+
+# torch first, from the CPU wheel index: the default PyPI wheel pulls several GB of CUDA libraries.
+# On a GPU Space, build with --build-arg TORCH_INDEX=https://download.pytorch.org/whl/cu128
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+COPY --chown=user requirements.txt .
+RUN pip install --no-cache-dir --user --index-url "$TORCH_INDEX" torch==2.13.0 \
+    && pip install --no-cache-dir --user -r requirements.txt
+
+COPY --chown=user . .
+EXPOSE 7860
+CMD ["python", "app.py"]
