@@ -7,8 +7,9 @@
   trained on the dataset's text (or on all bundled text when there is no dataset).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 
 from huggingface_hub import try_to_load_from_cache
@@ -94,7 +95,7 @@ def job_model_dir(job_id: int) -> Path:
     return job.model_dir
 
 
-def resolve_model(ref: ModelRef, corpus: Callable[[], list[str]], seed: int = 42) -> str:
+def resolve_model(ref: ModelRef, corpus: Callable[[], Sequence[str]], seed: int = 42) -> str:
     """Return what `from_pretrained` should load for this reference: a folder or a Hub id.
 
     Args:
@@ -114,7 +115,8 @@ def resolve_model(ref: ModelRef, corpus: Callable[[], list[str]], seed: int = 42
     return _hub_model(ref.name)
 
 
-def bundled_corpus() -> list[str]:
+@cache  # the samples ship with the code and never change while it runs
+def bundled_corpus() -> tuple[str, ...]:
     """All text of the bundled samples' train splits: the corpus of a scratch tokenizer with no dataset."""
     from engine.data import load_raw, resolve_columns, sample_sources
 
@@ -124,14 +126,22 @@ def bundled_corpus() -> list[str]:
         columns = resolve_columns(train.column_names)
         for column in columns.texts:
             texts.extend(train[column])
-    return texts
+    return tuple(texts)
+
+
+@lru_cache(maxsize=8)
+def _tokenizer_at(path: str, stamp: int) -> PreTrainedTokenizerBase:
+    return AutoTokenizer.from_pretrained(path)
 
 
 def load_tokenizer(reference: str) -> PreTrainedTokenizerBase:
     """Load the tokenizer of any model reference (scratch tokenizers are trained on the bundled text)."""
     path = resolve_model(parse_model_ref(reference), bundled_corpus)
+    folder = Path(path)
+    # Keyed by the folder's modification time, so a folder saved again is read again.
+    stamp = folder.stat().st_mtime_ns if folder.is_dir() else 0
     try:
-        return AutoTokenizer.from_pretrained(path)
+        return _tokenizer_at(path, stamp)
     except OSError as error:
         raise ValueError(f"cannot load a tokenizer from {reference!r}: {error}. {OFFLINE_CHOICES}") from error
 

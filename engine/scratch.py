@@ -10,7 +10,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +76,7 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, max_length: int = 512
     )
 
 
-def build_scratch_model(size: str, texts: list[str], seed: int = 42) -> Path:
+def build_scratch_model(size: str, texts: Sequence[str], seed: int = 42) -> Path:
     """Return a `save_pretrained` folder holding a scratch BERT and its tokenizer, building it if needed.
 
     The folder is cached under the data directory, keyed by size, corpus and seed, so the same inputs always
