@@ -108,6 +108,8 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from engine.models import defaults_help
+
     parser = argparse.ArgumentParser(prog="python -m engine", description="Finetune Studio's engine.")
     commands = parser.add_subparsers(dest="command", required=True)
     as_json = argparse.ArgumentParser(add_help=False)
@@ -134,9 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--text-column")
     train.add_argument("--text-pair-column")
     train.add_argument("--label-column")
-    train.add_argument("--epochs", type=float, help="default: 3 for pretrained models, 12 for scratch:")
+    train.add_argument("--epochs", type=float, help=defaults_help("epochs").replace("empty", "default"))
     train.add_argument("--batch-size", type=int, default=16)
-    train.add_argument("--lr", type=float, help="default: 5e-5 for pretrained models, 1e-3 for scratch:")
+    train.add_argument("--lr", type=float, help=defaults_help("learning_rate").replace("empty", "default"))
     train.add_argument("--max-length", type=int, default=128)
     train.add_argument("--seed", type=int, default=42)
     train.set_defaults(run=cmd_train)

@@ -11,6 +11,7 @@ A *source* is one string, the same in the app, the CLI and the job database:
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,8 @@ TABULAR_FORMATS = {
     ".jsonl": ("json", {}),
     ".parquet": ("parquet", {}),
 }
+# A source ending like this is a file the user meant, never a Hub id.
+FILE_SUFFIXES = {*TABULAR_FORMATS, ".txt", ".xlsx", ".xls", ".gz", ".zip", ".arrow"}
 SAMPLE_PREFIX = "sample:"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
@@ -99,9 +102,9 @@ def load_raw(source: str, config: str | None = None) -> DatasetDict:
         if path.suffix.lower() not in TABULAR_FORMATS:
             raise ValueError(f"{path.name}: unsupported file type; use one of {', '.join(TABULAR_FORMATS)}")
         return _load_files({"train": [str(path)]}, f"file {path}")
-    if not _HUB_ID.match(source) or Path(source).suffix.lower() in TABULAR_FORMATS:
+    if not _HUB_ID.match(source) or Path(source).suffix.lower() in FILE_SUFFIXES:
         raise FileNotFoundError(f"no such file or folder: {source}")
-    ensure_hub_reachable(f"dataset {source!r}")
+    ensure_hub_reachable(f"dataset {source!r} (there is no local file or folder of that name)")
     try:
         loaded = load_dataset(source, config or None, cache_dir=str(datasets_cache_dir()))
     except ConnectionError as error:
@@ -153,6 +156,8 @@ def resolve_columns(
         label = "label"
     if label in (text, text_pair):
         raise ValueError(f"column {label!r} cannot be both a text and the label")
+    if text_pair == text:
+        raise ValueError(f"text column and second text column are both {text!r}")
     return Columns(text=text, label=label, text_pair=text_pair or None)
 
 
@@ -213,10 +218,10 @@ def ensure_validation(splits: DatasetDict, label_column: str, seed: int = 42) ->
     train = splits["train"]
     if len(train) < 10:
         raise ValueError(f"the train split has {len(train)} rows; at least 10 are needed to train and validate")
-    try:
+    if min(Counter(train[label_column]).values()) >= 2:
         parts = train.train_test_split(test_size=VALIDATION_FRACTION, seed=seed, stratify_by_column=label_column)
         how = "stratified by label"
-    except ValueError:  # a class with a single row cannot be stratified
+    else:  # a class with a single row cannot be in both parts
         parts = train.train_test_split(test_size=VALIDATION_FRACTION, seed=seed)
         how = "not stratified: a class has a single row"
     carved = DatasetDict({**splits, "train": parts["train"], "validation": parts["test"]})

@@ -1,4 +1,4 @@
-"""`scratch:` starter models: a small BERT built from `BertConfig` with a WordPiece tokenizer trained here.
+"""`scratch:` starter models: a small BERT built from `BertConfig` with a WordPiece tokenizer learned here.
 
 These are what the app trains when the Hub is out of reach. They start from random weights, so they need more
 epochs and a larger learning rate than a pretrained checkpoint, and they learn only what the dataset teaches;
@@ -10,12 +10,13 @@ import logging
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
 from engine.paths import scratch_models_dir
@@ -23,6 +24,9 @@ from engine.paths import scratch_models_dir
 logger = logging.getLogger(__name__)
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+# Most of the vocabulary goes to whole words (short sequences, fast to learn from few rows); the rest to frequent
+# beginnings and endings, so that unseen words split into meaningful pieces rather than single letters.
+WHOLE_WORD_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -49,14 +53,47 @@ SIZES = {
 }
 
 
+def learn_vocabulary(texts: Iterable[str], vocab_size: int) -> dict[str, int]:
+    """Learn a WordPiece vocabulary from `texts`, deterministically.
+
+    Special tokens, then every character (alone and as a `##` continuation, so no word is ever unknown), then whole
+    words from the most frequent down, then the most frequent word beginnings and `##` endings (2 to 6 characters),
+    ties always broken alphabetically, up to `vocab_size`. Words left out are spelled with those pieces.
+
+    `tokenizers`' own `WordPieceTrainer` is not used because it breaks ties between equally frequent merges in
+    hash-map order, so the same corpus gives a different vocabulary on each run (huggingface/tokenizers#1794),
+    and a scratch model must be the same for the same inputs.
+    """
+    normalizer = normalizers.BertNormalizer(lowercase=True)
+    splitter = pre_tokenizers.BertPreTokenizer()
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(word for word, _ in splitter.pre_tokenize_str(normalizer.normalize_str(text)))
+    characters = sorted({character for word in counts for character in word})
+    tokens = SPECIAL_TOKENS + characters + ["##" + character for character in characters]
+    word_budget = len(tokens) + int((vocab_size - len(tokens)) * WHOLE_WORD_SHARE)
+    pieces: Counter[str] = Counter()
+    for word, count in counts.items():
+        for length in range(2, min(6, len(word) - 1) + 1):
+            pieces[word[:length]] += count
+            pieces["##" + word[-length:]] += count
+    known = set(tokens)
+    for candidates, limit in ((counts, word_budget), (pieces, vocab_size)):
+        for token in sorted(candidates, key=lambda t: (-candidates[t], t)):
+            if len(tokens) >= limit:
+                break
+            if token not in known:
+                tokens.append(token)
+                known.add(token)
+    return {token: index for index, token in enumerate(tokens)}
+
+
 def train_wordpiece(texts: Iterable[str], vocab_size: int, max_length: int = 512) -> PreTrainedTokenizerFast:
-    """Train a BERT-style (lower-cased WordPiece) tokenizer on `texts` with the `tokenizers` library."""
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    """Build a BERT-style (lower-cased WordPiece) tokenizer whose vocabulary is learned from `texts`."""
+    tokenizer = Tokenizer(models.WordPiece(learn_vocabulary(texts, vocab_size), unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tokenizer.decoder = decoders.WordPiece(prefix="##")
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False)
-    tokenizer.train_from_iterator(texts, trainer=trainer)
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     # Same template as BERT: a pair becomes [CLS] A [SEP] B [SEP], with token_type_id 1 on the B segment.
     tokenizer.post_processor = processors.TemplateProcessing(

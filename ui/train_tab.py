@@ -8,7 +8,7 @@ import pandas as pd
 from engine.data import sample_sources
 from engine.jobs import ACTIVE, COMPLETED, Job, JobStore
 from engine.launcher import start_job
-from engine.models import model_choices
+from engine.models import defaults_help, model_choices
 from engine.train_config import TrainConfig
 from ui.errors import shows_errors
 from ui.plots import loss_curve
@@ -141,9 +141,9 @@ def build() -> TrainTab:
         pair_column = gr.Textbox(label="Second text column (pairs)", placeholder="sentence2 when present")
         label_column = gr.Textbox(label="Label column", placeholder="label")
     with gr.Row():
-        epochs = gr.Number(label="Epochs", value=None, minimum=0, info="empty: 12 for scratch, 3 for pretrained")
+        epochs = gr.Number(label="Epochs", value=None, minimum=0, info=defaults_help("epochs"))
         batch_size = gr.Number(label="Batch size", value=16, precision=0, minimum=1)
-        lr = gr.Number(label="Learning rate", value=None, info="empty: 1e-3 for scratch, 5e-5 for pretrained")
+        lr = gr.Number(label="Learning rate", value=None, info=defaults_help("learning_rate"))
         max_length = gr.Number(label="Max length (tokens)", value=128, precision=0, minimum=8)
         seed = gr.Number(label="Seed", value=42, precision=0)
     start = gr.Button("Start training", variant="primary")

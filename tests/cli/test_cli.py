@@ -1,0 +1,192 @@
+"""`python -m engine`: the app's capabilities from a shell, with JSON on the last line and one-line errors.
+
+The train test runs the real thing (an `accelerate launch` child training `scratch:tiny` on a tiny CSV folder)
+once per module; the other tests reuse its job. Each test runs the CLI as a subprocess from the repo root,
+with its own data dir and Hugging Face home, and the Hub switched off.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.__main__ import main
+from engine.paths import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of every CLI run: nothing lands in the repo and nothing reaches the network."""
+    home = tmp_path_factory.mktemp("cli")
+    return {
+        **os.environ,
+        "STUDIO_DATA_DIR": str(home / "studio-data"),
+        "HF_HOME": str(home / "hf-home"),  # no cached Hub models, no user accelerate config
+        "HF_HUB_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+
+
+@pytest.fixture(scope="module")
+def run_cli(cli_env):
+    """Return a function running `python -m engine ARGS...` and returning the finished process."""
+
+    def run(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "engine", *args],
+            cwd=REPO_ROOT,
+            env={**cli_env, **env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    return run
+
+
+def last_json_line(result: subprocess.CompletedProcess) -> dict:
+    assert result.stdout.strip(), f"no output; stderr:\n{result.stderr}"
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def trained(run_cli, tiny_csv_folder) -> dict:
+    """The JSON summary of one `train --json` run of scratch:tiny for 2 epochs."""
+    result = run_cli(
+        "train", "--dataset", str(tiny_csv_folder), "--model", "scratch:tiny", "--epochs", "2", "--json", timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return last_json_line(result)
+
+
+def test_train_completes_and_reports_accuracy_and_f1(trained, cli_env):
+    assert trained["status"] == "completed"
+    assert isinstance(trained["job_id"], int)
+    assert 0 <= trained["metrics"]["accuracy"] <= 1
+    assert 0 <= trained["metrics"]["f1"] <= 1
+    assert trained["error"] is None
+    assert Path(trained["output_dir"]).is_relative_to(cli_env["STUDIO_DATA_DIR"])
+
+
+def test_train_saves_a_model_folder_with_a_model_card(trained):
+    model_dir = Path(trained["output_dir"])
+
+    assert (model_dir / "config.json").is_file()
+    assert (model_dir / "tokenizer.json").is_file()
+    assert "Labels: negative, positive" in (model_dir / "README.md").read_text()
+
+
+def test_predict_with_a_finished_job_gives_a_label_and_probabilities_summing_to_1(trained, run_cli):
+    result = run_cli("predict", "--model", f"job:{trained['job_id']}", "a lovely film, truly superb", "--json")
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    prediction = last_json_line(result)
+    assert set(prediction["scores"]) == {"negative", "positive"}
+    assert sum(prediction["scores"].values()) == pytest.approx(1, abs=1e-4)
+    assert prediction["label"] == max(prediction["scores"], key=prediction["scores"].get)
+
+
+def test_jobs_lists_the_finished_job_with_its_metrics(trained, run_cli):
+    result = run_cli("jobs", "--json")
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = {job["id"]: job for job in last_json_line(result)["jobs"]}
+    job = jobs[trained["job_id"]]
+    assert job["status"] == "completed"
+    assert job["metrics"] == trained["metrics"]
+    assert job["config"]["model"] == "scratch:tiny"
+
+
+def test_wrong_input_exits_2_with_a_single_error_line_and_no_traceback(run_cli, tiny_csv_folder):
+    result = run_cli(
+        "train", "--dataset", str(tiny_csv_folder), "--model", "scratch:tiny", "--label-column", "sentiment"
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == ["error: label column 'sentiment' not found; columns are text, label"]
+    assert result.stdout == ""
+
+
+def test_a_hub_dataset_with_the_hub_off_fails_fast_naming_hf_hub_offline(run_cli):
+    started = time.monotonic()
+
+    result = run_cli("data", "someone/reviews", "--json", HF_HUB_OFFLINE="1")
+
+    assert time.monotonic() - started < 10
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: cannot fetch dataset 'someone/reviews': HF_HUB_OFFLINE is set")
+    assert "sample:topics" in result.stderr  # says what works offline
+    assert "Traceback" not in result.stderr
+
+
+# The same `main()` in this process: the error matrix and quick commands, without paying for a new interpreter.
+
+
+@pytest.fixture
+def cli_main(capsys, monkeypatch, cli_env):
+    """Return a function running `main(ARGS)` here, in the CLI tests' data dir, as (exit code, stdout, stderr)."""
+    monkeypatch.setenv("STUDIO_DATA_DIR", cli_env["STUDIO_DATA_DIR"])
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def one_class_csv(tmp_path, write_csv) -> Path:
+    return write_csv(tmp_path / "spam.csv", {"text": [f"offer {i}" for i in range(12)], "label": ["spam"] * 12})
+
+
+@pytest.mark.parametrize(
+    ("dataset", "model", "options", "message"),
+    [
+        ("reviews", "scratch:tiny", ["--label-column", "sentiment"], "error: label column 'sentiment' not found; "),
+        ("one class", "scratch:tiny", [], "error: label column 'label' has a single class ('spam')"),
+        ("missing", "scratch:tiny", [], "error: no such file or folder: "),
+        ("reviews", "scratch:huge", [], "error: unknown scratch model 'scratch:huge'; use scratch:tiny"),
+    ],
+    ids=["unknown column", "one-class labels", "missing file", "unknown scratch size"],
+)
+def test_train_rejects_wrong_input_with_exit_2_and_one_error_line(
+    dataset, model, options, message, cli_main, tiny_csv_folder, one_class_csv, tmp_path
+):
+    sources = {"reviews": tiny_csv_folder, "one class": one_class_csv, "missing": tmp_path / "missing.csv"}
+
+    code, out, err = cli_main("train", "--dataset", str(sources[dataset]), "--model", model, *options, "--json")
+
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(message)
+    assert out == ""
+
+
+def test_predict_with_an_unknown_job_exits_2_naming_it(cli_main):
+    assert cli_main("predict", "--model", "job:999", "hello", "--json") == (2, "", "error: no training job 999\n")
+
+
+def test_tokenize_with_a_jobs_tokenizer_marks_the_pair(trained, cli_main):
+    code, out, _ = cli_main(
+        "tokenize", "a lovely film", "--pair", "truly superb", "--tokenizer", f"job:{trained['job_id']}", "--json"
+    )
+
+    assert code == 0
+    view = json.loads(out.splitlines()[-1])
+    assert view["tokens"][0] == "[CLS]" and view["tokens"][-1] == "[SEP]"
+    assert view["token_type_ids"][0] == 0 and view["token_type_ids"][-1] == 1
+
+
+def test_data_describes_a_csv_folder(cli_main, tiny_csv_folder):
+    code, out, _ = cli_main("data", str(tiny_csv_folder), "--json")
+
+    assert code == 0
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["splits"] == {"train": 60, "test": 12}
+    assert summary["label_names"] == ["negative", "positive"]

@@ -1,0 +1,181 @@
+"""engine.jobs: training runs are SQLite rows whose status is checked against their process."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from engine.jobs import COMPLETED, FAILED, QUEUED, RUNNING, JobStore, pid_alive
+from engine.paths import database_path
+
+CONFIG = {"dataset": "sample:topics", "model": "scratch:tiny", "epochs": 1.0}
+
+
+@pytest.fixture
+def store() -> JobStore:
+    return JobStore()
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    """The pid of a process that has exited and been reaped."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_new_job_is_queued_with_its_config_and_a_folder(store, studio_data_dir):
+    job = store.create(CONFIG)
+
+    assert (job.status, job.config, job.step, job.pid) == (QUEUED, CONFIG, 0, None)
+    assert job.folder.is_dir()
+    assert job.folder.is_relative_to(studio_data_dir)
+    assert store.path == database_path()
+
+
+def test_an_unknown_job_id_is_a_lookup_error(store):
+    with pytest.raises(LookupError, match="no training job 99"):
+        store.get(99)
+
+
+def test_jobs_are_listed_newest_first_and_filtered_by_status(store):
+    first, second, third = (store.create(CONFIG) for _ in range(3))
+    store.mark_completed(second.id, {"accuracy": 0.9})
+
+    assert [job.id for job in store.list()] == [third.id, second.id, first.id]
+    assert [job.id for job in store.list(COMPLETED)] == [second.id]
+    assert [job.id for job in store.list(QUEUED)] == [third.id, first.id]
+
+
+def test_jobs_survive_a_new_store_on_the_same_database(store):
+    job = store.create(CONFIG)
+    store.mark_completed(job.id, {"accuracy": 0.75})
+
+    reopened = JobStore(store.path).get(job.id)
+
+    assert (reopened.status, reopened.metrics) == (COMPLETED, {"accuracy": 0.75})
+
+
+def test_progress_records_step_total_and_loss(store):
+    job = store.create(CONFIG)
+
+    store.record_progress(job.id, 3, 10, 0.5)
+    store.record_progress(job.id, 4, 10)  # a step without a loss keeps the last loss
+
+    assert (store.get(job.id).step, store.get(job.id).total_steps, store.get(job.id).loss) == (4, 10, 0.5)
+
+
+def test_progress_moves_updated_at_forward(store):
+    job = store.create(CONFIG)
+    time.sleep(0.01)
+
+    store.record_progress(job.id, 1, 10, 0.9)
+
+    assert store.get(job.id).updated_at > job.updated_at
+
+
+def test_a_completed_job_keeps_its_metrics(store):
+    job = store.create(CONFIG)
+
+    store.mark_completed(job.id, {"accuracy": 0.8, "f1": 0.7})
+
+    assert (store.get(job.id).status, store.get(job.id).metrics) == (COMPLETED, {"accuracy": 0.8, "f1": 0.7})
+
+
+def test_a_failed_job_keeps_its_error(store):
+    job = store.create(CONFIG)
+
+    store.mark_failed(job.id, "CUDA out of memory")
+
+    assert (store.get(job.id).status, store.get(job.id).error) == (FAILED, "CUDA out of memory")
+
+
+def test_mark_started_records_the_pid_and_makes_a_queued_job_running(store):
+    job = store.create(CONFIG)
+
+    store.mark_started(job.id, 4321)
+
+    assert (store.get(job.id).status, store.get(job.id).pid) == (RUNNING, 4321)
+
+
+def test_mark_started_does_not_overwrite_a_job_that_already_finished(store):
+    job = store.create(CONFIG)
+    store.mark_completed(job.id, {"accuracy": 1.0})  # a fast child can finish before the launcher records its pid
+
+    store.mark_started(job.id, 4321)
+
+    assert (store.get(job.id).status, store.get(job.id).pid) == (COMPLETED, 4321)
+
+
+def test_refresh_marks_a_running_job_whose_process_is_gone_as_failed_with_its_log_tail(store, dead_pid):
+    job = store.create(CONFIG)
+    job.log_path.write_text("loading data\nKilled\n")
+    store.mark_started(job.id, dead_pid)
+
+    refreshed = store.refresh(store.get(job.id))
+
+    assert refreshed.status == FAILED
+    assert f"training process {dead_pid} ended without reporting a result" in refreshed.error
+    assert refreshed.error.endswith("loading data\nKilled")
+    assert store.get(job.id).status == FAILED
+
+
+def test_refresh_leaves_a_running_job_whose_process_is_alive(store):
+    job = store.create(CONFIG)
+    store.mark_started(job.id, os.getpid())
+
+    assert store.refresh(store.get(job.id)).status == RUNNING
+
+
+def test_refresh_leaves_a_finished_job_alone_even_when_its_process_is_gone(store, dead_pid):
+    job = store.create(CONFIG)
+    store.mark_started(job.id, dead_pid)
+    store.mark_completed(job.id, {"accuracy": 1.0})
+
+    assert store.refresh(store.get(job.id)).status == COMPLETED
+
+
+def test_refresh_trusts_the_database_over_a_stale_copy(store, dead_pid):
+    job = store.create(CONFIG)
+    store.mark_started(job.id, dead_pid)
+    stale = store.get(job.id)
+    store.mark_completed(job.id, {"accuracy": 1.0})  # the child finished after the copy was read
+
+    assert store.refresh(stale).status == COMPLETED
+
+
+def test_a_finished_child_not_yet_reaped_counts_as_dead():
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 10
+        while pid_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+        assert not pid_alive(process.pid)  # a zombie until waited for
+    finally:
+        process.wait()
+
+
+@pytest.mark.parametrize("pid", [None, 0])
+def test_no_pid_is_not_alive(pid):
+    assert not pid_alive(pid)
+
+
+def test_log_tail_returns_the_last_lines_or_nothing(store):
+    job = store.create(CONFIG)
+    assert job.log_tail() == ""
+
+    job.log_path.write_text("".join(f"line {i}\n" for i in range(30)))
+
+    assert job.log_tail(2) == "line 28\nline 29"
+
+
+def test_to_dict_names_the_model_folder(store):
+    job = store.create(CONFIG)
+
+    described = job.to_dict()
+
+    assert described["output_dir"] == str(job.folder / "model")
+    assert (described["id"], described["status"], described["config"]) == (job.id, QUEUED, CONFIG)
