@@ -31,13 +31,11 @@ import torch  # noqa: E402
 from datasets import DatasetDict  # noqa: E402
 from datasets.utils.logging import disable_progress_bar  # noqa: E402
 from transformers import (  # noqa: E402
-    AutoModelForSequenceClassification,
     AutoTokenizer,
     DataCollatorWithPadding,
     PreTrainedTokenizerBase,
     PrinterCallback,
     Trainer,
-    TrainingArguments,
     set_seed,
 )
 from transformers.utils import logging as transformers_logging  # noqa: E402
@@ -46,7 +44,7 @@ from engine.metrics import compute_metrics  # noqa: E402
 from engine.models import parse_model_ref, resolve_model  # noqa: E402
 from engine.train_config import TrainConfig  # noqa: E402
 from engine.train_data import TrainingData, prepare_training_data, tokenize_splits  # noqa: E402
-from engine.train_worker import WARMUP_RATIO  # noqa: E402
+from engine.train_worker import classifier_model, training_arguments  # noqa: E402
 
 BASELINE = "b"
 WARMUP_STEPS = 5  # an untimed run first, so that one-off costs (metric loading, first kernels) hit no variant
@@ -168,26 +166,15 @@ def prepare(args: argparse.Namespace, workdir: Path) -> Setup:
     return Setup(config, data, model_path, tokenizer, splits, workdir / "checkpoints")
 
 
-def training_arguments(
-    config: TrainConfig, variant: Variant, output_dir: Path, max_steps: int = -1
-) -> TrainingArguments:
-    """The app's `TrainingArguments` (see `engine.train_worker.train`), minus evaluation, saving and logging."""
-    return TrainingArguments(
-        output_dir=str(output_dir),
-        num_train_epochs=config.epochs,
+def bench_arguments(config: TrainConfig, variant: Variant, output_dir: Path, max_steps: int = -1):
+    """The app's `TrainingArguments`, minus evaluation, saving and logging, with the variant's sampling order."""
+    return training_arguments(
+        config,
+        output_dir,
+        total_steps=1,
         max_steps=max_steps,
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=config.batch_size * 2,
-        learning_rate=config.learning_rate,
-        weight_decay=0.01,
-        warmup_steps=WARMUP_RATIO,
         eval_strategy="no",
-        save_strategy="no",
         logging_strategy="no",
-        report_to="none",
-        disable_tqdm=True,
-        seed=config.seed,
-        use_cpu=not torch.cuda.is_available(),
         train_sampling_strategy=variant.sampling,
     )
 
@@ -196,17 +183,12 @@ def run_once(variant: Variant, setup: Setup, max_steps: int = -1) -> RunResult:
     """Train one variant from the same starting weights, timing `trainer.train()` alone."""
     set_seed(setup.config.seed)  # the same classifier head and the same data order on every repeat
     labels = setup.data.label_names
-    model = AutoModelForSequenceClassification.from_pretrained(
-        setup.model_path,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={name: i for i, name in enumerate(labels)},
-    )
+    model = classifier_model(setup.model_path, labels)
     splits = setup.splits[variant.pad_to_max_length]
     collator = CountingCollator(DataCollatorWithPadding(setup.tokenizer))
     trainer = Trainer(
         model=model,
-        args=training_arguments(setup.config, variant, setup.output_dir, max_steps),
+        args=bench_arguments(setup.config, variant, setup.output_dir, max_steps),
         train_dataset=splits["train"],
         eval_dataset=splits["validation"],
         processing_class=setup.tokenizer,

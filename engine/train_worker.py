@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 import time
+from pathlib import Path
 
 import torch
 from accelerate import PartialState
@@ -63,6 +64,42 @@ class StudioProgress(TrainerCallback):
             self._event("eval", state, values)
 
 
+def classifier_model(path: str, label_names: list[str]):
+    """Load `path` with a classification head sized and named for `label_names`."""
+    return AutoModelForSequenceClassification.from_pretrained(
+        path,
+        num_labels=len(label_names),
+        id2label=dict(enumerate(label_names)),
+        label2id={name: i for i, name in enumerate(label_names)},
+        # A model fine-tuned on other labels (job:<id>, a Hub classifier) gets a fresh head of the right size.
+        ignore_mismatched_sizes=True,
+    )
+
+
+def training_arguments(config: TrainConfig, output_dir: Path, total_steps: int, **overrides) -> TrainingArguments:
+    """The app's `TrainingArguments` for `config`; `overrides` replace any of them (benchmarks use this)."""
+    arguments = {
+        "output_dir": str(output_dir),
+        "num_train_epochs": config.epochs,
+        "per_device_train_batch_size": config.batch_size,
+        "per_device_eval_batch_size": config.batch_size * 2,
+        "learning_rate": config.learning_rate,
+        "weight_decay": 0.01,
+        "warmup_steps": WARMUP_RATIO,
+        "eval_strategy": "epoch",
+        "save_strategy": "no",
+        "logging_strategy": "steps",
+        "logging_steps": max(1, total_steps // LOG_POINTS),
+        "report_to": "none",
+        "disable_tqdm": True,
+        "seed": config.seed,
+        "use_cpu": not torch.cuda.is_available(),
+        # Batches of similar lengths waste less compute on padding.
+        "train_sampling_strategy": "group_by_length",
+    }
+    return TrainingArguments(**{**arguments, **overrides})
+
+
 def train(job: Job, config: TrainConfig, store: JobStore) -> dict:
     """Fine-tune the job's model and return the validation metrics."""
     set_seed(config.seed)
@@ -72,38 +109,12 @@ def train(job: Job, config: TrainConfig, store: JobStore) -> dict:
     path = resolve_model(parse_model_ref(config.model), data.train_texts, config.seed)
     tokenizer = AutoTokenizer.from_pretrained(path)
     tokenized = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"))
-    model = AutoModelForSequenceClassification.from_pretrained(
-        path,
-        num_labels=len(data.label_names),
-        id2label=dict(enumerate(data.label_names)),
-        label2id={name: i for i, name in enumerate(data.label_names)},
-        # A model fine-tuned on other labels (job:<id>, a Hub classifier) gets a fresh head of the right size.
-        ignore_mismatched_sizes=True,
-    )
+    model = classifier_model(path, data.label_names)
     steps_per_epoch = -(-len(tokenized["train"]) // config.batch_size)
     total_steps = max(1, int(steps_per_epoch * config.epochs))
-    args = TrainingArguments(
-        output_dir=str(job.folder / "checkpoints"),
-        num_train_epochs=config.epochs,
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=config.batch_size * 2,
-        learning_rate=config.learning_rate,
-        weight_decay=0.01,
-        warmup_steps=WARMUP_RATIO,
-        eval_strategy="epoch",
-        save_strategy="no",
-        logging_strategy="steps",
-        logging_steps=max(1, total_steps // LOG_POINTS),
-        report_to="none",
-        disable_tqdm=True,
-        seed=config.seed,
-        use_cpu=not torch.cuda.is_available(),
-        # Batches of similar lengths waste less compute on padding.
-        train_sampling_strategy="group_by_length",
-    )
     trainer = Trainer(
         model=model,
-        args=args,
+        args=training_arguments(config, job.folder / "checkpoints", total_steps),
         train_dataset=tokenized["train"],
         eval_dataset=tokenized["validation"],
         processing_class=tokenizer,
