@@ -53,6 +53,10 @@ class StudioProgress(TrainerCallback):
             self.store.record_progress(self.job.id, 0, state.max_steps)
             self._event("start", state, {})
 
+    def on_train_end(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:  # the last step is not always a logging step
+            self.store.record_progress(self.job.id, state.global_step, state.max_steps)
+
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not state.is_world_process_zero or not logs:
             return

@@ -94,12 +94,13 @@ def build() -> DatasetsTab:
         )
         config = gr.Textbox(label="Hub config", placeholder="e.g. mrpc for glue", scale=1)
         load = gr.Button("Load", variant="primary", scale=0)
-    upload = gr.File(label="…or upload a file", file_types=list(TABULAR_FORMATS), type="filepath", height=90)
+    upload = gr.File(label="…or upload a file", file_types=list(TABULAR_FORMATS), type="filepath", height=140)
     summary = gr.Markdown()
     with gr.Row():
         features = gr.Dataframe(label="Features", interactive=False, scale=1)
         with gr.Column(scale=3):
-            split = gr.Dropdown(label="Split", choices=[], interactive=True)
+            # Custom values let a script preview a split by name; unknown names get a clear error.
+            split = gr.Dropdown(label="Split", choices=[], interactive=True, allow_custom_value=True)
             rows = gr.Dataframe(label=f"First {PREVIEW_ROWS} rows", interactive=False, wrap=True)
     loaded_source = gr.State("")
 

@@ -47,7 +47,8 @@ def build() -> gr.Dropdown:
             label="Tokenizer of model",
             info="scratch:tiny, job:<id>, a local folder or a Hub id",
         )
-        max_length = gr.Number(label="max_length", value=None, precision=0, minimum=1)
+        # No `minimum`: an empty Number is sent as 0, which means "no max_length" here.
+        max_length = gr.Number(label="max_length", value=None, precision=0, info="empty or 0: none")
         padding = gr.Radio(list(PADDING_CHOICES), value="do_not_pad", label="padding")
         truncation = gr.Checkbox(label="truncation", value=False)
     text = gr.Textbox(label="Text", value="The soup was cold, but the staff made up for it.", lines=2)

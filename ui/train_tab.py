@@ -58,7 +58,8 @@ def start_training(
 
 
 def _job_label(job: Job) -> str:
-    return f"#{job.id} {job.status} · {job.config['model']} on {job.config['dataset']}"
+    # No status here: the choices are not refreshed on every poll, and a stale "running" would mislead.
+    return f"#{job.id} · {job.config['model']} on {job.config['dataset']}"
 
 
 def _job_choices(selected: int | None = None):
@@ -88,6 +89,7 @@ def _status_markdown(job: Job) -> str:
     return "\n\n".join(lines)
 
 
+@shows_errors
 def job_status(job_id: int) -> dict:
     """Return a job as a dict (status, step, total_steps, loss, metrics, error, config); {} for none."""
     if job_id in (None, ""):
@@ -141,9 +143,11 @@ def build() -> TrainTab:
         pair_column = gr.Textbox(label="Second text column (pairs)", placeholder="sentence2 when present")
         label_column = gr.Textbox(label="Label column", placeholder="label")
     with gr.Row():
-        epochs = gr.Number(label="Epochs", value=None, minimum=0, info=defaults_help("epochs"))
+        epochs = gr.Number(label="Epochs", value=None, info=defaults_help("epochs").replace("empty", "empty or 0"))
         batch_size = gr.Number(label="Batch size", value=16, precision=0, minimum=1)
-        lr = gr.Number(label="Learning rate", value=None, info=defaults_help("learning_rate"))
+        lr = gr.Number(
+            label="Learning rate", value=None, info=defaults_help("learning_rate").replace("empty", "empty or 0")
+        )
         max_length = gr.Number(label="Max length (tokens)", value=128, precision=0, minimum=8)
         seed = gr.Number(label="Seed", value=42, precision=0)
     start = gr.Button("Start training", variant="primary")

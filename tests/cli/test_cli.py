@@ -118,7 +118,9 @@ def test_a_hub_dataset_with_the_hub_off_fails_fast_naming_hf_hub_offline(run_cli
 
     assert time.monotonic() - started < 10
     assert result.returncode == 2
-    assert result.stderr.startswith("error: cannot fetch dataset 'someone/reviews': HF_HUB_OFFLINE is set")
+    assert result.stderr.startswith("error: cannot fetch dataset 'someone/reviews'")
+    assert "no local file or folder of that name" in result.stderr
+    assert "HF_HUB_OFFLINE is set" in result.stderr
     assert "sample:topics" in result.stderr  # says what works offline
     assert "Traceback" not in result.stderr
 

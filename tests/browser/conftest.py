@@ -1,0 +1,58 @@
+"""The browser tests drive the launched app in Debian's headless Chromium through Playwright (no download)."""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.app.launch import LaunchedStudio, keep_environment, launch_studio
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+
+VIEWPORT = {"width": 1280, "height": 900}
+TIMEOUT_MS = 15_000  # a first call builds the scratch tokenizer: seconds on a busy 2-core machine
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def require_chromium() -> None:
+    """Fail in CI, skip elsewhere, when the system Chromium is missing (Playwright's own download needs a network)."""
+    if CHROMIUM.is_file():
+        return
+    reason = f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LaunchedStudio]:
+    """Finetune Studio launched for one test module, with its own data directory and no Hub (see tests/app)."""
+    require_chromium()
+    with launch_studio(tmp_path_factory.mktemp("browser-studio-data")) as launched:
+        yield launched
+
+
+@pytest.fixture(autouse=True)
+def _studio_environment(studio: LaunchedStudio, monkeypatch: pytest.MonkeyPatch) -> None:
+    keep_environment(studio, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def browser(studio: LaunchedStudio) -> Iterator[Browser]:
+    """Headless Debian Chromium, started once."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, studio: LaunchedStudio) -> Iterator[Page]:
+    """The app freshly opened in its own browser context (a new session), 1280 pixels wide."""
+    context = browser.new_context(viewport=VIEWPORT)
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT_MS)
+    opened.goto(studio.url)
+    yield opened
+    context.close()

@@ -1,0 +1,78 @@
+"""Screenshots of Finetune Studio for the README, taken in headless Debian Chromium.
+
+    python -m tests.browser.screenshot assets/screenshot.png [--train assets/screenshot-train.png]
+
+The first is the Datasets tab after loading the default dataset (`sample:sentiment`). With `--train`, the second is
+the Train tab after a short scratch:tiny run on it has finished, loss curve included. The app runs with a throw-away
+data directory and no Hub, exactly as in the tests.
+"""
+
+import argparse
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.app.launch import launch_studio
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+
+WIDTH = 1280
+TRAIN_EPOCHS = "3"
+TRAIN_TIMEOUT_MS = 300_000
+
+
+def shoot_datasets_tab(page: Page, path: Path) -> None:
+    """Load the default dataset and capture the whole page."""
+    page.get_by_role("button", name="Load", exact=True).click()
+    expect(page.get_by_text("Labels: negative, positive")).to_be_visible()
+    expect(page.get_by_role("gridcell").first).to_be_visible()
+    page.screenshot(path=str(path), full_page=True)
+
+
+def shoot_train_tab(page: Page, path: Path) -> None:
+    """Train scratch:tiny on the default dataset for a few epochs and capture the finished run."""
+    page.get_by_role("tab", name="Train").click()
+    model = page.get_by_role("combobox", name="Model")
+    model.fill("scratch:tiny")
+    model.press("Enter")
+    page.get_by_role("spinbutton", name="Epochs").fill(TRAIN_EPOCHS)
+    page.get_by_role("button", name="Start training").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Job #\d+: completed$"))).to_be_visible(
+        timeout=TRAIN_TIMEOUT_MS
+    )
+    expect(page.get_by_text("Validation accuracy")).to_be_visible()
+    page.wait_for_timeout(3_000)  # one more refresh of the page's timer, so that the curve has every point
+    page.screenshot(path=str(path), full_page=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="PNG of the Datasets tab")
+    parser.add_argument("--train", type=Path, help="also a PNG of the Train tab after a short run")
+    args = parser.parse_args(argv)
+    if not CHROMIUM.is_file():
+        print(f"{CHROMIUM} is missing: install Debian's chromium package", file=sys.stderr)
+        return 1
+    with (
+        tempfile.TemporaryDirectory(prefix="studio-screenshot-") as data_dir,
+        launch_studio(Path(data_dir)) as studio,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": WIDTH, "height": 900})
+        page.set_default_timeout(30_000)
+        expect.set_options(timeout=30_000)
+        page.goto(studio.url)
+        shoot_datasets_tab(page, args.out)
+        print(f"wrote {args.out}")
+        if args.train:
+            shoot_train_tab(page, args.train)
+            print(f"wrote {args.train}")
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
