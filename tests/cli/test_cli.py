@@ -192,3 +192,40 @@ def test_data_describes_a_csv_folder(cli_main, tiny_csv_folder):
     summary = json.loads(out.splitlines()[-1])
     assert summary["splits"] == {"train": 60, "test": 12}
     assert summary["label_names"] == ["negative", "positive"]
+
+
+@pytest.fixture(scope="module")
+def own_bert_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A user's own BERT-style encoder: `BertModel` and a classic `vocab.txt` tokenizer, saved with save_pretrained."""
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    folder = tmp_path_factory.mktemp("own-bert")
+    words = "the a was is and but not film food service great awful slow fast cold warm lovely boring".split()
+    vocab = folder / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+    BertTokenizer(vocab_file=str(vocab)).save_pretrained(folder)
+    config = BertConfig(
+        vocab_size=len(words) + 5, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64
+    )
+    BertModel(config).save_pretrained(folder)
+    return folder
+
+
+def test_an_own_model_folder_fine_tunes_on_a_csv_folder_like_the_bundled_data(
+    run_cli, own_bert_folder, pair_csv_folder
+):
+    result = run_cli(
+        "train", "--dataset", str(pair_csv_folder), "--model", str(own_bert_folder), "--epochs", "1", "--json",
+        timeout=600,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = last_json_line(result)
+    assert summary["status"] == "completed"
+    assert set(summary["metrics"]) >= {"accuracy", "f1"}
+    saved = Path(summary["output_dir"])
+    assert json.loads((saved / "config.json").read_text())["architectures"] == ["BertForSequenceClassification"]
+    prediction = last_json_line(
+        run_cli("predict", "--model", str(saved), "the food was cold", "--pair", "service was slow", "--json")
+    )
+    assert abs(sum(prediction["scores"].values()) - 1) < 1e-4
