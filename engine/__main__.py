@@ -66,8 +66,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         max_length=args.max_length,
         seed=args.seed,
     )
-    job = start_job(config)
-    print(f"job {job.id} started; log: {job.log_path}", file=sys.stderr, flush=True)
+    job = start_job(config, name=args.name)
+    print(f"job {job.id} {job.status}; log: {job.log_path}", file=sys.stderr, flush=True)
+    if args.detach:
+        payload = {"job_id": job.id, "status": job.status, "output_dir": str(job.model_dir), "log": str(job.log_path)}
+        _emit(payload, args.json, f"job {job.id} {job.status} in the background; follow it with: job {job.id}")
+        return 0
     job = wait_for_job(job.id, on_progress=_print_progress)
     payload = {
         "job_id": job.id,
@@ -93,17 +97,62 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _job_payload(job, store) -> dict:
+    return job.to_dict() | {"queue_position": store.queue_position(job)}
+
+
 def cmd_jobs(args: argparse.Namespace) -> int:
     from engine.jobs import JobStore
+    from engine.launcher import dispatch
 
     store = JobStore()
-    jobs = [store.refresh(job) for job in store.list()]
+    dispatch(store)  # marks dead jobs and starts queued ones, as the app does when it looks
+    jobs = store.list()
     lines = [
         f"{job.id:>4} {job.status:<10} {job.config['model']:<24} {job.config['dataset']:<24} "
         f"acc {job.metrics.get('accuracy', float('nan')):.3f}"
         for job in jobs
     ]
-    _emit({"jobs": [job.to_dict() for job in jobs]}, args.json, "\n".join(lines) or "no training jobs yet")
+    _emit({"jobs": [_job_payload(job, store) for job in jobs]}, args.json, "\n".join(lines) or "no training jobs yet")
+    return 0
+
+
+def cmd_job(args: argparse.Namespace) -> int:
+    from engine.jobs import JobStore
+    from engine.launcher import dispatch
+
+    store = JobStore()
+    dispatch(store)
+    job = store.get(args.id)
+    payload = _job_payload(job, store) | {"events": store.events(job.id)[-5:] if args.json else []}
+    lines = [f"job {job.id} {job.status} on {job.device}: step {job.step}/{job.total_steps}"]
+    lines += [f"{name} {value:.4f}" for name, value in job.metrics.items()]
+    lines += [f"error ({job.error_category}): {job.error}"] if job.error else []
+    _emit(payload, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    from engine.launcher import stop_job
+
+    job = stop_job(args.id, wait=True, grace_s=args.grace)
+    _emit(job.to_dict(), args.json, f"job {job.id} {job.status}")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from engine.launcher import resume_job
+
+    job = resume_job(args.id)
+    _emit(job.to_dict(), args.json, f"job {job.id} {job.status}, resuming from {job.config['resume_from_checkpoint']}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from engine.jobs import JobStore
+
+    JobStore().delete(args.id)
+    _emit({"deleted": args.id}, args.json, f"job {args.id} deleted")
     return 0
 
 
@@ -141,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, help=defaults_help("learning_rate").replace("empty", "default"))
     train.add_argument("--max-length", type=int, default=128)
     train.add_argument("--seed", type=int, default=42)
+    train.add_argument("--name", help="a name for the job")
+    train.add_argument("--detach", action="store_true", help="print the job id at once; it trains in the background")
     train.set_defaults(run=cmd_train)
 
     predict = commands.add_parser("predict", parents=[as_json], help="classify a text (or pair)")
@@ -151,6 +202,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     jobs = commands.add_parser("jobs", parents=[as_json], help="list training jobs")
     jobs.set_defaults(run=cmd_jobs)
+
+    for name, run, text in (
+        ("job", cmd_job, "one job: status, progress, metrics, error"),
+        ("stop", cmd_stop, "stop a job (after its current step; a checkpoint is saved)"),
+        ("resume", cmd_resume, "resume a stopped or failed job from its last checkpoint"),
+        ("delete", cmd_delete, "delete a finished job and its files"),
+    ):
+        command = commands.add_parser(name, parents=[as_json], help=text)
+        command.add_argument("id", type=int, help="job id")
+        command.set_defaults(run=run)
+        if name == "stop":
+            command.add_argument("--grace", type=float, default=30.0, help="seconds before the process is killed")
     return parser
 
 

@@ -1,11 +1,18 @@
-"""Starting training jobs as child processes through `accelerate launch`, and watching them.
+"""Starting training jobs as child processes through `accelerate launch`, queueing them, stopping them.
 
-The child gets its own process group (so stopping it stops every worker it spawned) and writes all output
-to the job's `train.log` from the first byte: an unread pipe would fill up and hang the training.
+The queue lives in the database: a submitted job is `queued`, and `dispatch` starts the oldest queued job on a
+device while fewer than `STUDIO_JOBS_PER_DEVICE` (default 1) run there. `dispatch` runs on submit, when a job
+ends (the finishing child calls it), and whenever the app or CLI looks at the jobs, so the queue moves whether
+jobs come from the app or the CLI, with or without a server running.
+
+Each child gets its own process group (so stopping it stops every worker it spawned) and writes all output to
+the job's `train.log` from the first byte: an unread pipe would fill up and hang the training.
 """
 
 import logging
 import os
+import shlex
+import signal
 import subprocess
 import sys
 import threading
@@ -14,15 +21,19 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import torch
 from accelerate.commands.config import default_config_file
 
-from engine.jobs import ACTIVE, Job, JobStore
+from engine.jobs import ACTIVE, CANCELLED, FAILED, INTERRUPTED, RUNNING, Job, JobStore, pid_alive
 from engine.models import HUB, JOB, LOCAL, job_model_dir, parse_model_ref, resolve_model
 from engine.paths import REPO_ROOT, data_dir
 from engine.train_config import TrainConfig
 from engine.train_data import prepare_training_data
 
 logger = logging.getLogger(__name__)
+
+STOP_GRACE_SECONDS = 30.0  # time to finish the step and save a checkpoint before the process group is terminated
+RESUMABLE = (CANCELLED, FAILED, INTERRUPTED)
 
 
 def launch_command(job_id: int) -> list[str]:
@@ -38,6 +49,19 @@ def launch_command(job_id: int) -> list[str]:
     elif not Path(default_config_file).is_file():
         command += ["--num_processes", "1", "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
     return command + ["-m", "engine.train_worker", str(job_id)]
+
+
+def job_device() -> str:
+    """The device queue a new job joins: `cuda` when there is a GPU, else `cpu`."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def jobs_per_device() -> int:
+    """How many jobs may run at once on one device (`STUDIO_JOBS_PER_DEVICE`, default 1)."""
+    value = os.environ.get("STUDIO_JOBS_PER_DEVICE", "1")
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"STUDIO_JOBS_PER_DEVICE must be a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 def check_config(config: TrainConfig) -> TrainConfig:
@@ -74,24 +98,24 @@ def _child_environment() -> dict[str, str]:
 def _watch(process: subprocess.Popen, job_id: int, store: JobStore) -> None:
     code = process.wait()  # also reaps the child, so it never lingers as a zombie
     job = store.get(job_id)
-    if job.status in ACTIVE:
-        reason = f"training process exited with code {code} without reporting a result"
-        store.mark_failed(job_id, f"{reason}\n{job.log_tail(5)}")
+    if job.status == RUNNING:
+        if job.stop_requested:
+            store.mark_cancelled(job_id, f"stopped by the user at step {job.step}")
+        elif code < 0:
+            name = signal.Signals(-code).name
+            store.mark_interrupted(job_id, f"training process killed by {name}\n{job.log_tail(5)}", "killed")
+        else:
+            reason = f"training process exited with code {code} without reporting a result"
+            store.mark_failed(job_id, f"{reason}\n{job.log_tail(5)}", "crashed")
+    dispatch(store)
 
 
-def start_job(config: TrainConfig, store: JobStore | None = None) -> Job:
-    """Check `config`, record a job and start its training child; return at once.
-
-    Raises:
-        ValueError, FileNotFoundError, LookupError, HubUnreachableError: the config cannot train (nothing
-        is recorded then).
-    """
-    store = store or JobStore()
-    resolved = check_config(config)
-    job = store.create(resolved.to_dict())
+def _spawn(job: Job, store: JobStore, watch: bool) -> Job:
+    command = launch_command(job.id)
+    job.folder.mkdir(parents=True, exist_ok=True)
     with job.log_path.open("ab") as log:
         process = subprocess.Popen(
-            launch_command(job.id),
+            command,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -99,23 +123,125 @@ def start_job(config: TrainConfig, store: JobStore | None = None) -> Job:
             env=_child_environment(),
             cwd=str(REPO_ROOT),
         )
-    store.mark_started(job.id, process.pid)
-    threading.Thread(target=_watch, args=(process, job.id, store), daemon=True, name=f"job-{job.id}").start()
+    store.mark_started(job.id, process.pid, shlex.join(command))
+    if watch:
+        threading.Thread(target=_watch, args=(process, job.id, store), daemon=True, name=f"job-{job.id}").start()
     logger.info("started training job %s (pid %s)", job.id, process.pid)
     return store.get(job.id)
+
+
+def dispatch(store: JobStore | None = None, watch: bool = True) -> list[Job]:
+    """Mark dead running jobs, then start queued jobs while their device has room; return the started ones.
+
+    Args:
+        watch: reap each started child from a thread of this process (False in a child about to exit).
+    """
+    store = store or JobStore()
+    for job in store.list(status=RUNNING):
+        store.refresh(job)
+    started = []
+    limit = jobs_per_device()
+    for device in {job.device for job in store.list(status="queued")}:
+        while (claimed := store.claim_next(device, limit)) is not None:
+            try:
+                started.append(_spawn(claimed, store, watch))
+            except OSError as error:
+                store.mark_failed(claimed.id, f"could not start the training process: {error}", "crashed")
+    return started
+
+
+def start_job(config: TrainConfig, store: JobStore | None = None, name: str | None = None) -> Job:
+    """Check `config`, queue a job for it and start it if its device is free; return at once.
+
+    Raises:
+        ValueError, FileNotFoundError, LookupError, HubUnreachableError: the config cannot train (nothing
+        is recorded then).
+    """
+    store = store or JobStore()
+    resolved = check_config(config)
+    job = store.create(resolved.to_dict(), name=name, device=job_device())
+    dispatch(store)
+    return store.get(job.id)
+
+
+def _terminate(job: Job, store: JobStore, grace_s: float) -> None:
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline and pid_alive(job.pid):
+        time.sleep(0.2)
+    for sig in (signal.SIGTERM, signal.SIGKILL):  # the whole group: accelerate's launcher and every worker
+        if not pid_alive(job.pid):
+            break
+        try:
+            os.killpg(job.pid, sig)
+        except ProcessLookupError:
+            break
+        time.sleep(5 if sig == signal.SIGTERM else 0.5)
+    if store.get(job.id).status == RUNNING:
+        store.mark_cancelled(job.id, f"stopped by the user at step {store.get(job.id).step} (process terminated)")
+
+
+def stop_job(job_id: int, store: JobStore | None = None, grace_s: float = STOP_GRACE_SECONDS, wait: bool = False):
+    """Stop a job: a queued one at once; a running one after its current step (it saves a checkpoint and is
+    marked `cancelled`), terminating its process group if it has not stopped within `grace_s` seconds.
+
+    Raises:
+        LookupError: no such job.
+        ValueError: the job has already finished.
+    """
+    store = store or JobStore()
+    job = store.refresh(store.get(job_id))
+    if job.status not in ACTIVE:
+        raise ValueError(f"job {job_id} is {job.status}; only a queued or running job can be stopped")
+    store.request_stop(job_id)
+    if job.status == "queued":
+        store.mark_cancelled(job_id, "cancelled before it started")
+        return store.get(job_id)
+    if job.pid is None:  # claimed but not yet spawned: the flag stops it at its first step
+        return store.get(job_id)
+    if wait:
+        _terminate(job, store, grace_s)
+    else:
+        threading.Thread(target=_terminate, args=(job, store, grace_s), daemon=True).start()
+    return store.get(job_id)
+
+
+def resume_job(job_id: int, store: JobStore | None = None) -> Job:
+    """Queue a cancelled, failed or interrupted job again, from its last checkpoint.
+
+    Raises:
+        ValueError: the job is not resumable or has no checkpoint.
+    """
+    store = store or JobStore()
+    job = store.refresh(store.get(job_id))
+    if job.status not in RESUMABLE:
+        raise ValueError(f"job {job_id} is {job.status}; only a cancelled, failed or interrupted job can resume")
+    checkpoint = job.last_checkpoint()
+    if checkpoint is None:
+        raise ValueError(f"job {job_id} saved no checkpoint to resume from; clone it to train again from the start")
+    store.requeue(job_id, {**job.config, "resume_from_checkpoint": str(checkpoint)})
+    dispatch(store)
+    return store.get(job_id)
+
+
+def clone_job(job_id: int, store: JobStore | None = None) -> Job:
+    """Start a new job with the same settings (from scratch, not from a checkpoint)."""
+    store = store or JobStore()
+    job = store.get(job_id)
+    config = TrainConfig.from_dict({**job.config, "resume_from_checkpoint": None})
+    return start_job(config, store, name=f"{job.name or f'job {job_id}'} (clone)")
 
 
 def wait_for_job(
     job_id: int, store: JobStore | None = None, on_progress: Callable[[Job], None] | None = None, poll_s: float = 1.0
 ) -> Job:
-    """Block until the job is no longer active, calling `on_progress` whenever its step changes."""
+    """Block until the job is no longer active, calling `on_progress` whenever its step or status changes."""
     store = store or JobStore()
-    last_step = -1
+    last = None
     while True:
         job = store.refresh(store.get(job_id))
-        if on_progress and job.step != last_step:
+        if on_progress and (job.step, job.status) != last:
             on_progress(job)
-            last_step = job.step
+            last = (job.step, job.status)
         if job.status not in ACTIVE:
             return job
         time.sleep(poll_s)

@@ -1,69 +1,45 @@
 """The training child: `accelerate launch -m engine.train_worker <job id>`.
 
-It reads its settings from the job database, fine-tunes with `Trainer`, reports progress into the database and
-`events.jsonl`, saves the model into the job folder, and exits non-zero on any failure, with the reason in the
-job row. It never runs inside the web server.
+It reads its settings from the job database, fine-tunes with `Trainer`, reports progress and metric events into
+the database, saves the model into the job folder, and exits non-zero on any failure, with the reason and its
+category in the job row. When it ends it starts the next queued job, so the queue moves even with no server.
+It never runs inside the web server.
 """
 
 import json
 import logging
 import sys
-import time
 
+import torch
 from accelerate import PartialState
 from transformers import (
     AutoTokenizer,
     DataCollatorWithPadding,
     Trainer,
-    TrainerCallback,
     set_seed,
 )
 
+from engine.errors import USER_ERRORS
 from engine.jobs import Job, JobStore
+from engine.launcher import dispatch
 from engine.metrics import METRIC_NAMES, compute_metrics
 from engine.model_card import write_model_card
 from engine.models import parse_model_ref, resolve_model
-from engine.recipe import classifier_model, training_arguments
-from engine.train_config import TrainConfig
+from engine.progress import StudioProgress
+from engine.recipe import callbacks_for, classifier_model, describe_hardware, training_arguments, training_devices
+from engine.train_config import TrainConfig, planned_steps
 from engine.train_data import prepare_training_data, tokenize_splits
 
 logger = logging.getLogger("engine.train_worker")
 
 
-class StudioProgress(TrainerCallback):
-    """Writes each log and evaluation into the job row and `events.jsonl` (main process only)."""
-
-    def __init__(self, store: JobStore, job: Job) -> None:
-        self.store, self.job = store, job
-
-    def _event(self, kind: str, state, values: dict) -> None:
-        event = {"type": kind, "time": time.time(), "step": state.global_step, "total_steps": state.max_steps}
-        event.update({"epoch": state.epoch, **values})
-        with self.job.events_path.open("a") as events:
-            events.write(json.dumps(event) + "\n")
-
-    def on_train_begin(self, args, state, control, **kwargs):
-        if state.is_world_process_zero:
-            self.store.record_progress(self.job.id, 0, state.max_steps)
-            self._event("start", state, {})
-
-    def on_train_end(self, args, state, control, **kwargs):
-        if state.is_world_process_zero:  # the last step is not always a logging step
-            self.store.record_progress(self.job.id, state.global_step, state.max_steps)
-
-    def on_log(self, args, state, control, logs=None, **kwargs):
-        if not state.is_world_process_zero or not logs:
-            return
-        if "loss" in logs:
-            self.store.record_progress(self.job.id, state.global_step, state.max_steps, float(logs["loss"]))
-            self._event("train", state, {"loss": float(logs["loss"]), "learning_rate": logs.get("learning_rate")})
-        elif any(key.startswith("eval_") for key in logs):
-            values = {k[len("eval_") :]: v for k, v in logs.items() if k.startswith("eval_")}
-            self._event("eval", state, values)
-
-
 def train(job: Job, config: TrainConfig, store: JobStore) -> dict:
-    """Fine-tune the job's model and return the validation metrics."""
+    """Fine-tune the job's model and return the final validation metrics (of the best model with keep-best).
+
+    Resumes from `config.resume_from_checkpoint` when set. Saves into `job.model_dir` the model and tokenizer
+    (safetensors), `training_config.json`, `metrics.json` and the model card, and `trainer_state.json` (the
+    log history, best metric and best checkpoint) into `job.folder`.
+    """
     set_seed(config.seed)
     data = prepare_training_data(config)
     for note in data.notes:
@@ -72,25 +48,38 @@ def train(job: Job, config: TrainConfig, store: JobStore) -> dict:
     tokenizer = AutoTokenizer.from_pretrained(path)
     tokenized = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"))
     model = classifier_model(path, data.label_names)
-    steps_per_epoch = -(-len(tokenized["train"]) // config.batch_size)
-    total_steps = max(1, int(steps_per_epoch * config.epochs))
+    processes = PartialState().num_processes
+    total_steps = planned_steps(config, len(tokenized["train"]), training_devices(processes))
     trainer = Trainer(
         model=model,
-        args=training_arguments(config, job.folder / "checkpoints", total_steps),
+        args=training_arguments(config, job.checkpoints_dir, total_steps),
         train_dataset=tokenized["train"],
         eval_dataset=tokenized["validation"],
         processing_class=tokenizer,
         data_collator=DataCollatorWithPadding(tokenizer),
         compute_metrics=compute_metrics,
-        callbacks=[StudioProgress(store, job)],
+        callbacks=[StudioProgress(store, job), *callbacks_for(config)],
     )
-    trainer.train()
+    output = trainer.train(resume_from_checkpoint=config.resume_from_checkpoint)
     evaluation = trainer.evaluate()
     metrics = {name: evaluation[f"eval_{name}"] for name in ("loss", *METRIC_NAMES)}
     trainer.save_model(str(job.model_dir))
     if trainer.is_world_process_zero():
-        write_model_card(job.model_dir, config, data, metrics)
+        trainer.state.save_to_json(str(job.folder / "trainer_state.json"))
+        (job.model_dir / "training_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+        (job.model_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        seconds, hardware = output.metrics.get("train_runtime"), describe_hardware(processes)
+        write_model_card(job.model_dir, config, data, metrics, train_seconds=seconds, hardware=hardware)
     return metrics
+
+
+def error_category(error: BaseException) -> str:
+    """Sort a failure into what the user can do about it."""
+    if isinstance(error, torch.OutOfMemoryError) or "out of memory" in str(error).lower():
+        return "out_of_memory"  # smaller batch size, max length or model; or auto batch size
+    if isinstance(error, USER_ERRORS):
+        return "data"  # the dataset or settings do not fit: the message names the problem
+    return "crashed"
 
 
 def main(argv: list[str]) -> int:
@@ -104,12 +93,23 @@ def main(argv: list[str]) -> int:
     except Exception as error:
         logger.exception("training job %s failed", job.id)
         if main_process:
-            store.mark_failed(job.id, f"{type(error).__name__}: {error}")
+            store.mark_failed(job.id, f"{type(error).__name__}: {error}", error_category(error))
+            _start_next(store)
         return 1
     if main_process:
-        store.mark_completed(job.id, metrics)
-        logger.info("training job %s completed: %s", job.id, metrics)
+        if store.stop_requested(job.id):
+            job = store.get(job.id)
+            store.mark_cancelled(job.id, f"stopped by the user at step {job.step}; a checkpoint was saved to resume")
+        else:
+            store.mark_completed(job.id, metrics)
+        logger.info("training job %s ended: %s", job.id, metrics)
+        _start_next(store)
     return 0
+
+
+def _start_next(store: JobStore) -> None:
+    for started in dispatch(store, watch=False):
+        logger.info("started queued job %s", started.id)
 
 
 if __name__ == "__main__":

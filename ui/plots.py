@@ -3,20 +3,58 @@
 import plotly.graph_objects as go
 
 _LAYOUT = {"margin": {"l": 50, "r": 20, "t": 40, "b": 40}, "height": 320, "template": "plotly_white"}
+SMOOTHING = 0.8  # exponential moving average weight, as TensorBoard's default slider: shows the trend under the noise
+
+
+def smoothed(values: list[float], weight: float = SMOOTHING) -> list[float]:
+    """Exponential moving average with bias correction, so the first points are not pulled towards 0."""
+    result, average = [], 0.0
+    for count, value in enumerate(values, start=1):
+        average = weight * average + (1 - weight) * value
+        result.append(average / (1 - weight**count))
+    return result
 
 
 def loss_curve(events: list[dict], title: str = "Loss") -> go.Figure:
-    """Training loss per step, with the validation loss at each evaluation; drawn from the first event on."""
+    """Training loss per step (raw and smoothed), with the validation loss at each evaluation."""
     figure = go.Figure()
-    train = [e for e in events if e.get("type") == "train" and e.get("loss") is not None]
-    evals = [e for e in events if e.get("type") == "eval" and e.get("loss") is not None]
-    figure.add_scatter(
-        x=[e["step"] for e in train], y=[e["loss"] for e in train], mode="lines+markers", name="train loss"
-    )
+    train = [e for e in events if e.get("kind") == "train" and e.get("loss") is not None]
+    evals = [e for e in events if e.get("kind") == "eval" and e.get("loss") is not None]
+    steps, losses = [e["step"] for e in train], [e["loss"] for e in train]
+    figure.add_scatter(x=steps, y=losses, mode="lines", name="train loss", opacity=0.35)
+    figure.add_scatter(x=steps, y=smoothed(losses), mode="lines", name="train loss (smoothed)")
     figure.add_scatter(
         x=[e["step"] for e in evals], y=[e["loss"] for e in evals], mode="lines+markers", name="validation loss"
     )
     figure.update_layout(title=title, xaxis_title="optimizer step", yaxis_title="loss", **_LAYOUT)
+    return figure
+
+
+def metrics_curve(events: list[dict], names: tuple[str, ...] = ("accuracy", "f1")) -> go.Figure:
+    """Validation metrics at each evaluation, and the learning rate on a second axis."""
+    figure = go.Figure()
+    evals = [e for e in events if e.get("kind") == "eval"]
+    for name in names:
+        points = [e for e in evals if e.get(name) is not None]
+        figure.add_scatter(
+            x=[e["step"] for e in points], y=[e[name] for e in points], mode="lines+markers", name=f"validation {name}"
+        )
+    rates = [e for e in events if e.get("kind") == "train" and e.get("learning_rate") is not None]
+    figure.add_scatter(
+        x=[e["step"] for e in rates],
+        y=[e["learning_rate"] for e in rates],
+        mode="lines",
+        name="learning rate",
+        yaxis="y2",
+        line={"dash": "dot"},
+    )
+    figure.update_layout(
+        title="Validation metrics and learning rate",
+        xaxis_title="optimizer step",
+        yaxis={"title": "score", "range": [0, 1.02]},
+        yaxis2={"title": "learning rate", "overlaying": "y", "side": "right", "showgrid": False},
+        **_LAYOUT,
+    )
     return figure
 
 

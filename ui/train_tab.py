@@ -6,12 +6,12 @@ import gradio as gr
 import pandas as pd
 
 from engine.data import sample_sources
-from engine.jobs import ACTIVE, COMPLETED, Job, JobStore
-from engine.launcher import start_job
+from engine.jobs import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore
+from engine.launcher import clone_job, dispatch, resume_job, start_job, stop_job
 from engine.models import defaults_help, model_choices
 from engine.train_config import TrainConfig
 from ui.errors import shows_errors
-from ui.plots import loss_curve
+from ui.plots import loss_curve, metrics_curve
 
 EXPLANATION = """\
 Training runs `Trainer` in a separate process (launched with `accelerate`, on the GPU when there is one), so this page
@@ -70,11 +70,28 @@ def _job_choices(selected: int | None = None):
     return gr.update(choices=choices, value=selected)
 
 
-def _status_markdown(job: Job) -> str:
-    done = f"{job.step}/{job.total_steps}" if job.total_steps else f"{job.step}/?"
-    percent = f" ({job.step / job.total_steps:.0%})" if job.total_steps else ""
-    loss = f", training loss {job.loss:.4f}" if job.loss is not None else ""
-    lines = [f"### Job #{job.id}: {job.status}", f"Step {done}{percent}{loss}"]
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s" if seconds >= 60 else f"{seconds:.0f} s"
+
+
+def _status_markdown(job: Job, store: JobStore) -> str:
+    lines = [f"### Job #{job.id}{f' ({job.name})' if job.name else ''}: {job.status}"]
+    if job.status == QUEUED:
+        lines.append(f"Waiting for the {job.device.upper()}: position {store.queue_position(job)} in its queue.")
+    else:
+        done = f"{job.step}/{job.total_steps}" if job.total_steps else f"{job.step}/?"
+        percent = f" ({job.step / job.total_steps:.0%})" if job.total_steps else ""
+        epoch = f", epoch {job.epoch:.2f}" if job.epoch is not None else ""
+        loss = f", training loss {job.loss:.4f}" if job.loss is not None else ""
+        elapsed = job.duration
+        remaining = ""
+        if job.status == RUNNING and elapsed and job.step and job.total_steps:
+            remaining = f", about {_minutes(elapsed / job.step * (job.total_steps - job.step))} left"
+        lines.append(f"Step {done}{percent}{epoch}{loss}. Elapsed {_minutes(elapsed)}{remaining}.")
+    if job.device == "cpu" and job.status in ACTIVE:
+        lines.append("Training on the **CPU**: it works, slowly. A GPU makes pretrained models practical.")
     if job.status == COMPLETED:
         metrics = job.metrics
         lines.append(
@@ -82,45 +99,96 @@ def _status_markdown(job: Job) -> str:
             f"(precision {metrics.get('precision', 0):.3f}, recall {metrics.get('recall', 0):.3f}). "
             f"Try it in the **Try** tab as `job:{job.id}`."
         )
-    elif job.status in ACTIVE:
-        lines.append("Training in the background; this page refreshes every few seconds.")
     if job.error:
-        lines.append(f"**Error:** {job.error.splitlines()[0]}")
+        lines.append(f"**{(job.error_category or 'error').replace('_', ' ')}:** {job.error.splitlines()[0]}")
     return "\n\n".join(lines)
 
 
 @shows_errors
 def job_status(job_id: int) -> dict:
-    """Return a job as a dict (status, step, total_steps, loss, metrics, error, config); {} for none."""
+    """Return a job as a dict (status, step, total_steps, loss, metrics, error, config, queue_position)."""
     if job_id in (None, ""):
         return {}
     store = JobStore()
-    return store.refresh(store.get(int(job_id))).to_dict()
+    job = store.refresh(store.get(int(job_id)))
+    return job.to_dict() | {"queue_position": store.queue_position(job)}
 
 
-def _jobs_table() -> pd.DataFrame:
+def _jobs_table(store: JobStore) -> pd.DataFrame:
     rows = [
         {
             "job": job.id,
+            "name": job.name or "",
             "status": job.status,
             "model": job.config["model"],
             "dataset": job.config["dataset"],
             "accuracy": round(job.metrics["accuracy"], 4) if "accuracy" in job.metrics else None,
             "f1": round(job.metrics["f1"], 4) if "f1" in job.metrics else None,
+            "duration": _minutes(job.duration),
         }
-        for job in JobStore().list()
+        for job in store.list()
     ]
-    return pd.DataFrame(rows, columns=["job", "status", "model", "dataset", "accuracy", "f1"])
+    return pd.DataFrame(rows, columns=["job", "name", "status", "model", "dataset", "accuracy", "f1", "duration"])
 
 
 @shows_errors
 def watch(job_id: int | None):
-    """Everything the page shows about one job: status text, loss curve, log tail, details."""
-    if job_id in (None, ""):
-        return "No training job yet.", loss_curve([]), "", {}, _jobs_table()
+    """Everything the page shows about one job: status text, charts, log tail, details, and the jobs table."""
     store = JobStore()
-    job = store.refresh(store.get(int(job_id)))
-    return _status_markdown(job), loss_curve(job.events()), job.log_tail(15), job.to_dict(), _jobs_table()
+    dispatch(store)  # notices dead processes and starts queued jobs, even after a server restart
+    if job_id in (None, ""):
+        return "No training job yet.", loss_curve([]), metrics_curve([]), "", {}, _jobs_table(store)
+    job = store.get(int(job_id))
+    events = store.events(job.id)
+    details = job.to_dict() | {"queue_position": store.queue_position(job)}
+    return (
+        _status_markdown(job, store),
+        loss_curve(events),
+        metrics_curve(events),
+        job.log_tail(15),
+        details,
+        _jobs_table(store),
+    )
+
+
+@shows_errors
+def stop(job_id: int | None):
+    """Stop the selected job: after its current step, with a checkpoint saved for resuming."""
+    job = stop_job(_selected(job_id))
+    gr.Info(f"Job {job.id}: stop requested; it saves a checkpoint and stops after the current step.")
+    return job.to_dict()
+
+
+@shows_errors
+def resume(job_id: int | None):
+    """Queue the selected (stopped or failed) job again from its last checkpoint."""
+    job = resume_job(_selected(job_id))
+    gr.Info(f"Job {job.id} {job.status}, resuming from its last checkpoint.")
+    return job.to_dict()
+
+
+@shows_errors
+def clone(job_id: int | None):
+    """Start a new job with the selected job's settings."""
+    job = clone_job(_selected(job_id))
+    gr.Info(f"Job {job.id} started with the settings of job {job_id}.")
+    return _job_choices(job.id), job.to_dict()
+
+
+@shows_errors
+def delete(job_id: int | None, confirmed: bool):
+    """Delete the selected finished job with its files, once the confirmation box is ticked."""
+    if not confirmed:
+        raise ValueError("tick 'yes, delete its files' first: deleting a job removes its model and logs")
+    JobStore().delete(_selected(job_id))
+    gr.Info(f"Job {job_id} deleted.")
+    return _job_choices(), False
+
+
+def _selected(job_id: int | None) -> int:
+    if job_id in (None, ""):
+        raise ValueError("select a job first")
+    return int(job_id)
 
 
 def build() -> TrainTab:
@@ -152,20 +220,31 @@ def build() -> TrainTab:
         seed = gr.Number(label="Seed", value=42, precision=0)
     start = gr.Button("Start training", variant="primary")
 
-    job = gr.Dropdown(label="Job", choices=[], interactive=True)
+    with gr.Row():
+        job = gr.Dropdown(label="Job", choices=[], interactive=True, scale=3)
+        stop_button = gr.Button("Stop", variant="stop", scale=0, min_width=90)
+        resume_button = gr.Button("Resume", scale=0, min_width=90)
+        clone_button = gr.Button("Clone", scale=0, min_width=90)
+        delete_button = gr.Button("Delete", scale=0, min_width=90)
+        confirm_delete = gr.Checkbox(label="yes, delete its files", value=False, scale=0, min_width=160)
     status = gr.Markdown()
     with gr.Row():
         curve = gr.Plot(label="Loss")
-        log = gr.Textbox(label="Log (last lines)", lines=12, max_lines=12, autoscroll=True)
-    with gr.Accordion("Job details", open=False):
+        metrics = gr.Plot(label="Validation metrics")
+    log = gr.Textbox(label="Log (last lines)", lines=10, max_lines=10, autoscroll=True)
+    with gr.Accordion("Job details (config, the exact launch command, error)", open=False):
         details = gr.JSON()
     jobs = gr.Dataframe(label="All jobs", interactive=False)
     timer = gr.Timer(POLL_SECONDS)
 
     inputs = [dataset, config, text_column, pair_column, label_column, model, epochs, batch_size, lr, max_length, seed]
-    watched = [status, curve, log, details, jobs]
+    watched = [status, curve, metrics, log, details, jobs]
     start.click(start_training, inputs, [job, details], api_name="start_training", concurrency_id="training")
     job.change(watch, job, watched, api_name=False, show_progress="hidden")
     timer.tick(watch, job, watched, api_name=False, show_progress="hidden")
     gr.api(job_status, api_name="job_status")
+    stop_button.click(stop, job, details, api_name="stop_job")
+    resume_button.click(resume, job, details, api_name="resume_job")
+    clone_button.click(clone, job, [job, details], api_name="clone_job")
+    delete_button.click(delete, [job, confirm_delete], [job, confirm_delete], api_name="delete_job")
     return TrainTab(dataset=dataset, job=job, refresh=_job_choices)

@@ -1,13 +1,14 @@
 """engine.jobs: training runs are SQLite rows whose status is checked against their process."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
 
 import pytest
 
-from engine.jobs import COMPLETED, FAILED, QUEUED, RUNNING, JobStore, pid_alive
+from engine.jobs import CANCELLED, COMPLETED, FAILED, INTERRUPTED, QUEUED, RUNNING, JobStore, pid_alive
 from engine.paths import database_path
 
 CONFIG = {"dataset": "sample:topics", "model": "scratch:tiny", "epochs": 1.0}
@@ -109,17 +110,18 @@ def test_mark_started_does_not_overwrite_a_job_that_already_finished(store):
     assert (store.get(job.id).status, store.get(job.id).pid) == (COMPLETED, 4321)
 
 
-def test_refresh_marks_a_running_job_whose_process_is_gone_as_failed_with_its_log_tail(store, dead_pid):
+def test_refresh_marks_a_running_job_whose_process_is_gone_as_interrupted_with_its_log_tail(store, dead_pid):
     job = store.create(CONFIG)
     job.log_path.write_text("loading data\nKilled\n")
     store.mark_started(job.id, dead_pid)
 
     refreshed = store.refresh(store.get(job.id))
 
-    assert refreshed.status == FAILED
+    assert refreshed.status == INTERRUPTED
+    assert refreshed.error_category == "crashed"
     assert f"training process {dead_pid} ended without reporting a result" in refreshed.error
     assert refreshed.error.endswith("loading data\nKilled")
-    assert store.get(job.id).status == FAILED
+    assert store.get(job.id).finished_at is not None
 
 
 def test_refresh_leaves_a_running_job_whose_process_is_alive(store):
@@ -179,3 +181,119 @@ def test_to_dict_names_the_model_folder(store):
 
     assert described["output_dir"] == str(job.folder / "model")
     assert (described["id"], described["status"], described["config"]) == (job.id, QUEUED, CONFIG)
+
+
+def test_metric_events_come_back_in_order_with_their_values(store):
+    job = store.create(CONFIG)
+    store.add_event(job.id, "train", 10, 0.5, {"loss": 0.7, "learning_rate": 1e-4, "grad_norm": 2.0})
+    store.add_event(job.id, "eval", 20, 1.0, {"loss": 0.6, "accuracy": 0.8})
+
+    events = store.events(job.id)
+
+    assert [(e["kind"], e["step"], e["epoch"]) for e in events] == [("train", 10, 0.5), ("eval", 20, 1.0)]
+    assert events[0]["grad_norm"] == 2.0 and events[1]["accuracy"] == 0.8
+    assert store.events(job.id, after_id=events[0]["id"]) == events[1:]
+
+
+def test_claim_next_starts_the_oldest_queued_job_and_respects_the_device_limit(store):
+    first, second = store.create(CONFIG), store.create(CONFIG)
+
+    claimed = store.claim_next("cpu", limit=1)
+
+    assert claimed.id == first.id and claimed.status == RUNNING and claimed.started_at is not None
+    assert store.claim_next("cpu", limit=1) is None  # the device is busy
+    assert store.queue_position(store.get(second.id)) == 1
+    store.mark_completed(first.id, {})
+    assert store.claim_next("cpu", limit=1).id == second.id
+
+
+def test_jobs_on_another_device_do_not_wait_for_this_one(store):
+    store.create(CONFIG, device="cpu")
+    gpu_job = store.create(CONFIG, device="cuda")
+    store.claim_next("cpu", limit=1)
+
+    assert store.claim_next("cuda", limit=1).id == gpu_job.id
+
+
+def test_queue_positions_count_the_jobs_ahead_on_the_same_device(store):
+    jobs = [store.create(CONFIG) for _ in range(3)]
+
+    assert [store.queue_position(job) for job in jobs] == [1, 2, 3]
+    assert store.queue_position(store.get(jobs[0].id)) == 1
+    store.mark_cancelled(jobs[0].id)
+    assert store.queue_position(store.get(jobs[0].id)) is None
+    assert store.queue_position(jobs[2]) == 2
+
+
+def test_a_stop_request_is_visible_to_the_child(store):
+    job = store.create(CONFIG)
+    assert not store.stop_requested(job.id)
+
+    store.request_stop(job.id)
+
+    assert store.stop_requested(job.id) and store.get(job.id).stop_requested
+
+
+def test_finished_states_record_why(store):
+    cancelled, interrupted, failed = store.create(CONFIG), store.create(CONFIG), store.create(CONFIG)
+
+    store.mark_cancelled(cancelled.id)
+    store.mark_interrupted(interrupted.id, "killed by signal 9", "killed")
+    store.mark_failed(failed.id, "CUDA out of memory", "out_of_memory")
+
+    assert (store.get(cancelled.id).status, store.get(cancelled.id).error_category) == (CANCELLED, "stopped")
+    assert (store.get(interrupted.id).status, store.get(interrupted.id).error) == (INTERRUPTED, "killed by signal 9")
+    assert (store.get(failed.id).status, store.get(failed.id).error_category) == (FAILED, "out_of_memory")
+
+
+def test_requeue_keeps_the_id_and_events_and_clears_the_error(store):
+    job = store.create(CONFIG)
+    store.add_event(job.id, "train", 5, 0.1, {"loss": 1.0})
+    store.request_stop(job.id)
+    store.mark_cancelled(job.id)
+
+    again = store.requeue(job.id, {**CONFIG, "resume_from_checkpoint": "x"})
+
+    assert (again.id, again.status, again.error, again.stop_requested) == (job.id, QUEUED, None, False)
+    assert again.config["resume_from_checkpoint"] == "x"
+    assert len(store.events(job.id)) == 1
+
+
+def test_delete_removes_the_row_events_and_folder_but_refuses_an_active_job(store):
+    job = store.create(CONFIG)
+    store.add_event(job.id, "train", 1, 0.1, {"loss": 1.0})
+    with pytest.raises(ValueError, match=f"job {job.id} is queued; stop it before deleting it"):
+        store.delete(job.id)
+    store.mark_completed(job.id, {})
+
+    store.delete(job.id)
+
+    assert not job.folder.exists()
+    assert store.events(job.id) == []
+    with pytest.raises(LookupError):
+        store.get(job.id)
+
+
+def test_a_database_from_the_first_version_gains_the_new_columns(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL NOT NULL, "
+            "updated_at REAL NOT NULL, status TEXT NOT NULL, config TEXT NOT NULL, pid INTEGER, "
+            "step INTEGER NOT NULL DEFAULT 0, total_steps INTEGER NOT NULL DEFAULT 0, loss REAL, metrics TEXT, "
+            "error TEXT)"
+        )
+        db.execute("INSERT INTO jobs (created_at, updated_at, status, config) VALUES (1, 1, 'completed', '{}')")
+    db.close()
+
+    old = JobStore(path).get(1)
+
+    assert (old.status, old.device, old.error_category, old.stop_requested) == (COMPLETED, "cpu", None, False)
+
+
+def test_the_last_checkpoint_is_the_highest_step(store):
+    job = store.create(CONFIG)
+    for step in (5, 40, 12):
+        (job.checkpoints_dir / f"checkpoint-{step}").mkdir(parents=True)
+
+    assert job.last_checkpoint().name == "checkpoint-40"
