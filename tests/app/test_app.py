@@ -383,3 +383,35 @@ def test_a_reloaded_page_still_sees_the_job(studio_url: str, topics_run: Trainin
     assert status["status"] == COMPLETED
     assert status["metrics"] == topics_run.final["metrics"]
     assert status["config"] == topics_run.started["config"]
+
+
+# --- Stop, resume, delete ----------------------------------------------------------------------------------------
+
+
+def wait_for_status(client: Client, job_id: int, condition, what: str) -> dict:
+    deadline = time.monotonic() + TRAINING_TIMEOUT_S
+    while time.monotonic() < deadline:
+        status = client.predict(job_id, api_name="/job_status")
+        if condition(status):
+            return status
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def test_a_running_job_stops_from_the_page_and_can_then_be_deleted(client: Client, studio: LaunchedStudio):
+    args = list(start_training_args("sample:sentiment"))
+    args[6] = 30  # epochs: long enough to be stopped halfway
+    _, started = client.predict(*args, api_name="/start_training")
+    job_id = started["id"]
+    wait_for_status(client, job_id, lambda s: s["step"] > 0, "the first step")
+
+    client.predict(job_id, api_name="/stop_job")
+    stopped = wait_for_status(client, job_id, lambda s: s["status"] not in ACTIVE, "the job to stop")
+
+    assert stopped["status"] == "cancelled" and stopped["error_category"] == "stopped"
+    assert stopped["step"] < stopped["total_steps"]
+    message, _ = error_of(client, job_id, False, api_name="/delete_job")
+    assert "tick 'yes, delete its files' first" in message
+    client.predict(job_id, True, api_name="/delete_job")
+    message, _ = error_of(client, job_id, api_name="/job_status")
+    assert f"no training job {job_id}" in message
