@@ -229,3 +229,41 @@ def test_an_own_model_folder_fine_tunes_on_a_csv_folder_like_the_bundled_data(
         run_cli("predict", "--model", str(saved), "the food was cold", "--pair", "service was slow", "--json")
     )
     assert abs(sum(prediction["scores"].values()) - 1) < 1e-4
+
+
+def test_detach_returns_at_once_and_the_job_commands_follow_stop_and_delete_it(run_cli, tiny_csv_folder):
+    started = time.monotonic()
+    detached = run_cli(
+        "train", "--dataset", str(tiny_csv_folder), "--model", "scratch:tiny", "--epochs", "200", "--batch-size", "4",
+        "--name", "long run", "--detach", "--json",
+    )  # fmt: skip
+    assert detached.returncode == 0, detached.stderr[-3000:]
+    job_id = last_json_line(detached)["job_id"]
+    assert time.monotonic() - started < 60  # the checks and the launch, not the training
+
+    deadline = time.monotonic() + 240
+    while (shown := last_json_line(run_cli("job", str(job_id), "--json")))["step"] == 0:
+        assert shown["status"] in ("queued", "running") and time.monotonic() < deadline, shown
+        time.sleep(1)
+    assert shown["name"] == "long run" and shown["pid"] and "engine.train_worker" in shown["command"]
+
+    stopped = run_cli("stop", str(job_id), "--json", timeout=180)
+    assert stopped.returncode == 0, stopped.stderr
+    assert last_json_line(stopped)["status"] == "cancelled"
+    resumable = last_json_line(run_cli("job", str(job_id), "--json"))
+    assert resumable["error_category"] == "stopped"
+
+    deleted = run_cli("delete", str(job_id), "--json")
+    assert last_json_line(deleted) == {"deleted": job_id}
+    gone = run_cli("job", str(job_id))
+    assert gone.returncode == 2 and gone.stderr.strip() == f"error: no training job {job_id}"
+
+
+def test_stopping_a_finished_job_is_refused_with_exit_2(run_cli, trained):
+    result = run_cli("stop", str(trained["job_id"]))
+
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == f"error: job {trained['job_id']} is completed; only a queued or running job can be stopped"
+    )
