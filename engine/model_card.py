@@ -115,7 +115,7 @@ def _body(
         for name, value in metrics.items()
         if isinstance(value, int | float)
     )
-    time_taken = str(datetime.timedelta(seconds=round(train_seconds))) if train_seconds is not None else "not recorded"
+    time_taken = _duration(train_seconds) if train_seconds is not None else "not recorded"
     return f"""
 # {config.name or "Text classifier fine-tuned with Finetune Studio"}
 
@@ -157,6 +157,13 @@ classifier = pipeline("text-classification", model="path/to/this/folder")
 """
 
 
+def _duration(seconds: float) -> str:
+    """`43.2 s` for a short run, `1:02:05` (h:mm:ss) for a long one."""
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    return f"{datetime.timedelta(seconds=round(seconds))} (h:mm:ss)"
+
+
 def _hyperparameters(config: TrainConfig) -> dict[str, object]:
     precision = config.precision
     if precision == "auto":  # written on the machine that trained, so this is what it used
@@ -174,7 +181,7 @@ def _hyperparameters(config: TrainConfig) -> dict[str, object]:
         "precision": precision,
         "evaluation": evaluation,
         "model kept": kept,
-        "early stopping": f"after {config.early_stopping_patience} evaluations without improvement"
+        "early stopping": f"after {config.early_stopping_patience} evaluation(s) without improvement"
         if config.early_stopping_patience
         else "no",
         "gradient checkpointing": "yes" if config.gradient_checkpointing else "no",
