@@ -8,10 +8,36 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from engine.errors import USER_ERRORS
 from engine.tokens import PADDING_CHOICES
+
+# `train` flag destination -> TrainConfig field, for the flags that default to None ("not given").
+TRAIN_FLAGS = {
+    "text_column": "text_column",
+    "text_pair_column": "text_pair_column",
+    "label_column": "label_column",
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "lr": "learning_rate",
+    "max_length": "max_length",
+    "seed": "seed",
+    "name": "name",
+    "scheduler": "scheduler",
+    "warmup_ratio": "warmup_ratio",
+    "weight_decay": "weight_decay",
+    "grad_accum": "gradient_accumulation_steps",
+    "max_grad_norm": "max_grad_norm",
+    "eval_strategy": "eval_strategy",
+    "eval_steps": "eval_steps",
+    "keep_best": "load_best_model_at_end",
+    "metric": "metric_for_best_model",
+    "early_stopping": "early_stopping_patience",
+    "precision": "precision",
+    "auto_batch_size": "auto_find_batch_size",
+    "gradient_checkpointing": "gradient_checkpointing",
+}
 
 
 def _emit(payload: dict, as_json: bool, text: str) -> None:
@@ -51,22 +77,15 @@ def _print_progress(job) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from engine.launcher import start_job, wait_for_job
+    from engine.presets import apply_preset
     from engine.train_config import TrainConfig
 
-    config = TrainConfig(
-        dataset=args.dataset,
-        model=args.model,
-        dataset_config=args.config,
-        text_column=args.text_column,
-        text_pair_column=args.text_pair_column,
-        label_column=args.label_column,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.lr,
-        max_length=args.max_length,
-        seed=args.seed,
-    )
-    job = start_job(config, name=args.name)
+    config = TrainConfig(dataset=args.dataset, model=args.model, dataset_config=args.config)
+    if args.preset:
+        config = apply_preset(config, args.preset.replace("-", " "))
+    # Flags the user gave win over the preset; the others keep the preset's or the config's defaults.
+    given = {field: getattr(args, dest) for dest, field in TRAIN_FLAGS.items() if getattr(args, dest) is not None}
+    job = start_job(replace(config, **given))
     print(f"job {job.id} {job.status}; log: {job.log_path}", file=sys.stderr, flush=True)
     if args.detach:
         payload = {"job_id": job.id, "status": job.status, "output_dir": str(job.model_dir), "log": str(job.log_path)}
@@ -149,15 +168,17 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from engine.jobs import JobStore
+    from engine.launcher import delete_job
 
-    JobStore().delete(args.id)
+    delete_job(args.id)
     _emit({"deleted": args.id}, args.json, f"job {args.id} deleted")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     from engine.models import defaults_help
+    from engine.presets import PRESETS
+    from engine.train_config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
 
     parser = argparse.ArgumentParser(prog="python -m engine", description="Finetune Studio's engine.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -186,11 +207,29 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--text-pair-column")
     train.add_argument("--label-column")
     train.add_argument("--epochs", type=float, help=defaults_help("epochs").replace("empty", "default"))
-    train.add_argument("--batch-size", type=int, default=16)
+    train.add_argument("--batch-size", type=int, help="default: 16")
     train.add_argument("--lr", type=float, help=defaults_help("learning_rate").replace("empty", "default"))
-    train.add_argument("--max-length", type=int, default=128)
-    train.add_argument("--seed", type=int, default=42)
+    train.add_argument("--max-length", type=int, help="default: 128 tokens")
+    train.add_argument("--seed", type=int, help="default: 42")
     train.add_argument("--name", help="a name for the job")
+    train.add_argument(
+        "--preset",
+        choices=[name.replace(" ", "-") for name in PRESETS],
+        help="; ".join(f"{name.replace(' ', '-')}: {preset.explanation}" for name, preset in PRESETS.items()),
+    )
+    train.add_argument("--scheduler", choices=SCHEDULERS, help="learning-rate decay after warm-up (default: linear)")
+    train.add_argument("--warmup-ratio", type=float, help="share of the updates spent warming up (default: 0.1)")
+    train.add_argument("--weight-decay", type=float, help="AdamW weight decay (default: 0.01)")
+    train.add_argument("--grad-accum", type=int, help="batches per optimizer update (default: 1)")
+    train.add_argument("--max-grad-norm", type=float, help="gradient clipping (default: 1.0)")
+    train.add_argument("--eval-strategy", choices=EVAL_STRATEGIES, help="evaluate each epoch or every N steps")
+    train.add_argument("--eval-steps", type=int, help="with --eval-strategy steps: updates between evaluations")
+    train.add_argument("--keep-best", action="store_const", const=True, help="end with the best evaluated checkpoint")
+    train.add_argument("--metric", choices=BEST_MODEL_METRICS, help="what 'best' means (default: f1)")
+    train.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after N evaluations without gain")
+    train.add_argument("--precision", choices=PRECISIONS, help="auto: bf16/fp16 on GPUs that support it, else fp32")
+    train.add_argument("--auto-batch-size", action="store_const", const=True, help="halve the batch on out-of-memory")
+    train.add_argument("--gradient-checkpointing", action="store_const", const=True, help="less memory, slower")
     train.add_argument("--detach", action="store_true", help="print the job id at once; it trains in the background")
     train.set_defaults(run=cmd_train)
 

@@ -27,7 +27,7 @@ from accelerate.commands.config import default_config_file
 from engine.jobs import ACTIVE, CANCELLED, FAILED, INTERRUPTED, RUNNING, Job, JobStore, pid_alive
 from engine.models import HUB, JOB, LOCAL, job_model_dir, parse_model_ref, resolve_model
 from engine.paths import REPO_ROOT, data_dir
-from engine.train_config import TrainConfig
+from engine.train_config import TrainConfig, check_fits
 from engine.train_data import prepare_training_data
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,8 @@ def check_config(config: TrainConfig) -> TrainConfig:
         ValueError, FileNotFoundError, LookupError, HubUnreachableError: with a message naming the problem.
     """
     resolved = config.with_defaults()
-    prepare_training_data(resolved)
+    data = prepare_training_data(resolved)
+    check_fits(resolved, len(data.splits["train"]))
     ref = parse_model_ref(resolved.model)
     if ref.kind == JOB:
         job_model_dir(int(ref.name))
@@ -97,7 +98,10 @@ def _child_environment() -> dict[str, str]:
 
 def _watch(process: subprocess.Popen, job_id: int, store: JobStore) -> None:
     code = process.wait()  # also reaps the child, so it never lingers as a zombie
-    job = store.get(job_id)
+    try:
+        job = store.get(job_id)
+    except LookupError:  # deleted meanwhile: nothing to record
+        return
     if job.status == RUNNING:
         if job.stop_requested:
             store.mark_cancelled(job_id, f"stopped by the user at step {job.step}")
@@ -150,7 +154,7 @@ def dispatch(store: JobStore | None = None, watch: bool = True) -> list[Job]:
     return started
 
 
-def start_job(config: TrainConfig, store: JobStore | None = None, name: str | None = None) -> Job:
+def start_job(config: TrainConfig, store: JobStore | None = None) -> Job:
     """Check `config`, queue a job for it and start it if its device is free; return at once.
 
     Raises:
@@ -159,7 +163,7 @@ def start_job(config: TrainConfig, store: JobStore | None = None, name: str | No
     """
     store = store or JobStore()
     resolved = check_config(config)
-    job = store.create(resolved.to_dict(), name=name, device=job_device())
+    job = store.create(resolved.to_dict(), name=resolved.name, device=job_device())
     dispatch(store)
     return store.get(job.id)
 
@@ -176,8 +180,12 @@ def _terminate(job: Job, store: JobStore, grace_s: float) -> None:
         except ProcessLookupError:
             break
         time.sleep(5 if sig == signal.SIGTERM else 0.5)
-    if store.get(job.id).status == RUNNING:
-        store.mark_cancelled(job.id, f"stopped by the user at step {store.get(job.id).step} (process terminated)")
+    try:
+        latest = store.get(job.id)
+    except LookupError:  # deleted meanwhile
+        return
+    if latest.status == RUNNING:
+        store.mark_cancelled(job.id, f"stopped by the user at step {latest.step} (process terminated)")
 
 
 def stop_job(job_id: int, store: JobStore | None = None, grace_s: float = STOP_GRACE_SECONDS, wait: bool = False):
@@ -227,8 +235,27 @@ def clone_job(job_id: int, store: JobStore | None = None) -> Job:
     """Start a new job with the same settings (from scratch, not from a checkpoint)."""
     store = store or JobStore()
     job = store.get(job_id)
-    config = TrainConfig.from_dict({**job.config, "resume_from_checkpoint": None})
-    return start_job(config, store, name=f"{job.name or f'job {job_id}'} (clone)")
+    name = f"{job.name or f'job {job_id}'} (clone)"[:100]
+    return start_job(TrainConfig.from_dict({**job.config, "resume_from_checkpoint": None, "name": name}), store)
+
+
+def delete_job(job_id: int, store: JobStore | None = None, wait_s: float = 15.0) -> None:
+    """Delete a finished job and its files, once its process has exited (a stopped child may still be saving).
+
+    Raises:
+        LookupError: no such job.
+        ValueError: the job is active, or its process is still alive after `wait_s` seconds.
+    """
+    store = store or JobStore()
+    job = store.refresh(store.get(job_id))
+    if job.status in ACTIVE:
+        raise ValueError(f"job {job_id} is {job.status}; stop it before deleting it")
+    deadline = time.monotonic() + wait_s
+    while pid_alive(job.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if pid_alive(job.pid):
+        raise ValueError(f"job {job_id}'s process {job.pid} is still exiting; try again in a moment")
+    store.delete(job_id)
 
 
 def wait_for_job(

@@ -8,6 +8,7 @@ It never runs inside the web server.
 
 import json
 import logging
+import shutil
 import sys
 
 import torch
@@ -102,6 +103,8 @@ def main(argv: list[str]) -> int:
             store.mark_cancelled(job.id, f"stopped by the user at step {job.step}; a checkpoint was saved to resume")
         else:
             store.mark_completed(job.id, metrics)
+            # A completed run is never resumed, and its checkpoints can weigh gigabytes: the model is in model/.
+            shutil.rmtree(job.checkpoints_dir, ignore_errors=True)
         logger.info("training job %s ended: %s", job.id, metrics)
         _start_next(store)
     return 0

@@ -7,9 +7,10 @@ import pandas as pd
 
 from engine.data import sample_sources
 from engine.jobs import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore
-from engine.launcher import clone_job, dispatch, resume_job, start_job, stop_job
+from engine.launcher import clone_job, delete_job, dispatch, resume_job, start_job, stop_job
 from engine.models import defaults_help, model_choices
-from engine.train_config import TrainConfig
+from engine.presets import PRESETS, apply_preset
+from engine.train_config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS, TrainConfig
 from ui.errors import shows_errors
 from ui.plots import loss_curve, metrics_curve
 
@@ -36,10 +37,48 @@ def _optional(value: str | None) -> str | None:
 
 @shows_errors
 def start_training(
-    dataset, config, text_column, pair_column, label_column, model, epochs, batch_size, lr, max_length, seed
+    dataset,
+    config,
+    text_column,
+    pair_column,
+    label_column,
+    model,
+    epochs,
+    batch_size,
+    lr,
+    max_length,
+    seed,
+    name="",
+    scheduler="linear",
+    warmup_ratio=0.1,
+    weight_decay=0.01,
+    grad_accum=1,
+    max_grad_norm=1.0,
+    eval_strategy="epoch",
+    eval_steps=0,
+    keep_best=False,
+    metric="f1",
+    early_stopping=0,
+    precision="auto",
+    auto_batch_size=False,
+    gradient_checkpointing=False,
 ):
-    """Validate the settings, start the job and return its id (the page then follows it)."""
+    """Validate the settings, queue the job and return its id (the page then follows it)."""
     train_config = TrainConfig(
+        name=_optional(name),
+        scheduler=scheduler,
+        warmup_ratio=float(warmup_ratio),
+        weight_decay=float(weight_decay),
+        gradient_accumulation_steps=int(grad_accum or 1),
+        max_grad_norm=float(max_grad_norm),
+        eval_strategy=eval_strategy,
+        eval_steps=int(eval_steps) if eval_strategy == "steps" else None,
+        load_best_model_at_end=bool(keep_best),
+        metric_for_best_model=metric,
+        early_stopping_patience=int(early_stopping) if early_stopping else None,
+        precision=precision,
+        auto_find_batch_size=bool(auto_batch_size),
+        gradient_checkpointing=bool(gradient_checkpointing),
         dataset=(dataset or "").strip(),
         model=(model or "").strip(),
         dataset_config=_optional(config),
@@ -53,8 +92,27 @@ def start_training(
         seed=int(seed or 0),
     )
     job = start_job(train_config)
-    gr.Info(f"Job {job.id} started: {job.config['model']} on {job.config['dataset']}")
+    gr.Info(f"Job {job.id} {job.status}: {job.config['model']} on {job.config['dataset']}")
     return _job_choices(job.id), job.to_dict()
+
+
+CUSTOM = "custom"
+
+
+@shows_errors
+def preset_fields(preset: str, model: str):
+    """Show a preset's choices in the form (what you see is what trains) and its one-line explanation."""
+    if preset not in PRESETS:
+        return *([gr.update()] * 5), "Your own settings."
+    chosen = apply_preset(TrainConfig(dataset="-", model=(model or "scratch:small").strip()), preset)
+    return (
+        chosen.epochs,
+        chosen.learning_rate,
+        chosen.scheduler,
+        chosen.load_best_model_at_end,
+        chosen.early_stopping_patience or 0,
+        PRESETS[preset].explanation,
+    )
 
 
 def _job_label(job: Job) -> str:
@@ -180,7 +238,7 @@ def delete(job_id: int | None, confirmed: bool):
     """Delete the selected finished job with its files, once the confirmation box is ticked."""
     if not confirmed:
         raise ValueError("tick 'yes, delete its files' first: deleting a job removes its model and logs")
-    JobStore().delete(_selected(job_id))
+    delete_job(_selected(job_id))
     gr.Info(f"Job {job_id} deleted.")
     return _job_choices(), False
 
@@ -218,6 +276,27 @@ def build() -> TrainTab:
         )
         max_length = gr.Number(label="Max length (tokens)", value=128, precision=0, minimum=8)
         seed = gr.Number(label="Seed", value=42, precision=0)
+    with gr.Row():
+        preset = gr.Radio([CUSTOM, *PRESETS], value=CUSTOM, label="Preset", scale=2)
+        preset_note = gr.Markdown("Your own settings.")
+        name = gr.Textbox(label="Job name (optional)", value="", scale=1)
+    with gr.Accordion("Advanced training settings", open=False):
+        with gr.Row():
+            scheduler = gr.Dropdown(list(SCHEDULERS), value="linear", label="LR schedule", info="decay after warm-up")
+            warmup_ratio = gr.Slider(0, 0.5, value=0.1, step=0.01, label="Warm-up ratio", info="share of updates")
+            weight_decay = gr.Number(label="Weight decay", value=0.01, info="AdamW regularisation")
+            grad_accum = gr.Number(label="Gradient accumulation", value=1, precision=0, info="batches per update")
+            max_grad_norm = gr.Number(label="Max grad norm", value=1.0, info="gradient clipping")
+        with gr.Row():
+            eval_strategy = gr.Radio(list(EVAL_STRATEGIES), value="epoch", label="Evaluate every")
+            eval_steps = gr.Number(label="Eval steps", value=0, precision=0, info="with 'steps'")
+            keep_best = gr.Checkbox(label="Keep the best checkpoint", value=False)
+            metric = gr.Dropdown(list(BEST_MODEL_METRICS), value="f1", label="Best by")
+            early_stopping = gr.Number(label="Early stopping patience", value=0, precision=0, info="0: off")
+        with gr.Row():
+            precision = gr.Dropdown(list(PRECISIONS), value="auto", label="Precision", info="auto: bf16/fp16 on GPU")
+            auto_batch_size = gr.Checkbox(label="Auto batch size (halve on out-of-memory)", value=False)
+            gradient_checkpointing = gr.Checkbox(label="Gradient checkpointing (less memory, slower)", value=False)
     start = gr.Button("Start training", variant="primary")
 
     with gr.Row():
@@ -238,6 +317,14 @@ def build() -> TrainTab:
     timer = gr.Timer(POLL_SECONDS)
 
     inputs = [dataset, config, text_column, pair_column, label_column, model, epochs, batch_size, lr, max_length, seed]
+    inputs += [name, scheduler, warmup_ratio, weight_decay, grad_accum, max_grad_norm, eval_strategy, eval_steps]
+    inputs += [keep_best, metric, early_stopping, precision, auto_batch_size, gradient_checkpointing]
+    preset.change(
+        preset_fields,
+        [preset, model],
+        [epochs, lr, scheduler, keep_best, early_stopping, preset_note],
+        api_name=False,
+    )
     watched = [status, curve, metrics, log, details, jobs]
     start.click(start_training, inputs, [job, details], api_name="start_training", concurrency_id="training")
     job.change(watch, job, watched, api_name=False, show_progress="hidden")
