@@ -12,6 +12,7 @@ the job's `train.log` from the first byte: an unread pipe would fill up and hang
 import logging
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,10 +24,12 @@ from pathlib import Path
 
 import torch
 from accelerate.commands.config import default_config_file
+from transformers import AutoConfig
 
 from engine.jobs import ACTIVE, CANCELLED, FAILED, INTERRUPTED, RUNNING, Job, JobStore, pid_alive
 from engine.models import HUB, JOB, LOCAL, job_model_dir, parse_model_ref, resolve_model
 from engine.paths import REPO_ROOT, data_dir
+from engine.scratch import SIZES
 from engine.train_config import TrainConfig, check_fits
 from engine.train_data import prepare_training_data
 
@@ -75,9 +78,12 @@ def check_config(config: TrainConfig) -> TrainConfig:
     check_fits(resolved, len(data.splits["train"]))
     ref = parse_model_ref(resolved.model)
     if ref.kind == JOB:
-        job_model_dir(int(ref.name))
+        _check_max_length(resolved.max_length, job_model_dir(int(ref.name)))
     elif ref.kind in (HUB, LOCAL):
-        resolve_model(ref, corpus=list)
+        _check_max_length(resolved.max_length, resolve_model(ref, corpus=list))
+    else:
+        _check_max_length(resolved.max_length, None, SIZES[ref.name].max_positions)
+    _check_room()
     # The child runs from the repository root: relative paths must not depend on where the user started.
     dataset = Path(resolved.dataset).expanduser()
     return replace(
@@ -85,6 +91,31 @@ def check_config(config: TrainConfig) -> TrainConfig:
         dataset=str(dataset.resolve()) if dataset.exists() else resolved.dataset,
         model=ref.name if ref.kind == LOCAL else resolved.model,
     )
+
+
+MIN_FREE_BYTES = 2 * 1024**3  # a small model, its checkpoints and caches; a large model needs more, and says so
+
+
+def _check_max_length(max_length: int, model: str | Path | None, limit: int | None = None) -> None:
+    """Refuse a max length beyond the model's position embeddings (the model could not read such inputs)."""
+    if limit is None:
+        limit = getattr(AutoConfig.from_pretrained(str(model)), "max_position_embeddings", None)
+    if limit is not None and max_length > limit:
+        raise ValueError(
+            f"max length {max_length} is more than this model reads ({limit} tokens); use at most {limit}"
+        )
+
+
+def _check_room() -> None:
+    """Refuse to start when the data directory is not writable or nearly full: fail now, not after an hour."""
+    folder = data_dir()
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"the data directory {folder} is not writable; set STUDIO_DATA_DIR to a writable folder")
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        raise ValueError(
+            f"only {free / 1024**3:.1f} GB free in {folder}; training needs at least {MIN_FREE_BYTES / 1024**3:.0f} GB"
+        )
 
 
 def _child_environment() -> dict[str, str]:

@@ -1,5 +1,6 @@
 """engine.launcher: configs are checked before any process starts; the child runs under `accelerate launch`."""
 
+import shutil
 import sys
 
 import pytest
@@ -59,3 +60,17 @@ def test_a_job_model_that_has_not_completed_is_rejected_before_starting(tiny_csv
 
     with pytest.raises(ValueError, match=f"job {job.id} is queued"):
         check_config(TrainConfig(dataset=str(tiny_csv_folder), model=f"job:{job.id}"))
+
+
+def test_a_max_length_beyond_the_models_positions_is_refused_naming_the_limit(tiny_csv_folder):
+    config = TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny", max_length=1024)
+
+    with pytest.raises(ValueError, match="max length 1024 is more than this model reads \\(512 tokens\\)"):
+        check_config(config)
+
+
+def test_a_nearly_full_disk_is_refused_before_anything_starts(tiny_csv_folder, monkeypatch):
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(100, 99, 1))
+
+    with pytest.raises(ValueError, match="GB free in .*; training needs at least 2 GB"):
+        check_config(TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny"))
