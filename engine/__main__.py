@@ -85,7 +85,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         config = apply_preset(config, args.preset.replace("-", " "))
     # Flags the user gave win over the preset; the others keep the preset's or the config's defaults.
     given = {field: getattr(args, dest) for dest, field in TRAIN_FLAGS.items() if getattr(args, dest) is not None}
-    job = start_job(replace(config, **given))
+    config = replace(config, **given)
+    if args.dry_run:
+        from engine.plan import plan_training
+
+        plan = plan_training(config)
+        _emit(asdict(plan) | {"summary": plan.summary()}, args.json, plan.summary())
+        return 0
+    job = start_job(config)
     print(f"job {job.id} {job.status}; log: {job.log_path}", file=sys.stderr, flush=True)
     if args.detach:
         payload = {"job_id": job.id, "status": job.status, "output_dir": str(job.model_dir), "log": str(job.log_path)}
@@ -231,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--auto-batch-size", action="store_const", const=True, help="halve the batch on out-of-memory")
     train.add_argument("--gradient-checkpointing", action="store_const", const=True, help="less memory, slower")
     train.add_argument("--detach", action="store_true", help="print the job id at once; it trains in the background")
+    train.add_argument("--dry-run", action="store_true", help="check the settings and estimate the run; start nothing")
     train.set_defaults(run=cmd_train)
 
     predict = commands.add_parser("predict", parents=[as_json], help="classify a text (or pair)")

@@ -31,7 +31,7 @@ from engine.models import HUB, JOB, LOCAL, job_model_dir, parse_model_ref, resol
 from engine.paths import REPO_ROOT, data_dir
 from engine.scratch import SIZES
 from engine.train_config import TrainConfig, check_fits
-from engine.train_data import prepare_training_data
+from engine.train_data import TrainingData, prepare_training_data
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,11 @@ def check_config(config: TrainConfig) -> TrainConfig:
     Raises:
         ValueError, FileNotFoundError, LookupError, HubUnreachableError: with a message naming the problem.
     """
+    return checked_config(config)[0]
+
+
+def checked_config(config: TrainConfig) -> tuple[TrainConfig, TrainingData]:
+    """`check_config`, also returning the prepared dataset (for plans that need its size)."""
     resolved = config.with_defaults()
     data = prepare_training_data(resolved)
     check_fits(resolved, len(data.splits["train"]))
@@ -86,11 +91,12 @@ def check_config(config: TrainConfig) -> TrainConfig:
     _check_room()
     # The child runs from the repository root: relative paths must not depend on where the user started.
     dataset = Path(resolved.dataset).expanduser()
-    return replace(
+    resolved = replace(
         resolved,
         dataset=str(dataset.resolve()) if dataset.exists() else resolved.dataset,
         model=ref.name if ref.kind == LOCAL else resolved.model,
     )
+    return resolved, data
 
 
 MIN_FREE_BYTES = 2 * 1024**3  # a small model, its checkpoints and caches; a large model needs more, and says so

@@ -9,6 +9,7 @@ from engine.data import sample_sources
 from engine.jobs import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore
 from engine.launcher import clone_job, delete_job, dispatch, resume_job, start_job, stop_job
 from engine.models import defaults_help, model_choices
+from engine.plan import plan_training
 from engine.presets import PRESETS, apply_preset
 from engine.train_config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS, TrainConfig
 from ui.errors import shows_errors
@@ -36,7 +37,20 @@ def _optional(value: str | None) -> str | None:
 
 
 @shows_errors
-def start_training(
+def start_training(*values):
+    """Validate the settings (the form's fields, in `_train_config` order), queue the job and return its id."""
+    job = start_job(_train_config(*values))
+    gr.Info(f"Job {job.id} {job.status}: {job.config['model']} on {job.config['dataset']}")
+    return _job_choices(job.id), job.to_dict()
+
+
+@shows_errors
+def plan(*values):
+    """Check the settings as a launch would, and say what the run will take: device, updates, memory, time."""
+    return plan_training(_train_config(*values)).summary()
+
+
+def _train_config(
     dataset,
     config,
     text_column,
@@ -48,23 +62,22 @@ def start_training(
     lr,
     max_length,
     seed,
-    name="",
-    scheduler="linear",
-    warmup_ratio=0.1,
-    weight_decay=0.01,
-    grad_accum=1,
-    max_grad_norm=1.0,
-    eval_strategy="epoch",
-    eval_steps=0,
-    keep_best=False,
-    metric="f1",
-    early_stopping=0,
-    precision="auto",
-    auto_batch_size=False,
-    gradient_checkpointing=False,
-):
-    """Validate the settings, queue the job and return its id (the page then follows it)."""
-    train_config = TrainConfig(
+    name,
+    scheduler,
+    warmup_ratio,
+    weight_decay,
+    grad_accum,
+    max_grad_norm,
+    eval_strategy,
+    eval_steps,
+    keep_best,
+    metric,
+    early_stopping,
+    precision,
+    auto_batch_size,
+    gradient_checkpointing,
+) -> TrainConfig:
+    return TrainConfig(
         name=_optional(name),
         scheduler=scheduler,
         warmup_ratio=float(warmup_ratio),
@@ -91,9 +104,6 @@ def start_training(
         max_length=int(max_length or 128),
         seed=int(seed or 0),
     )
-    job = start_job(train_config)
-    gr.Info(f"Job {job.id} {job.status}: {job.config['model']} on {job.config['dataset']}")
-    return _job_choices(job.id), job.to_dict()
 
 
 CUSTOM = "custom"
@@ -297,7 +307,10 @@ def build() -> TrainTab:
             precision = gr.Dropdown(list(PRECISIONS), value="auto", label="Precision", info="auto: bf16/fp16 on GPU")
             auto_batch_size = gr.Checkbox(label="Auto batch size (halve on out-of-memory)", value=False)
             gradient_checkpointing = gr.Checkbox(label="Gradient checkpointing (less memory, slower)", value=False)
-    start = gr.Button("Start training", variant="primary")
+    with gr.Row():
+        check = gr.Button("Check settings and estimate", scale=1)
+        start = gr.Button("Start training", variant="primary", scale=2)
+    plan_note = gr.Markdown()
 
     with gr.Row():
         job = gr.Dropdown(label="Job", choices=[], interactive=True, scale=3)
@@ -319,6 +332,7 @@ def build() -> TrainTab:
     inputs = [dataset, config, text_column, pair_column, label_column, model, epochs, batch_size, lr, max_length, seed]
     inputs += [name, scheduler, warmup_ratio, weight_decay, grad_accum, max_grad_norm, eval_strategy, eval_steps]
     inputs += [keep_best, metric, early_stopping, precision, auto_batch_size, gradient_checkpointing]
+    check.click(plan, inputs, plan_note, api_name="plan_training")
     preset.change(
         preset_fields,
         [preset, model],

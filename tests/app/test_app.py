@@ -415,3 +415,13 @@ def test_a_running_job_stops_from_the_page_and_can_then_be_deleted(client: Clien
     client.predict(job_id, True, api_name="/delete_job")
     message, _ = error_of(client, job_id, api_name="/job_status")
     assert f"no training job {job_id}" in message
+
+
+def test_checking_the_settings_says_where_and_how_long_before_anything_starts(client: Client, studio: LaunchedStudio):
+    jobs_before = len(JobStore(studio.database).list())
+
+    summary = client.predict(*start_training_args("sample:topics"), api_name="/plan_training")
+
+    assert summary.startswith("Trains on the CPU: it works, slowly.")
+    assert "880 training rows, 55 updates, 1 evaluations" in summary
+    assert len(JobStore(studio.database).list()) == jobs_before

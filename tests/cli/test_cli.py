@@ -267,3 +267,16 @@ def test_stopping_a_finished_job_is_refused_with_exit_2(run_cli, trained):
         result.stderr.strip()
         == f"error: job {trained['job_id']} is completed; only a queued or running job can be stopped"
     )
+
+
+def test_dry_run_checks_and_estimates_without_starting_a_job(cli_main, tiny_csv_folder):
+    jobs_before = json.loads(cli_main("jobs", "--json")[1].strip().splitlines()[-1])["jobs"]
+
+    code, out, _ = cli_main("train", "--dataset", str(tiny_csv_folder), "--model", "scratch:tiny", "--epochs", "2",
+                            "--batch-size", "6", "--dry-run", "--json")  # fmt: skip
+
+    assert code == 0
+    plan = json.loads(out.strip().splitlines()[-1])
+    assert plan["steps"] == 2 * 9 and plan["evaluations"] == 2 and plan["device"] == "cpu"
+    assert plan["summary"].startswith("Trains on the CPU")
+    assert json.loads(cli_main("jobs", "--json")[1].strip().splitlines()[-1])["jobs"] == jobs_before
