@@ -158,6 +158,12 @@ def _row_to_job(row: sqlite3.Row) -> Job:
     return Job(**values)
 
 
+def config_difference(first: dict, second: dict) -> list[tuple[str, object, object]]:
+    """The settings two jobs do not share, as (setting, first value, second value), sorted by setting."""
+    keys = sorted(set(first) | set(second))
+    return [(key, first.get(key), second.get(key)) for key in keys if first.get(key) != second.get(key)]
+
+
 def pid_alive(pid: int | None) -> bool:
     """Return True when a process with this pid exists and is not a zombie."""
     if not pid:

@@ -15,8 +15,25 @@ def smoothed(values: list[float], weight: float = SMOOTHING) -> list[float]:
     return result
 
 
-def loss_curve(events: list[dict], title: str = "Loss") -> go.Figure:
-    """Training loss per step (raw and smoothed), with the validation loss at each evaluation."""
+def _overlay(figure: go.Figure, others: dict[str, list[dict]], kind: str, key: str, smooth: bool = False) -> None:
+    """Add other jobs' curves, dashed, so runs can be compared on the same axes."""
+    for label, events in others.items():
+        points = [e for e in events if e.get("kind") == kind and e.get(key) is not None]
+        values = [e[key] for e in points]
+        figure.add_scatter(
+            x=[e["step"] for e in points],
+            y=smoothed(values) if smooth else values,
+            mode="lines",
+            name=f"{label}: {key}",
+            line={"dash": "dash"},
+        )
+
+
+def loss_curve(events: list[dict], title: str = "Loss", others: dict[str, list[dict]] | None = None) -> go.Figure:
+    """Training loss per step (raw and smoothed), with the validation loss at each evaluation.
+
+    `others` (label -> events) adds other jobs' smoothed training loss for comparison.
+    """
     figure = go.Figure()
     train = [e for e in events if e.get("kind") == "train" and e.get("loss") is not None]
     evals = [e for e in events if e.get("kind") == "eval" and e.get("loss") is not None]
@@ -26,12 +43,16 @@ def loss_curve(events: list[dict], title: str = "Loss") -> go.Figure:
     figure.add_scatter(
         x=[e["step"] for e in evals], y=[e["loss"] for e in evals], mode="lines+markers", name="validation loss"
     )
+    _overlay(figure, others or {}, "train", "loss", smooth=True)
     figure.update_layout(title=title, xaxis_title="optimizer step", yaxis_title="loss", **_LAYOUT)
     return figure
 
 
-def metrics_curve(events: list[dict], names: tuple[str, ...] = ("accuracy", "f1")) -> go.Figure:
-    """Validation metrics at each evaluation, and the learning rate on a second axis."""
+def metrics_curve(
+    events: list[dict], names: tuple[str, ...] = ("accuracy", "f1"), others: dict[str, list[dict]] | None = None
+) -> go.Figure:
+    """Validation metrics at each evaluation, and the learning rate on a second axis; `others` adds other jobs'
+    validation accuracy."""
     figure = go.Figure()
     evals = [e for e in events if e.get("kind") == "eval"]
     for name in names:
@@ -39,6 +60,7 @@ def metrics_curve(events: list[dict], names: tuple[str, ...] = ("accuracy", "f1"
         figure.add_scatter(
             x=[e["step"] for e in points], y=[e[name] for e in points], mode="lines+markers", name=f"validation {name}"
         )
+    _overlay(figure, others or {}, "eval", "accuracy")
     rates = [e for e in events if e.get("kind") == "train" and e.get("learning_rate") is not None]
     figure.add_scatter(
         x=[e["step"] for e in rates],

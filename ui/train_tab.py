@@ -6,7 +6,7 @@ import gradio as gr
 import pandas as pd
 
 from engine.data import sample_sources
-from engine.jobs import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore
+from engine.jobs import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore, config_difference
 from engine.launcher import clone_job, delete_job, dispatch, resume_job, start_job, stop_job
 from engine.models import defaults_help, model_choices
 from engine.plan import plan_training
@@ -107,6 +107,7 @@ def _train_config(
 
 
 CUSTOM = "custom"
+DIFF_COLUMNS = ["setting", "this job", "compared job"]
 
 
 @shows_errors
@@ -128,6 +129,10 @@ def preset_fields(preset: str, model: str):
 def _job_label(job: Job) -> str:
     # No status here: the choices are not refreshed on every poll, and a stale "running" would mislead.
     return f"#{job.id} · {job.config['model']} on {job.config['dataset']}"
+
+
+def _compare_choices():
+    return gr.update(choices=[(_job_label(job), job.id) for job in JobStore().list()])
 
 
 def _job_choices(selected: int | None = None):
@@ -200,21 +205,27 @@ def _jobs_table(store: JobStore) -> pd.DataFrame:
 
 
 @shows_errors
-def watch(job_id: int | None):
-    """Everything the page shows about one job: status text, charts, log tail, details, and the jobs table."""
+def watch(job_id: int | None, compare_ids: list[int] | None = None):
+    """Everything the page shows about one job: status text, charts (with the compared jobs' curves overlaid),
+    log tail, details, the settings that differ from the first compared job, and the jobs table."""
     store = JobStore()
     dispatch(store)  # notices dead processes and starts queued jobs, even after a server restart
     if job_id in (None, ""):
-        return "No training job yet.", loss_curve([]), metrics_curve([]), "", {}, _jobs_table(store)
+        empty = pd.DataFrame(columns=DIFF_COLUMNS)
+        return "No training job yet.", loss_curve([]), metrics_curve([]), "", {}, empty, _jobs_table(store)
     job = store.get(int(job_id))
     events = store.events(job.id)
+    compared = [store.get(int(other)) for other in compare_ids or [] if int(other) != job.id]
+    others = {f"#{other.id}": store.events(other.id) for other in compared}
+    difference = config_difference(job.config, compared[0].config) if compared else []
     details = job.to_dict() | {"queue_position": store.queue_position(job)}
     return (
         _status_markdown(job, store),
-        loss_curve(events),
-        metrics_curve(events),
+        loss_curve(events, others=others),
+        metrics_curve(events, others=others),
         job.log_tail(15),
         details,
+        pd.DataFrame([(k, str(a), str(b)) for k, a, b in difference], columns=DIFF_COLUMNS),
         _jobs_table(store),
     )
 
@@ -324,6 +335,11 @@ def build() -> TrainTab:
         curve = gr.Plot(label="Loss")
         metrics = gr.Plot(label="Validation metrics")
     log = gr.Textbox(label="Log (last lines)", lines=10, max_lines=10, autoscroll=True)
+    with gr.Row():
+        compare = gr.Dropdown(
+            label="Overlay other jobs", choices=[], multiselect=True, info="their curves, dashed", scale=2
+        )
+        difference = gr.Dataframe(label="Settings that differ from the first overlaid job", interactive=False, scale=3)
     with gr.Accordion("Job details (config, the exact launch command, error)", open=False):
         details = gr.JSON()
     jobs = gr.Dataframe(label="All jobs", interactive=False)
@@ -339,10 +355,12 @@ def build() -> TrainTab:
         [epochs, lr, scheduler, keep_best, early_stopping, preset_note],
         api_name=False,
     )
-    watched = [status, curve, metrics, log, details, jobs]
+    watched = [status, curve, metrics, log, details, difference, jobs]
     start.click(start_training, inputs, [job, details], api_name="start_training", concurrency_id="training")
-    job.change(watch, job, watched, api_name=False, show_progress="hidden")
-    timer.tick(watch, job, watched, api_name=False, show_progress="hidden")
+    job.change(watch, [job, compare], watched, api_name=False, show_progress="hidden")
+    compare.change(watch, [job, compare], watched, api_name=False, show_progress="hidden")
+    compare.focus(_compare_choices, None, compare, api_name=False)
+    timer.tick(watch, [job, compare], watched, api_name=False, show_progress="hidden")
     gr.api(job_status, api_name="job_status")
     stop_button.click(stop, job, details, api_name="stop_job")
     resume_button.click(resume, job, details, api_name="resume_job")

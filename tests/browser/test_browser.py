@@ -91,5 +91,5 @@ def test_a_reloaded_page_re_attaches_the_train_tab_to_the_latest_job(page: Page,
     page.get_by_role("tab", name="Train").click()
 
     latest = re.compile(rf"^#{job['id']} .*scratch:tiny on sample:topics$")
-    expect(page.get_by_role("combobox", name="Job")).to_have_value(latest)
+    expect(page.get_by_role("combobox", name="Job", exact=True)).to_have_value(latest)
     expect(page.get_by_role("heading", name=re.compile(rf"^Job #{job['id']}: "))).to_be_visible()

@@ -8,7 +8,17 @@ import time
 
 import pytest
 
-from engine.jobs import CANCELLED, COMPLETED, FAILED, INTERRUPTED, QUEUED, RUNNING, JobStore, pid_alive
+from engine.jobs import (
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    INTERRUPTED,
+    QUEUED,
+    RUNNING,
+    JobStore,
+    config_difference,
+    pid_alive,
+)
 from engine.paths import database_path
 
 CONFIG = {"dataset": "sample:topics", "model": "scratch:tiny", "epochs": 1.0}
@@ -297,3 +307,10 @@ def test_the_last_checkpoint_is_the_highest_step(store):
         (job.checkpoints_dir / f"checkpoint-{step}").mkdir(parents=True)
 
     assert job.last_checkpoint().name == "checkpoint-40"
+
+
+def test_config_difference_lists_only_the_settings_that_differ():
+    first = {"model": "scratch:tiny", "epochs": 3.0, "seed": 42}
+    second = {"model": "scratch:tiny", "epochs": 5.0, "name": "longer"}
+
+    assert config_difference(first, second) == [("epochs", 3.0, 5.0), ("name", None, "longer"), ("seed", 42, None)]
