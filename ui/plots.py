@@ -74,7 +74,7 @@ def metrics_curve(
         title="Validation metrics and learning rate",
         xaxis_title="optimizer step",
         yaxis={"title": "score", "range": [0, 1.02]},
-        yaxis2={"title": "learning rate", "overlaying": "y", "side": "right", "showgrid": False},
+        yaxis2={"title": "learning rate", "overlaying": "y", "side": "right", "showgrid": False, "tickformat": ".0e"},
         **_LAYOUT,
     )
     return figure

@@ -42,7 +42,7 @@ def shoot_train_tab(page: Page, path: Path) -> None:
     expect(page.get_by_role("heading", name=re.compile(r"^Job #\d+: completed$"))).to_be_visible(
         timeout=TRAIN_TIMEOUT_MS
     )
-    expect(page.get_by_text("Validation accuracy")).to_be_visible()
+    expect(page.get_by_text("Validation accuracy").first).to_be_visible()
     page.wait_for_timeout(3_000)  # one more refresh of the page's timer, so that the curve has every point
     page.screenshot(path=str(path), full_page=True)
 
