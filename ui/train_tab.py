@@ -159,10 +159,13 @@ def _status_markdown(job: Job, store: JobStore) -> str:
         epoch = f", epoch {job.epoch:.2f}" if job.epoch is not None else ""
         loss = f", training loss {job.loss:.4f}" if job.loss is not None else ""
         elapsed = job.duration
-        remaining = ""
+        remaining = speed = ""
         if job.status == RUNNING and elapsed and job.step and job.total_steps:
             remaining = f", about {_minutes(elapsed / job.step * (job.total_steps - job.step))} left"
-        lines.append(f"Step {done}{percent}{epoch}{loss}. Elapsed {_minutes(elapsed)}{remaining}.")
+        if elapsed and job.step:  # start-up included: a lower bound on the training speed itself
+            rows = job.step * job.config.get("batch_size", 16) * job.config.get("gradient_accumulation_steps", 1)
+            speed = f", {rows / elapsed:.1f} samples/s"
+        lines.append(f"Step {done}{percent}{epoch}{loss}. Elapsed {_minutes(elapsed)}{remaining}{speed}.")
     if job.device == "cpu" and job.status in ACTIVE:
         lines.append("Training on the **CPU**: it works, slowly. A GPU makes pretrained models practical.")
     if job.status == COMPLETED:
@@ -212,7 +215,7 @@ def watch(job_id: int | None, compare_ids: list[int] | None = None):
     dispatch(store)  # notices dead processes and starts queued jobs, even after a server restart
     if job_id in (None, ""):
         empty = pd.DataFrame(columns=DIFF_COLUMNS)
-        return "No training job yet.", loss_curve([]), metrics_curve([]), "", {}, empty, _jobs_table(store)
+        return "No training job yet.", loss_curve([]), metrics_curve([]), "", {}, "", empty, _jobs_table(store)
     job = store.get(int(job_id))
     events = store.events(job.id)
     compared = [store.get(int(other)) for other in compare_ids or [] if int(other) != job.id]
@@ -225,6 +228,7 @@ def watch(job_id: int | None, compare_ids: list[int] | None = None):
         metrics_curve(events, others=others),
         job.log_tail(15),
         details,
+        job.command or "",
         pd.DataFrame([(k, str(a), str(b)) for k, a, b in difference], columns=DIFF_COLUMNS),
         _jobs_table(store),
     )
@@ -341,6 +345,9 @@ def build() -> TrainTab:
         )
         difference = gr.Dataframe(label="Settings that differ from the first overlaid job", interactive=False, scale=3)
     with gr.Accordion("Job details (config, the exact launch command, error)", open=False):
+        command = gr.Code(
+            label="Launch command (copy it to run the job elsewhere, e.g. on a cluster)", language="shell"
+        )
         details = gr.JSON()
     jobs = gr.Dataframe(label="All jobs", interactive=False)
     timer = gr.Timer(POLL_SECONDS)
@@ -355,7 +362,7 @@ def build() -> TrainTab:
         [epochs, lr, scheduler, keep_best, early_stopping, preset_note],
         api_name=False,
     )
-    watched = [status, curve, metrics, log, details, difference, jobs]
+    watched = [status, curve, metrics, log, details, command, difference, jobs]
     start.click(start_training, inputs, [job, details], api_name="start_training", concurrency_id="training")
     job.change(watch, [job, compare], watched, api_name=False, show_progress="hidden")
     compare.change(watch, [job, compare], watched, api_name=False, show_progress="hidden")
