@@ -9,7 +9,7 @@ import statistics
 from dataclasses import dataclass
 
 from accelerate import init_empty_weights
-from transformers import AutoConfig, AutoModelForSequenceClassification, BertConfig
+from transformers import AutoConfig, AutoModelForSequenceClassification
 
 from engine.jobs import COMPLETED, JobStore
 from engine.launcher import checked_config, job_device
@@ -57,15 +57,7 @@ def _architecture(config: TrainConfig, labels: int):
     ref = parse_model_ref(config.model)
     if ref.kind == SCRATCH:
         shape = SIZES[ref.name]
-        return BertConfig(
-            vocab_size=shape.vocab_size,
-            hidden_size=shape.hidden_size,
-            num_hidden_layers=shape.num_layers,
-            num_attention_heads=shape.num_heads,
-            intermediate_size=shape.intermediate_size,
-            max_position_embeddings=shape.max_positions,
-            num_labels=labels,
-        )
+        return shape.bert_config(shape.vocab_size, num_labels=labels)  # the vocabulary's ceiling: an upper bound
     return AutoConfig.from_pretrained(resolve_model(ref, corpus=list), num_labels=labels)
 
 

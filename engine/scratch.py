@@ -40,6 +40,18 @@ class ScratchSize:
     vocab_size: int
     max_positions: int = 512
 
+    def bert_config(self, vocab_size: int, **extra) -> BertConfig:
+        """The `BertConfig` of this shape for a vocabulary of `vocab_size` tokens (`extra`: more config fields)."""
+        return BertConfig(
+            vocab_size=vocab_size,
+            hidden_size=self.hidden_size,
+            num_hidden_layers=self.num_layers,
+            num_attention_heads=self.num_heads,
+            intermediate_size=self.intermediate_size,
+            max_position_embeddings=self.max_positions,
+            **extra,
+        )
+
     def __post_init__(self) -> None:
         if self.hidden_size % self.num_heads:
             raise ValueError(f"hidden_size {self.hidden_size} is not divisible by num_heads {self.num_heads}")
@@ -137,17 +149,8 @@ def build_scratch_model(size: str, texts: Sequence[str], seed: int = 42) -> Path
         return folder
     shape = SIZES[size]
     tokenizer = train_wordpiece(texts, shape.vocab_size, shape.max_positions)
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=shape.hidden_size,
-        num_hidden_layers=shape.num_layers,
-        num_attention_heads=shape.num_heads,
-        intermediate_size=shape.intermediate_size,
-        max_position_embeddings=shape.max_positions,
-        pad_token_id=tokenizer.pad_token_id,
-    )
     torch.manual_seed(seed)
-    model = BertModel(config)
+    model = BertModel(shape.bert_config(len(tokenizer), pad_token_id=tokenizer.pad_token_id))
     # Build in a temporary folder and rename: the web server and a training child may ask at the same time.
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".building-"))
