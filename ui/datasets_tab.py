@@ -92,7 +92,7 @@ def build() -> DatasetsTab:
             info="sample:<name>, a file or folder path on the server, or a Hub dataset id",
             scale=3,
         )
-        config = gr.Textbox(label="Hub config", placeholder="e.g. mrpc for glue", scale=1)
+        config = gr.Textbox(label="Hub config", info="e.g. mrpc for glue", scale=1)
         load = gr.Button("Load", variant="primary", scale=0)
     upload = gr.File(label="…or upload a file", file_types=list(TABULAR_FORMATS), type="filepath", height=140)
     summary = gr.Markdown()

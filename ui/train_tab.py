@@ -290,9 +290,9 @@ def build() -> TrainTab:
             scale=2,
         )
     with gr.Row():
-        text_column = gr.Textbox(label="Text column", placeholder="text (or sentence1)")
-        pair_column = gr.Textbox(label="Second text column (pairs)", placeholder="sentence2 when present")
-        label_column = gr.Textbox(label="Label column", placeholder="label")
+        text_column = gr.Textbox(label="Text column", info="empty: text (or sentence1)")
+        pair_column = gr.Textbox(label="Second text column (pairs)", info="empty: sentence2 when present")
+        label_column = gr.Textbox(label="Label column", info="empty: label")
     with gr.Row():
         epochs = gr.Number(label="Epochs", value=None, info=defaults_help("epochs").replace("empty", "empty or 0"))
         batch_size = gr.Number(label="Batch size", value=16, precision=0, minimum=1)

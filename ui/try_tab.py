@@ -33,7 +33,7 @@ def build() -> gr.Dropdown:
         label="Model",
         info="a finished run (job:<id>), a local folder or a Hub text-classification model",
     )
-    text = gr.Textbox(label="Text", lines=2, placeholder="Type a sentence to classify")
+    text = gr.Textbox(label="Text", lines=2, info="a sentence to classify")
     pair = gr.Textbox(label="Second text (for models trained on pairs)", lines=1)
     run = gr.Button("Predict", variant="primary")
     with gr.Row():
