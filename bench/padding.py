@@ -155,15 +155,25 @@ class Setup:
     output_dir: Path
 
 
-def prepare(args: argparse.Namespace, workdir: Path) -> Setup:
-    """Load and tokenize the dataset once, and build (or find) the model, through the engine's own functions."""
-    config = TrainConfig(dataset=args.dataset, model=args.model, epochs=args.epochs).with_defaults()
+def tokenized_both_ways(
+    config: TrainConfig,
+) -> tuple[TrainingData, str, PreTrainedTokenizerBase, dict[bool, DatasetDict]]:
+    """Load and tokenize the dataset once, and build (or find) the model, through the engine's own functions.
+
+    Returns the data, the model folder, its tokenizer, and the splits keyed by "padded to max_length".
+    """
     data = prepare_training_data(config)
     model_path = resolve_model(parse_model_ref(config.model), data.train_texts, config.seed)
     tokenizer = AutoTokenizer.from_pretrained(model_path)
     dynamic = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"))
     splits = {False: dynamic, True: pad_to_max_length(dynamic, tokenizer, config.max_length)}
-    return Setup(config, data, model_path, tokenizer, splits, workdir / "checkpoints")
+    return data, model_path, tokenizer, splits
+
+
+def prepare(args: argparse.Namespace, workdir: Path) -> Setup:
+    """The shared setup of every run (see `tokenized_both_ways`)."""
+    config = TrainConfig(dataset=args.dataset, model=args.model, epochs=args.epochs).with_defaults()
+    return Setup(config, *tokenized_both_ways(config), workdir / "checkpoints")
 
 
 def bench_arguments(config: TrainConfig, variant: Variant, output_dir: Path, max_steps: int = -1):

@@ -38,7 +38,6 @@ from accelerate import PartialState  # noqa: E402
 from datasets import DatasetDict  # noqa: E402
 from datasets.utils.logging import disable_progress_bar  # noqa: E402
 from transformers import (  # noqa: E402
-    AutoTokenizer,
     DataCollatorWithPadding,
     PreTrainedTokenizerBase,
     PrinterCallback,
@@ -49,10 +48,15 @@ from transformers import (  # noqa: E402
 )
 from transformers.utils import logging as transformers_logging  # noqa: E402
 
-from bench.padding import CountingCollator, machine_jiffies, others_load, pad_to_max_length  # noqa: E402
+from bench.padding import (  # noqa: E402
+    CountingCollator,
+    machine_jiffies,
+    others_load,
+    ratio,
+    tokenized_both_ways,
+)
 from engine.jobs import JobStore  # noqa: E402
 from engine.metrics import compute_metrics  # noqa: E402
-from engine.models import parse_model_ref, resolve_model  # noqa: E402
 from engine.progress import StudioProgress  # noqa: E402
 from engine.recipe import (  # noqa: E402
     callbacks_for,
@@ -62,7 +66,7 @@ from engine.recipe import (  # noqa: E402
     training_devices,
 )
 from engine.train_config import TrainConfig, planned_steps  # noqa: E402
-from engine.train_data import TrainingData, prepare_training_data, tokenize_splits  # noqa: E402
+from engine.train_data import TrainingData  # noqa: E402
 
 ENGINE, COURSE, PADDED = "engine", "a", "b"
 WARMUP_STEPS = 5  # an untimed run first, so that one-off costs (metric loading, first kernels) hit no variant
@@ -269,15 +273,10 @@ def run_once(variant: Variant, setup: Setup, max_steps: int = -1) -> RunResult:
 
 
 def prepare(args: argparse.Namespace, workdir: Path) -> Setup:
-    """Load and tokenize the dataset once, and build (or find) the model, through the engine's own functions."""
+    """The shared setup of every run (see `bench.padding.tokenized_both_ways`)."""
     epochs = args.epochs  # None: the model's default (engine.models.SCRATCH_DEFAULTS for scratch models)
     config = TrainConfig(dataset=args.dataset, model=args.model, epochs=epochs, seed=args.seed).with_defaults()
-    data = prepare_training_data(config)
-    model_path = resolve_model(parse_model_ref(config.model), data.train_texts, config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
-    dynamic = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"))
-    splits = {False: dynamic, True: pad_to_max_length(dynamic, tokenizer, config.max_length)}
-    return Setup(config, data, model_path, tokenizer, splits, workdir, JobStore())
+    return Setup(config, *tokenized_both_ways(config), workdir, JobStore())
 
 
 @dataclass
@@ -293,10 +292,6 @@ class Summary:
     def loads(self) -> str:
         loads = [run.others_load for run in self.runs if run.others_load is not None]
         return ", ".join(f"{load:.0%}" for load in loads) or "n/a"
-
-
-def ratio(value: float, baseline: float) -> str:
-    return f"{value / baseline:.2f}×"
 
 
 def markdown_table(summaries: list[Summary]) -> str:
