@@ -14,6 +14,7 @@ from engine.presets import PRESETS, apply_preset
 from engine.train_config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS, TrainConfig
 from ui.errors import shows_errors
 from ui.plots import loss_curve, metrics_curve
+from ui.progress_bar import progress_bar
 
 EXPLANATION = """\
 Training runs `Trainer` in a separate process (launched with `accelerate`, on the GPU when there is one), so this page
@@ -209,13 +210,14 @@ def _jobs_table(store: JobStore) -> pd.DataFrame:
 
 @shows_errors
 def watch(job_id: int | None, compare_ids: list[int] | None = None):
-    """Everything the page shows about one job: status text, charts (with the compared jobs' curves overlaid),
-    log tail, details, the settings that differ from the first compared job, and the jobs table."""
+    """Everything the page shows about one job: status text, progress bar, charts (with the compared jobs' curves
+    overlaid), log tail, details, the settings that differ from the first compared job, and the jobs table."""
     store = JobStore()
     dispatch(store)  # notices dead processes and starts queued jobs, even after a server restart
     if job_id in (None, ""):
         empty = pd.DataFrame(columns=DIFF_COLUMNS)
-        return "No training job yet.", loss_curve([]), metrics_curve([]), "", {}, "", empty, _jobs_table(store)
+        nothing = ("No training job yet.", "", loss_curve([]), metrics_curve([]), "", {}, "", empty)
+        return (*nothing, _jobs_table(store))
     job = store.get(int(job_id))
     events = store.events(job.id)
     compared = [store.get(int(other)) for other in compare_ids or [] if int(other) != job.id]
@@ -224,6 +226,7 @@ def watch(job_id: int | None, compare_ids: list[int] | None = None):
     details = job.to_dict() | {"queue_position": store.queue_position(job)}
     return (
         _status_markdown(job, store),
+        progress_bar(job),
         loss_curve(events, others=others),
         metrics_curve(events, others=others),
         job.log_tail(15),
@@ -335,6 +338,7 @@ def build() -> TrainTab:
         delete_button = gr.Button("Delete", scale=0, min_width=90)
         confirm_delete = gr.Checkbox(label="yes, delete its files", value=False, scale=0, min_width=160)
     status = gr.Markdown()
+    bar = gr.HTML()
     with gr.Row():
         curve = gr.Plot(label="Loss")
         metrics = gr.Plot(label="Validation metrics")
@@ -362,7 +366,7 @@ def build() -> TrainTab:
         [epochs, lr, scheduler, keep_best, early_stopping, preset_note],
         api_name=False,
     )
-    watched = [status, curve, metrics, log, details, command, difference, jobs]
+    watched = [status, bar, curve, metrics, log, details, command, difference, jobs]
     start.click(start_training, inputs, [job, details], api_name="start_training", concurrency_id="training")
     job.change(watch, [job, compare], watched, api_name=False, show_progress="hidden")
     compare.change(watch, [job, compare], watched, api_name=False, show_progress="hidden")
