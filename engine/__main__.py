@@ -11,7 +11,7 @@ import sys
 from dataclasses import asdict, replace
 
 from engine.errors import USER_ERRORS
-from engine.tokens import PADDING_CHOICES
+from engine.tokens import PADDING_CHOICES, TRUNCATION_CHOICES
 
 # `train` flag destination -> TrainConfig field, for the flags that default to None ("not given").
 TRAIN_FLAGS = {
@@ -55,18 +55,45 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _token_input(args: argparse.Namespace):
+    from pathlib import Path
+
+    from engine.tokens import TokenInput
+
+    if args.batch_file is None:
+        if args.text is None:
+            raise ValueError("give a TEXT to tokenize, or --batch-file FILE")
+        return TokenInput.single(args.text, args.pair)
+    if args.text is not None or args.pair is not None:
+        raise ValueError("--batch-file replaces TEXT and --pair: put pairs on its lines as 'text<TAB>second text'")
+    path = Path(args.batch_file)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such batch file: {path}")
+    return TokenInput.from_lines(path.read_text(encoding="utf-8"))
+
+
 def cmd_tokenize(args: argparse.Namespace) -> int:
     from engine.models import load_tokenizer
+    from engine.token_compare import compare_tokenizers
+    from engine.token_report import format_report, inspection_report
     from engine.tokens import TokenizeOptions, inspect_tokens
 
-    options = TokenizeOptions(max_length=args.max_length, padding=args.padding, truncation=args.truncation)
-    view = inspect_tokens(load_tokenizer(args.tokenizer), args.text, args.pair, options)
-    text = "\n".join(
-        f"{r['position']:>4} {r['token']:<16} id={r['input_id']:<6} "
-        f"type={r['token_type_id']} mask={r['attention_mask']}"
-        for r in view.rows()
+    options = TokenizeOptions(
+        add_special_tokens=not args.no_special_tokens,
+        padding=args.padding,
+        truncation=args.truncation,
+        max_length=args.max_length,
+        stride=args.stride,
+        return_overflowing_tokens=args.overflow,
     )
-    _emit(asdict(view), args.json, text)
+    inputs = _token_input(args)
+    tokenizer = load_tokenizer(args.tokenizer)
+    inspection = inspect_tokens(tokenizer, inputs, options)
+    comparison = None
+    if args.compare:
+        comparison = (args.compare, compare_tokenizers(tokenizer, load_tokenizer(args.compare), inputs))
+    report = inspection_report(args.tokenizer, tokenizer, inspection, comparison)
+    _emit(report, args.json, format_report(report))
     return 0
 
 
@@ -198,12 +225,23 @@ def build_parser() -> argparse.ArgumentParser:
     data.set_defaults(run=cmd_data)
 
     tokenize = commands.add_parser("tokenize", parents=[as_json], help="show what a tokenizer returns")
-    tokenize.add_argument("text")
+    tokenize.add_argument("text", nargs="?", help="the text (or give --batch-file)")
     tokenize.add_argument("--tokenizer", required=True, help="model reference whose tokenizer to use")
     tokenize.add_argument("--pair", help="second text of a pair")
-    tokenize.add_argument("--max-length", type=int)
+    tokenize.add_argument("--batch-file", metavar="FILE", help="one text per line, or 'text<TAB>second text'")
     tokenize.add_argument("--padding", choices=PADDING_CHOICES, default="do_not_pad")
-    tokenize.add_argument("--truncation", action="store_true")
+    tokenize.add_argument(
+        "--truncation",
+        choices=TRUNCATION_CHOICES,
+        default="none",
+        metavar="STRATEGY",
+        help=", ".join(TRUNCATION_CHOICES),
+    )
+    tokenize.add_argument("--max-length", type=int)
+    tokenize.add_argument("--stride", type=int, default=0, help="tokens shared by consecutive overflow windows")
+    tokenize.add_argument("--overflow", action="store_true", help="return_overflowing_tokens: windows of max length")
+    tokenize.add_argument("--no-special-tokens", action="store_true", help="add_special_tokens=False")
+    tokenize.add_argument("--compare", metavar="MODEL", help="another model reference whose tokenizer to compare")
     tokenize.set_defaults(run=cmd_tokenize)
 
     train = commands.add_parser("train", parents=[as_json], help="fine-tune a text classifier")

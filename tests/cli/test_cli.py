@@ -180,7 +180,7 @@ def test_tokenize_with_a_jobs_tokenizer_marks_the_pair(trained, cli_main):
     )
 
     assert code == 0
-    view = json.loads(out.splitlines()[-1])
+    (view,) = json.loads(out.splitlines()[-1])["sequences"]
     assert view["tokens"][0] == "[CLS]" and view["tokens"][-1] == "[SEP]"
     assert view["token_type_ids"][0] == 0 and view["token_type_ids"][-1] == 1
 
