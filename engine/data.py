@@ -5,7 +5,7 @@ A *source* is one string, the same in the app, the CLI and the job database:
 - `sample:<name>`: a dataset bundled under `assets/samples/<name>/` (train / validation / test CSV files);
 - a local file (`.csv`, `.tsv`, `.json`, `.jsonl`, `.parquet`): a single `train` split;
 - a local folder: split names inferred from file names (`train.csv`, `validation.csv`, `dev.jsonl`...) by the
-  same patterns `datasets` uses;
+  same patterns `datasets` uses, or a folder written by `save_to_disk` (a `DatasetDict` or a single `Dataset`);
 - anything else is a Hub dataset id (`glue`, `user/name`) with an optional config name.
 """
 
@@ -15,11 +15,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from datasets import ClassLabel, DatasetDict, load_dataset
+from datasets import ClassLabel, Dataset, DatasetDict, get_dataset_config_names, load_dataset, load_from_disk
 from datasets.data_files import DataFilesDict, get_data_patterns
 
 from engine.hub import HubUnreachableError, ensure_hub_reachable
 from engine.paths import SAMPLES_DIR, datasets_cache_dir
+from engine.uploads import check_table_file
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,45 @@ def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
     try:
         return load_dataset(builder, data_files=files, cache_dir=str(datasets_cache_dir()), **options)
     except Exception as error:  # datasets raises many types for unreadable files; name the file instead.
+        # A precise reason (empty, binary, not UTF-8, ragged) beats the parser's, when the checks find one.
+        for path in (Path(f) for paths in files.values() for f in paths):
+            check_table_file(path)
         raise ValueError(f"cannot read {where} as {builder}: {error}") from error
+
+
+def is_saved_dataset(folder: Path) -> bool:
+    """True for a folder written by `Dataset.save_to_disk` or `DatasetDict.save_to_disk`."""
+    return (folder / "dataset_dict.json").is_file() or (folder / "state.json").is_file()
+
+
+def _load_saved(folder: Path) -> DatasetDict:
+    try:
+        loaded = load_from_disk(str(folder))
+    except Exception as error:  # a half-written or foreign folder: say which one
+        raise ValueError(f"cannot read {folder} as a save_to_disk folder: {error}") from error
+    return DatasetDict({"train": loaded}) if isinstance(loaded, Dataset) else loaded
+
+
+def require_hub_config(dataset_id: str, config: str | None, revision: str | None = None) -> None:
+    """Refuse to guess among a Hub dataset's configurations: without a config, one with several lists them.
+
+    Raises:
+        HubUnreachableError: the Hub cannot be reached.
+        ValueError: no config given and the dataset has several, naming them.
+    """
+    if config:
+        return
+    ensure_hub_reachable(f"the configurations of dataset {dataset_id!r}")
+    try:
+        configs = get_dataset_config_names(dataset_id, revision=revision)
+    except ConnectionError as error:
+        raise HubUnreachableError(f"cannot list the configurations of {dataset_id!r}: {error}") from error
+    except Exception as error:  # unknown or gated dataset: the Hub's message says which
+        raise ValueError(f"cannot list the configurations of Hub dataset {dataset_id!r}: {error}") from error
+    if len(configs) > 1:
+        raise ValueError(
+            f"Hub dataset {dataset_id!r} has {len(configs)} configurations; pick one: {', '.join(configs)}"
+        )
 
 
 def _folder_files(folder: Path) -> dict[str, list[str]]:
@@ -72,12 +111,14 @@ def _folder_files(folder: Path) -> dict[str, list[str]]:
     return files
 
 
-def load_raw(source: str, config: str | None = None) -> DatasetDict:
+def load_raw(source: str, config: str | None = None, *, revision: str | None = None) -> DatasetDict:
     """Load a source as a `DatasetDict`, without touching its columns.
 
     Args:
-        source: `sample:<name>`, a local file or folder path, or a Hub dataset id.
-        config: the Hub dataset's configuration name (e.g. `mrpc` for `glue`); ignored for local data.
+        source: `sample:<name>`, a local file or folder path (a `save_to_disk` folder too), or a Hub dataset id.
+        config: the Hub dataset's configuration name (e.g. `mrpc` for `glue`); ignored for local data. Without one,
+            a Hub dataset with several configurations is refused with their names.
+        revision: a Hub dataset's branch, tag or commit; ignored for local data.
 
     Returns:
         The dataset's splits.
@@ -97,6 +138,8 @@ def load_raw(source: str, config: str | None = None) -> DatasetDict:
         return _load_files(_folder_files(SAMPLES_DIR / name), f"sample {name!r}")
     path = Path(source).expanduser()
     if path.is_dir():
+        if is_saved_dataset(path):
+            return _load_saved(path)
         return _load_files(_folder_files(path), f"folder {path}")
     if path.is_file():
         if path.suffix.lower() not in TABULAR_FORMATS:
@@ -105,8 +148,9 @@ def load_raw(source: str, config: str | None = None) -> DatasetDict:
     if not _HUB_ID.match(source) or Path(source).suffix.lower() in FILE_SUFFIXES:
         raise FileNotFoundError(f"no such file or folder: {source}")
     ensure_hub_reachable(f"dataset {source!r} (there is no local file or folder of that name)")
+    require_hub_config(source, config, revision)
     try:
-        loaded = load_dataset(source, config or None, cache_dir=str(datasets_cache_dir()))
+        loaded = load_dataset(source, config or None, revision=revision, cache_dir=str(datasets_cache_dir()))
     except ConnectionError as error:
         raise HubUnreachableError(f"cannot fetch dataset {source!r} from the Hub: {error}") from error
     except Exception as error:  # unknown id, gated dataset, missing config: the Hub's message names the problem.
