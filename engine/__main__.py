@@ -210,6 +210,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from engine.dataset_cli import add_dataset_commands
     from engine.models import defaults_help
     from engine.presets import PRESETS
     from engine.train_config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
@@ -284,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", required=True)
     predict.add_argument("--pair")
     predict.set_defaults(run=cmd_predict)
+
+    add_dataset_commands(commands, as_json)
 
     jobs = commands.add_parser("jobs", parents=[as_json], help="list training jobs")
     jobs.set_defaults(run=cmd_jobs)
