@@ -14,14 +14,15 @@ METRIC_NAMES = ("accuracy", "f1", "precision", "recall")
 
 
 @cache
-def _metrics() -> dict[str, evaluate.EvaluationModule]:
+def metric_modules() -> dict[str, evaluate.EvaluationModule]:
+    """The `evaluate` modules by name, loaded once from `assets/metrics/`."""
     return {name: evaluate.load(str(METRICS_DIR / name)) for name in METRIC_NAMES}
 
 
 def classification_metrics(predictions: np.ndarray, references: np.ndarray) -> dict[str, float]:
     """Accuracy, and precision / recall / F1 macro-averaged over classes."""
     results: dict[str, float] = {}
-    for name, metric in _metrics().items():
+    for name, metric in metric_modules().items():
         extra = {} if name == "accuracy" else {"average": "macro"}
         results.update(metric.compute(predictions=predictions, references=references, **extra))
     return results

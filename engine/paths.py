@@ -49,3 +49,8 @@ def scratch_models_dir() -> Path:
 def uploads_dir() -> Path:
     """Return the folder where files uploaded through the web app are kept."""
     return _subdir("uploads")
+
+
+def downloads_dir() -> Path:
+    """Return the folder for files the Try tab offers for download (predicted files, zipped models)."""
+    return _subdir("downloads")

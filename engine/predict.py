@@ -1,43 +1,23 @@
-"""Running a text classifier: label probabilities for a text or a pair of texts, through a `pipeline`."""
+"""Running a text classifier on a text, a pair of texts or a list of them: labels and probabilities."""
 
-from dataclasses import dataclass
-from functools import lru_cache
+import time
+from dataclasses import dataclass, field
 
-import torch
-from transformers import Pipeline, pipeline
-
-from engine.models import bundled_corpus, parse_model_ref, resolve_model
+from engine.classifier import load_classifier
 
 
 @dataclass
 class Prediction:
-    """The most likely label and every label's probability (they sum to 1)."""
+    """The most likely label and every label's probability (they sum to 1), most likely first."""
 
     label: str
     scores: dict[str, float]
+    tokens: list[str] = field(default_factory=list)  # what the model saw (single predictions only)
+    milliseconds: float | None = None  # tokenization + forward pass, the model already loaded
 
 
-@lru_cache(maxsize=2)  # keep the last models warm: the Try tab calls again and again with the same one
-def _classifier(path: str) -> Pipeline:
-    device = 0 if torch.cuda.is_available() else -1
-    return pipeline("text-classification", model=path, tokenizer=path, device=device)
-
-
-def load_classifier(reference: str) -> Pipeline:
-    """Return a text-classification pipeline for any model reference.
-
-    Raises:
-        ValueError: the model has no classification head that `pipeline` can use.
-    """
-    path = resolve_model(parse_model_ref(reference), bundled_corpus)
-    try:
-        return _classifier(path)
-    except (OSError, ValueError) as error:
-        raise ValueError(f"cannot load {reference!r} as a text classifier: {error}") from error
-
-
-def predict(reference: str, texts: list[str], pairs: list[str] | None = None) -> list[Prediction]:
-    """Classify `texts` (each with its `pairs` entry as second segment, when given).
+def check_inputs(texts: list[str], pairs: list[str] | None = None) -> None:
+    """Refuse inputs no model could classify, before any model is loaded.
 
     Raises:
         ValueError: no text, an empty text, or `pairs` of a different length.
@@ -48,11 +28,35 @@ def predict(reference: str, texts: list[str], pairs: list[str] | None = None) ->
         raise ValueError("a text to classify is empty")
     if pairs is not None and len(pairs) != len(texts):
         raise ValueError(f"{len(texts)} texts but {len(pairs)} second texts")
+
+
+def _ranked(labels: list[str], probabilities) -> dict[str, float]:
+    scores = {label: float(p) for label, p in zip(labels, probabilities, strict=True)}
+    return dict(sorted(scores.items(), key=lambda item: item[1], reverse=True))
+
+
+def predict(reference: str, texts: list[str], pairs: list[str] | None = None) -> list[Prediction]:
+    """Classify `texts` (each with its `pairs` entry as second segment, when given).
+
+    Raises:
+        ValueError: bad inputs (see `check_inputs`), or a model that is not a text classifier.
+    """
+    check_inputs(texts, pairs)
     classifier = load_classifier(reference)
-    inputs = [{"text": t, "text_pair": p} for t, p in zip(texts, pairs, strict=True)] if pairs else list(texts)
-    outputs = classifier(inputs, top_k=None, truncation=True)
+    probabilities = classifier.probabilities(texts, pairs)
     predictions = []
-    for scores in outputs:
-        ranked = {item["label"]: float(item["score"]) for item in scores}
-        predictions.append(Prediction(label=max(ranked, key=ranked.get), scores=ranked))
+    for row in probabilities:
+        scores = _ranked(classifier.labels, row)
+        predictions.append(Prediction(label=next(iter(scores)), scores=scores))
     return predictions
+
+
+def predict_one(reference: str, text: str, pair: str | None = None) -> Prediction:
+    """Classify one input, with the tokens the model saw and the time the prediction took."""
+    check_inputs([text], [pair] if pair else None)
+    classifier = load_classifier(reference)
+    started = time.perf_counter()
+    probabilities = classifier.probabilities([text], [pair] if pair else None)[0]
+    milliseconds = (time.perf_counter() - started) * 1000
+    scores = _ranked(classifier.labels, probabilities)
+    return Prediction(next(iter(scores)), scores, classifier.tokens(text, pair or None), milliseconds)
