@@ -94,3 +94,47 @@ def probabilities_bar(scores: dict[str, float]) -> go.Figure:
     )
     figure.update_layout(title="Probability per label", xaxis={"range": [0, 1], "tickformat": ".0%"}, **_LAYOUT)
     return figure
+
+
+def confusion_heatmap(labels: list[str], matrix: list[list[int]]) -> go.Figure:
+    """Counts of true (rows) against predicted (columns) labels; the diagonal is what the model got right."""
+    figure = go.Figure(
+        go.Heatmap(
+            z=matrix,
+            x=labels,
+            y=labels,
+            text=[[str(count) for count in row] for row in matrix],
+            texttemplate="%{text}",
+            colorscale="Blues",
+            hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title="Confusion matrix",
+        xaxis={"title": "predicted label", "side": "bottom"},
+        yaxis={"title": "true label", "autorange": "reversed"},  # first label on top, as in a table
+        **_LAYOUT,
+    )
+    return figure
+
+
+def reliability_diagram(bins: list[dict]) -> go.Figure:
+    """Accuracy against mean confidence per confidence bin: on the diagonal, confidences can be taken at their word."""
+    filled = [b for b in bins if b["count"]]
+    figure = go.Figure()
+    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated", line={"dash": "dot"})
+    figure.add_scatter(
+        x=[b["confidence"] for b in filled],
+        y=[b["accuracy"] for b in filled],
+        mode="lines+markers",
+        name="model",
+        text=[f"{b['count']} rows" for b in filled],
+        marker={"size": [6 + 14 * b["count"] / max(1, max(x["count"] for x in filled)) for b in filled]},
+    )
+    figure.update_layout(
+        title="Reliability diagram",
+        xaxis={"title": "mean confidence", "range": [0, 1.02]},
+        yaxis={"title": "accuracy", "range": [0, 1.02]},
+        **_LAYOUT,
+    )
+    return figure

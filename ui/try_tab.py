@@ -1,22 +1,16 @@
-"""Try tab: run a trained classifier on a text (or pair) and see every label's probability."""
+"""Try tab: run a trained classifier, predict a file, evaluate it with error analysis, compare, other tasks, share."""
 
 import gradio as gr
 
+from engine.data import sample_sources
 from engine.models import model_choices
-from engine.predict import predict
-from ui.errors import shows_errors
-from ui.plots import probabilities_bar
+from engine.task_pipelines import MAX_NEW_TOKENS, TASKS
+from ui import try_actions as actions
 
 EXPLANATION = """\
 The model turns its output **logits** into probabilities with a softmax: one number per label, summing to 100%.
-A confident wrong answer is worse than an unsure one: try sentences unlike the training data to see where it breaks."""
-
-
-@shows_errors
-def classify(model: str, text: str, pair: str):
-    """Return the label scores (for `gr.Label`) and a bar chart of them."""
-    prediction = predict(model, [text], [pair] if pair else None)[0]
-    return prediction.scores, probabilities_bar(prediction.scores)
+A confident wrong answer is worse than an unsure one: try sentences unlike the training data to see where it breaks,
+then **evaluate** on a labelled split to see which classes it confuses and whether its confidence can be trusted."""
 
 
 def _latest_choices():
@@ -25,21 +19,153 @@ def _latest_choices():
     return gr.update(choices=choices, value=jobs[0] if jobs else None)
 
 
+def _model_dropdown(label: str, info: str) -> gr.Dropdown:
+    return gr.Dropdown(choices=model_choices(), allow_custom_value=True, label=label, info=info)
+
+
+def _split_form():
+    """Dataset, config, split and columns: the same source strings as the Datasets and Train tabs."""
+    with gr.Row():
+        dataset = gr.Dropdown(
+            choices=sample_sources(), value="sample:sentiment", allow_custom_value=True, label="Dataset", scale=2
+        )
+        config = gr.Textbox(label="Hub config", scale=1)
+        split = gr.Textbox(label="Split", value="test", scale=1)
+    with gr.Row():
+        text_column = gr.Textbox(label="Text column", info="empty: text (or sentence1)")
+        pair_column = gr.Textbox(label="Second text column", info="empty: sentence2 when present")
+        label_column = gr.Textbox(label="Label column", info="empty: label")
+    return [dataset, config, split, text_column, pair_column, label_column]
+
+
 def build() -> gr.Dropdown:
     gr.Markdown(EXPLANATION)
-    model = gr.Dropdown(
-        choices=model_choices(),
-        allow_custom_value=True,
-        label="Model",
-        info="a finished run (job:<id>), a local folder or a Hub text-classification model",
-    )
-    text = gr.Textbox(label="Text", lines=2, info="a sentence to classify")
-    pair = gr.Textbox(label="Second text (for models trained on pairs)", lines=1)
-    run = gr.Button("Predict", variant="primary")
-    with gr.Row():
-        label = gr.Label(label="Prediction")
-        chart = gr.Plot(label="Probabilities")
-    run.click(classify, [model, text, pair], [label, chart], api_name="predict")
-    text.submit(classify, [model, text, pair], [label, chart], api_name=False)
+    model = _model_dropdown("Model", "a finished run (job:<id>), a local folder or a Hub text-classification model")
     model.focus(_latest_choices, None, model, api_name=False)
+
+    with gr.Tab("Predict"):
+        text = gr.Textbox(label="Text", lines=2, info="a sentence to classify")
+        pair = gr.Textbox(label="Second text (for models trained on pairs)", lines=1)
+        run = gr.Button("Predict", variant="primary")
+        with gr.Row():
+            label = gr.Label(label="Prediction")
+            chart = gr.Plot(label="Probabilities")
+        seen = gr.Markdown()
+        run.click(actions.classify, [model, text, pair], [label, chart, seen], api_name="predict")
+        text.submit(actions.classify, [model, text, pair], [label, chart, seen], api_name=False)
+
+    with gr.Tab("Predict a file"):
+        gr.Markdown(
+            "Upload a CSV, TSV or JSONL file: every row gets the predicted label, its confidence and one "
+            "probability column per label. Rows are batched by length, so little compute goes to padding."
+        )
+        with gr.Row():
+            upload = gr.File(label="File", file_types=[".csv", ".tsv", ".jsonl", ".json"], type="filepath")
+            with gr.Column():
+                file_text = gr.Textbox(label="Text column", value="text")
+                file_pair = gr.Textbox(label="Second text column (pairs)")
+                run_file = gr.Button("Predict the file", variant="primary")
+        predicted = gr.File(label="Download the predictions")
+        preview = gr.Dataframe(label="First rows", interactive=False)
+        run_file.click(
+            actions.classify_file, [model, upload, file_text, file_pair], [predicted, preview], api_name="predict_file"
+        )
+
+    with gr.Tab("Evaluate"):
+        split_form = _split_form()
+        evaluate = gr.Button("Evaluate", variant="primary")
+        summary = gr.Markdown()
+        per_class = gr.Dataframe(label="Per class", interactive=False)
+        with gr.Row():
+            heatmap = gr.Plot(label="Confusion matrix")
+            reliability = gr.Plot(label="Reliability diagram")
+        confusion = gr.Dataframe(label="Confusion table: click a cell to list its rows", interactive=False)
+        cell = gr.Dataframe(label="Rows of the selected cell", interactive=False)
+        mistakes = gr.Dataframe(label="Misclassified rows, most confident first, with their tokens", interactive=False)
+        report = gr.State()
+        evaluate.click(
+            actions.evaluate_split,
+            [model, *split_form],
+            [summary, per_class, heatmap, reliability, confusion, mistakes, report],
+            api_name="evaluate",
+        )
+        confusion.select(actions.confusion_cell_selected, report, cell, api_name=False)
+        # The same, addressable by label names: for scripts (gradio_client), which cannot click.
+        true_label, predicted_label = gr.Textbox(visible=False), gr.Textbox(visible=False)
+        gr.Button(visible=False).click(
+            actions.confusion_examples, [report, true_label, predicted_label], cell, api_name="confusion_examples"
+        )
+
+    with gr.Tab("Compare"):
+        second = _model_dropdown("Second model", "compared with the model above")
+        second.focus(_latest_choices, None, second, api_name=False)
+        with gr.Row():
+            compare_text = gr.Textbox(label="Text", lines=2, scale=3)
+            compare_pair = gr.Textbox(label="Second text (pairs)", scale=2)
+        compare_one = gr.Button("Compare on this text")
+        compare_note = gr.Markdown()
+        compare_table = gr.Dataframe(label="Probabilities", interactive=False)
+        compare_one.click(
+            actions.compare_text,
+            [model, second, compare_text, compare_pair],
+            [compare_note, compare_table],
+            api_name="compare_text",
+        )
+        gr.Markdown("On a labelled split (the same form as **Evaluate**):")
+        compare_form = _split_form()
+        compare_all = gr.Button("Compare on the split", variant="primary")
+        split_note = gr.Markdown()
+        side_by_side = gr.Dataframe(label="Metrics side by side", interactive=False)
+        disagreements = gr.Dataframe(label="Rows where they disagree", interactive=False)
+        compare_all.click(
+            actions.compare_split,
+            [model, second, *compare_form],
+            [split_note, side_by_side, disagreements],
+            api_name="compare_split",
+        )
+
+    with gr.Tab("Other tasks"):
+        gr.Markdown(
+            "Any Hub or local model through `transformers.pipeline`. Question answering, summarization and "
+            "translation go through `text-generation` with an instruction (transformers 5 removed their own "
+            "pipelines), so they need a chat or instruction-tuned model."
+        )
+        with gr.Row():
+            task_model = gr.Textbox(label="Model", info="a Hub id or a local folder, of any task", scale=3)
+            task = gr.Dropdown(list(TASKS), value="fill-mask", label="Task", scale=2)
+            max_new_tokens = gr.Number(label="Max new tokens", value=MAX_NEW_TOKENS, precision=0, minimum=1)
+        task_text = gr.Textbox(label="Text", lines=3)
+        task_second = gr.Textbox(label="", visible=False)
+        run_task = gr.Button("Run", variant="primary")
+        task_output = gr.JSON(label="Pipeline output")
+        task.change(actions.task_form, task, [task_text, task_second], api_name=False)
+        task_model.blur(actions.suggest, task_model, task, api_name=False)
+        run_task.click(
+            actions.run_pipeline,
+            [task, task_model, task_text, task_second, max_new_tokens],
+            task_output,
+            api_name="run_pipeline",
+        )
+
+    with gr.Tab("Share"):
+        with gr.Row():
+            show = gr.Button("Show the model card")
+            zip_button = gr.Button("Download the model folder (zip)")
+        card = gr.Markdown()
+        archive = gr.File(label="Model folder")
+        show.click(actions.show_card, model, card, api_name="model_card")
+        zip_button.click(actions.download_zip, model, archive, api_name="download_model")
+        gr.Markdown(
+            "Push to the Hugging Face Hub. The token is used for this push only: it is not stored, logged or "
+            "kept in the page (the box is emptied afterwards). Without one, `HF_TOKEN` is used."
+        )
+        with gr.Row():
+            repo_id = gr.Textbox(label="Repository", info="user-or-org/model-name", scale=2)
+            token = gr.Textbox(label="Hub token (write)", type="password", scale=2)
+            private = gr.Checkbox(label="Private", value=True, scale=0)
+        push = gr.Button("Push to the Hub")
+        pushed = gr.Markdown()
+        push.click(actions.push, [model, repo_id, token, private], pushed, api_name="push_to_hub").then(
+            lambda: "", None, token, api_name=False
+        )
     return model

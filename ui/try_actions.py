@@ -1,0 +1,222 @@
+"""What the Try tab's buttons do: thin calls into the engine, shaped for Gradio components."""
+
+import re
+import uuid
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from engine.compare import compare_inputs, compare_on_split
+from engine.evaluation import EvaluationReport, EvaluationRequest, evaluate_model
+from engine.paths import downloads_dir
+from engine.predict import predict_one
+from engine.predict_file import FilePrediction, predict_file
+from engine.share import PushRequest, model_card, push_to_hub, zip_model
+from engine.task_pipelines import TASKS, TaskRequest, run_task, suggest_task
+from ui.errors import shows_errors
+from ui.plots import confusion_heatmap, probabilities_bar, reliability_diagram
+
+PREVIEW_ROWS = 20
+EXAMPLE_COLUMNS = ["text", "text_pair", "true", "predicted", "confidence"]
+
+
+def _optional(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+@shows_errors
+def classify(model: str, text: str, pair: str):
+    """One prediction: label scores (for `gr.Label`), their chart, and the tokens and latency."""
+    prediction = predict_one(model, text, _optional(pair))
+    tokens = " ".join(f"`{token}`" for token in prediction.tokens)
+    note = (
+        f"**{prediction.label}**, in {prediction.milliseconds:.0f} ms (model already loaded). "
+        f"The {len(prediction.tokens)} tokens the model saw: {tokens}"
+    )
+    return prediction.scores, probabilities_bar(prediction.scores), note
+
+
+def _download_path(upload: Path, kind: str) -> Path:
+    """A fresh file in the downloads folder named after the upload (sanitised), never overwriting another's."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", upload.stem).strip(".-")[:60] or "file"
+    return downloads_dir() / f"{stem}-{kind}-{uuid.uuid4().hex[:8]}{upload.suffix.lower()}"
+
+
+@shows_errors
+def classify_file(model: str, upload: str | None, text_column: str, pair_column: str, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
+    """Predict every row of an uploaded table; return the file to download and its first rows."""
+    if not upload:
+        raise ValueError("upload a CSV, TSV or JSONL file first")
+    source = Path(upload)
+    output = _download_path(source, "predicted")
+
+    def report(done: int, total: int) -> None:
+        progress(done / total, desc=f"{done:,} of {total:,} rows")
+
+    request = FilePrediction(source, (text_column or "").strip(), output, _optional(pair_column))
+    table = predict_file(request, model, on_batch=report)
+    return str(output), table.head(PREVIEW_ROWS)
+
+
+def _request(model, dataset, config, split, text_column, pair_column, label_column) -> EvaluationRequest:
+    return EvaluationRequest(
+        model=model,
+        dataset=(dataset or "").strip(),
+        split=(split or "").strip(),
+        config=_optional(config),
+        text_column=_optional(text_column),
+        pair_column=_optional(pair_column),
+        label_column=_optional(label_column),
+    )
+
+
+def _examples_table(rows: list[dict]) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=[*EXAMPLE_COLUMNS, "tokens"] if rows and "tokens" in rows[0] else None)
+    if "tokens" in table:
+        table["tokens"] = table["tokens"].map(" ".join)
+    return table.dropna(axis=1, how="all") if not table.empty else table
+
+
+def _summary(report: EvaluationReport) -> str:
+    mistakes = sum(row["true"] != row["predicted"] for row in report.predictions)
+    return (
+        f"**{report.model}** on the **{report.split}** split of `{report.dataset}` ({report.rows:,} rows): "
+        f"accuracy **{report.accuracy:.3f}**, macro F1 **{report.f1_macro:.3f}**, micro F1 {report.f1_micro:.3f}; "
+        f"{mistakes:,} wrong. Expected calibration error {report.expected_calibration_error:.3f} "
+        "(0: the confidences can be taken at their word). Click a cell of the confusion table to list its rows."
+    )
+
+
+def _confusion_table(report: EvaluationReport) -> pd.DataFrame:
+    rows = [[label, *counts] for label, counts in zip(report.labels, report.confusion_matrix, strict=True)]
+    return pd.DataFrame(rows, columns=["true \\ predicted", *report.labels])
+
+
+@shows_errors
+def evaluate_split(model, dataset, config, split, text_column, pair_column, label_column, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
+    """Evaluate a model on a labelled split: summary, per-class scores, charts, confusion table, mistakes, state."""
+    request = _request(model, dataset, config, split, text_column, pair_column, label_column)
+
+    def report_progress(done: int, total: int) -> None:
+        progress(done / total, desc=f"{done:,} of {total:,} rows")
+
+    report = evaluate_model(request, on_batch=report_progress)
+    per_class = pd.DataFrame([vars(scores) for scores in report.per_class]).round(4)
+    return (
+        _summary(report),
+        per_class,
+        confusion_heatmap(report.labels, report.confusion_matrix),
+        reliability_diagram([vars(b) for b in report.calibration]),
+        _confusion_table(report),
+        _examples_table(report.misclassified),
+        {"labels": report.labels, "predictions": report.predictions},
+    )
+
+
+def _cell_rows(state: dict | None, true_label: str, predicted_label: str) -> pd.DataFrame:
+    if not state:
+        raise ValueError("evaluate a model first, then pick a cell")
+    for label in (true_label, predicted_label):
+        if label not in state["labels"]:
+            raise ValueError(f"unknown label {label!r}; the labels are {', '.join(state['labels'])}")
+    rows = [p for p in state["predictions"] if p["true"] == true_label and p["predicted"] == predicted_label]
+    return _examples_table(sorted(rows, key=lambda row: row["confidence"], reverse=True))
+
+
+@shows_errors
+def confusion_examples(state: dict | None, true_label: str, predicted_label: str):
+    """The rows of one confusion-matrix cell, most confident first."""
+    return _cell_rows(state, true_label, predicted_label)
+
+
+@shows_errors
+def confusion_cell_selected(state: dict | None, event: gr.SelectData):
+    """A click on the confusion table: list that cell's rows (the first column holds the true labels)."""
+    row, column = event.index
+    if not state or column == 0:
+        return gr.update()
+    return _cell_rows(state, state["labels"][row], state["labels"][column - 1])
+
+
+@shows_errors
+def compare_text(model: str, second: str, text: str, pair: str):
+    """Both models' probabilities for one input, label by label."""
+    first_prediction, second_prediction = compare_inputs(model, second, text, _optional(pair))
+    labels = list(dict.fromkeys([*first_prediction.scores, *second_prediction.scores]))
+    table = pd.DataFrame(
+        {
+            "label": labels,
+            model: [first_prediction.scores.get(label) for label in labels],
+            second: [second_prediction.scores.get(label) for label in labels],
+        }
+    ).round(4)
+    verdict = "agree" if first_prediction.label == second_prediction.label else "disagree"
+    note = (
+        f"The models **{verdict}**: {model} says **{first_prediction.label}**, "
+        f"{second} says **{second_prediction.label}**."
+    )
+    return note, table
+
+
+@shows_errors
+def compare_split(model, second, dataset, config, split, text_column, pair_column, label_column):
+    """Both models evaluated on the same split: metrics side by side and the rows where they disagree."""
+    request = _request(model, dataset, config, split, text_column, pair_column, label_column)
+    comparison = compare_on_split(request, (second or "").strip())
+    note = f"{comparison.disagreement_count:,} of {comparison.first.rows:,} rows get different labels" + (
+        f" (the first {len(comparison.disagreements)} are listed)." if comparison.disagreements else "."
+    )
+    metrics = pd.DataFrame(comparison.metrics_table()).round(4)
+    return note, metrics, pd.DataFrame(comparison.disagreements)
+
+
+def task_form(task: str):
+    """Label the pipeline form's two text boxes for the task (hiding the second when it needs one only)."""
+    fields = TASKS.get(task, ("text",))
+    names = {
+        "text": "Text",
+        "text_pair": "Second text (optional)",
+        "candidate_labels": "Candidate labels, separated by commas",
+        "context": "Context",
+        "question": "Question",
+        "target_language": "Target language",
+    }
+    second = fields[1] if len(fields) > 1 else None
+    return gr.update(label=names[fields[0]]), gr.update(label=names.get(second, ""), visible=second is not None)
+
+
+@shows_errors
+def suggest(model: str):
+    """Pick the task the model was built for, when its config says."""
+    task = suggest_task(model) if (model or "").strip() else None
+    return gr.update(value=task) if task else gr.update()
+
+
+@shows_errors
+def run_pipeline(task: str, model: str, text: str, second: str, max_new_tokens: float):
+    """Run a model of any supported task through `transformers.pipeline`."""
+    fields = TASKS.get(task, ("text",))
+    inputs = {fields[0]: text or ""}
+    if len(fields) > 1:
+        inputs[fields[1]] = second or ""
+    return run_task(TaskRequest(task, (model or "").strip(), inputs, int(max_new_tokens or 0)))
+
+
+@shows_errors
+def show_card(model: str) -> str:
+    """The model card of a finished job or local model, rendered."""
+    return model_card(model)
+
+
+@shows_errors
+def download_zip(model: str) -> str:
+    """Zip the model folder for download."""
+    return str(zip_model(model))
+
+
+@shows_errors
+def push(model: str, repo_id: str, token: str, private: bool) -> str:
+    """Push the model folder to the Hub (the page empties the token box afterwards, success or not)."""
+    url = push_to_hub(PushRequest(model, (repo_id or "").strip(), bool(private)), token)
+    return f"Pushed to [{url}]({url})."
