@@ -22,11 +22,11 @@ def build_demo() -> gr.Blocks:
     """Build the four-tab app."""
     with gr.Blocks(title="Finetune Studio", analytics_enabled=False) as demo:
         gr.Markdown(HEADER)
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("Datasets", id="datasets"):
                 datasets = datasets_tab.build()
             with gr.Tab("Tokenizer", id="tokenizer"):
-                tokenizer_tab.build()
+                tokenizer = tokenizer_tab.build()
             with gr.Tab("Train", id="train"):
                 train = train_tab.build()
             with gr.Tab("Try", id="try"):
@@ -35,6 +35,8 @@ def build_demo() -> gr.Blocks:
         datasets.loaded_source.change(lambda source: source, datasets.loaded_source, train.dataset, api_name=False)
         # Re-attach to the latest job whenever the page (re)loads: jobs live in the database, not in the page.
         demo.load(train.refresh, None, train.job, api_name=False)
+        # A shared link (?tab=tokenizer&text=...) opens the Tokenizer tab on the view it describes.
+        tokenizer.restore_from_url(demo, tabs)
     return demo
 
 

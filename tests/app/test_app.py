@@ -8,7 +8,7 @@ import csv
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,8 @@ from engine.jobs import ACTIVE, COMPLETED, JobStore
 from engine.models import default_hyperparameters, parse_model_ref
 from engine.paths import SAMPLES_DIR
 from tests.app.launch import LaunchedStudio, StudioClient
+from tests.app.tokenizer_client import TokenizeCall
+from tests.app.tokenizer_client import tokenize as tokenize_tab
 
 LABELS = {
     "sentiment": ["negative", "positive"],
@@ -52,15 +54,10 @@ def start_training_args(dataset: str, *, text_column: str = "", label_column: st
     return (dataset, "", text_column, "", label_column, "scratch:tiny", 1, 16, lr, max_length, 0)
 
 
-def tokenize(
-    client: Client, text: str, pair="", max_length=None, padding="do_not_pad", truncation=False, model="scratch:tiny"
-):
-    """Call /tokenize; return (highlighted tokens, table rows as dicts, summary)."""
-    highlighted, table, summary = client.predict(
-        model, text, pair, max_length, padding, truncation, api_name="/tokenize"
-    )
-    rows = [dict(zip(table["headers"], row, strict=True)) for row in table["data"]]
-    return highlighted, rows, summary
+def tokenize(client: Client, text: str, model="scratch:tiny") -> list[dict]:
+    """Call /tokenize with the page's default options; return the table rows as dicts (tests/app/test_tokenizer_tab.py
+    covers the tab itself)."""
+    return tokenize_tab(client, model=model, text=text).rows
 
 
 # --- Datasets tab -----------------------------------------------------------------------------------------------
@@ -128,52 +125,6 @@ def test_an_upload_that_is_not_a_table_is_refused_with_the_accepted_formats(clie
     assert ".csv" in message and ".parquet" in message
 
 
-# --- Tokenizer tab ----------------------------------------------------------------------------------------------
-
-
-def test_tokenizing_a_pair_marks_the_second_segment_with_token_type_id_1(client: Client):
-    text, pair = "The soup was cold.", "The staff were kind."
-
-    highlighted, rows, summary = tokenize(client, text, pair)
-
-    tokens = [row["token"] for row in rows]
-    first_sep, last_sep = tokens.index("[SEP]"), len(tokens) - 1
-    assert tokens[0] == "[CLS]" and tokens[last_sep] == "[SEP]" and first_sep < last_sep
-    assert [row["token_type_id"] for row in rows] == [0] * (first_sep + 1) + [1] * (last_sep - first_sep)
-    # The segment-1 tokens are exactly the second text: their offsets cover it, word by word.
-    second = rows[first_sep + 1 : last_sep]
-    assert "".join(pair[start:end] for start, end in (row["offsets"] for row in second)) == pair.replace(" ", "")
-    assert [item["token"] for item in highlighted if item["class_or_confidence"] == "segment 1"] == [
-        row["token"] for row in second
-    ]
-    assert [row["special"] for row in rows].count(True) == 3
-    assert summary.startswith(f"**{len(tokens)} tokens**, 3 special, 0 padding.")
-
-
-def test_a_single_text_is_all_first_segment(client: Client):
-    _, rows, _ = tokenize(client, "The soup was cold.")
-
-    assert [row["token"] for row in rows] == ["[CLS]", "the", "soup", "was", "cold", ".", "[SEP]"]
-    assert {row["token_type_id"] for row in rows} == {0}
-    assert {row["attention_mask"] for row in rows} == {1}
-
-
-def test_padding_to_max_length_adds_masked_pad_tokens(client: Client):
-    highlighted, rows, summary = tokenize(client, "The soup was cold.", max_length=12, padding="max_length")
-
-    assert len(rows) == 12
-    assert [row["token"] for row in rows[7:]] == ["[PAD]"] * 5
-    assert [row["attention_mask"] for row in rows] == [1] * 7 + [0] * 5
-    assert [item["class_or_confidence"] for item in highlighted[7:]] == ["padding"] * 5
-    assert "5 padding" in summary
-
-
-def test_truncation_cuts_to_max_length_and_keeps_the_closing_sep(client: Client):
-    _, rows, _ = tokenize(client, "The soup was cold, but the staff made up for it.", max_length=6, truncation=True)
-
-    assert [row["token"] for row in rows] == ["[CLS]", "the", "soup", "was", "cold", "[SEP]"]
-
-
 # --- Wrong input: a message that names the problem --------------------------------------------------------------
 
 WRONG_INPUT = {
@@ -204,17 +155,6 @@ WRONG_INPUT = {
         start_training_args("sample:sentiment", max_length=4),
         ["less than minimum value 8"],
     ),
-    "empty text": ("/tokenize", ("scratch:tiny", "   ", "", None, "do_not_pad", False), ["type a text to tokenize"]),
-    "unknown scratch size": (
-        "/tokenize",
-        ("scratch:huge", "hello", "", None, "do_not_pad", False),
-        ["unknown scratch model 'scratch:huge'", "scratch:tiny"],
-    ),
-    "max_length padding without max_length": (
-        "/tokenize",
-        ("scratch:tiny", "hello", "", None, "max_length", False),
-        ["padding='max_length' needs a max_length"],
-    ),
     "unknown job as model": ("/predict", ("job:9999", "hello", ""), ["no training job 9999"]),
     "malformed job reference": ("/predict", ("job:latest", "hello", ""), ["malformed job reference 'job:latest'"]),
 }
@@ -243,7 +183,7 @@ HUB_IDS = {
     "dataset": ("/load_dataset", ("studio-tests/no-such-dataset", ""), "dataset 'studio-tests/no-such-dataset'"),
     "model": (
         "/tokenize",
-        ("studio-tests/no-such-model", "hello", "", None, "do_not_pad", False),
+        astuple(TokenizeCall(model="studio-tests/no-such-model")),
         "model 'studio-tests/no-such-model'",
     ),
 }
@@ -292,7 +232,7 @@ def topics_run(studio_url: str) -> TrainingRun:
     start = time.monotonic()
     job_choices, started = client.predict(*start_training_args("sample:topics"), api_name="/start_training")
     start_seconds = time.monotonic() - start
-    tokens, _, _ = tokenize(client, "Striker scores twice in the cup final")
+    tokens = tokenize(client, "Striker scores twice in the cup final")
     status_after_tokenize = client.predict(started["id"], api_name="/job_status")["status"]
     statuses, deadline = [], time.monotonic() + TRAINING_TIMEOUT_S
     while True:
@@ -351,7 +291,7 @@ def test_one_epoch_is_one_optimizer_step_per_batch_and_reports_a_loss(topics_run
 def test_predicting_with_the_finished_job_gives_probabilities_over_its_labels(client: Client, topics_run: TrainingRun):
     job_id = topics_run.final["id"]
 
-    prediction, chart = client.predict(
+    prediction, chart, seen = client.predict(
         f"job:{job_id}", "Striker scores twice in the cup final", "", api_name="/predict"
     )
 
@@ -363,13 +303,14 @@ def test_predicting_with_the_finished_job_gives_probabilities_over_its_labels(cl
     assert chart["type"] == "plotly"
     figure = json.loads(chart["plot"])
     assert sorted(figure["data"][0]["y"]) == LABELS["topics"]
+    assert "`[CLS]`" in seen and " ms " in seen
 
 
 def test_the_tokenizer_tab_shows_the_finished_jobs_own_tokenizer(client: Client, topics_run: TrainingRun):
     headline = "Striker scores twice in the cup final"
     saved = AutoTokenizer.from_pretrained(topics_run.final["output_dir"])
 
-    _, rows, _ = tokenize(client, headline, model=f"job:{topics_run.final['id']}")
+    rows = tokenize(client, headline, model=f"job:{topics_run.final['id']}")
 
     assert [row["input_id"] for row in rows] == saved(headline)["input_ids"]
     assert [row["token"] for row in rows] == saved.convert_ids_to_tokens(saved(headline)["input_ids"])
