@@ -131,7 +131,8 @@ def _text_key(table: pa.Table, text_columns: list[str]) -> pa.ChunkedArray:
     """The text (or the text pair joined by a separator no text holds) that identifies a row for duplicates."""
     if len(text_columns) == 1:
         return pc.cast(table[text_columns[0]], pa.large_string())
-    return pc.binary_join_element_wise(*(pc.cast(table[c], pa.large_string()) for c in text_columns), "\x1f")
+    separator = pa.scalar("\x1f", pa.large_string())
+    return pc.binary_join_element_wise(*(pc.cast(table[c], pa.large_string()) for c in text_columns), separator)
 
 
 def _char_lengths(table: pa.Table, text_columns: list[str]) -> np.ndarray:

@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+from engine.dataset_export import safe_name
 from engine.paths import uploads_dir
 
 DEFAULT_MAX_UPLOAD_MB = 200  # a few million short rows: beyond that, point the app at a folder or a Hub dataset
@@ -132,12 +133,6 @@ def check_table_file(path: Path) -> None:
         _check_csv_shape(path)
 
 
-def _safe_file_name(name: str) -> str:
-    stem, suffix = os.path.splitext(Path(name).name)
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "-" for c in stem).strip(".-")[:80]
-    return (cleaned or "upload") + suffix.lower()
-
-
 def keep_upload(path: Path, allowed_suffixes: set[str]) -> Path:
     """Check an uploaded file and copy it into the data directory (the web server's copy is temporary).
 
@@ -153,6 +148,6 @@ def keep_upload(path: Path, allowed_suffixes: set[str]) -> Path:
         raise ValueError(f"{path.name}: unsupported file type; use one of {', '.join(sorted(allowed_suffixes))}")
     check_upload_size(path)
     check_table_file(path)
-    kept = uploads_dir() / _safe_file_name(path.name)
+    kept = uploads_dir() / (safe_name(path.stem) + path.suffix.lower())
     shutil.copyfile(path, kept)
     return kept
