@@ -141,15 +141,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_predict(args: argparse.Namespace) -> int:
-    from engine.predict import predict
-
-    prediction = predict(args.model, [args.text], [args.pair] if args.pair else None)[0]
-    scores = ", ".join(f"{label} {p:.3f}" for label, p in prediction.scores.items())
-    _emit(asdict(prediction), args.json, f"{prediction.label} ({scores})")
-    return 0
-
-
 def _job_payload(job, store) -> dict:
     return job.to_dict() | {"queue_position": store.queue_position(job)}
 
@@ -214,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.models import defaults_help
     from engine.presets import PRESETS
     from engine.train_config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
+    from engine.try_cli import add_try_commands
 
     parser = argparse.ArgumentParser(prog="python -m engine", description="Finetune Studio's engine.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -280,11 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dry-run", action="store_true", help="check the settings and estimate the run; start nothing")
     train.set_defaults(run=cmd_train)
 
-    predict = commands.add_parser("predict", parents=[as_json], help="classify a text (or pair)")
-    predict.add_argument("text")
-    predict.add_argument("--model", required=True)
-    predict.add_argument("--pair")
-    predict.set_defaults(run=cmd_predict)
+    add_try_commands(commands, as_json)
 
     add_dataset_commands(commands, as_json)
 
