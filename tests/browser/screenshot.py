@@ -1,10 +1,12 @@
 """Screenshots of Finetune Studio for the README, taken in headless Debian Chromium.
 
     python -m tests.browser.screenshot assets/screenshot.png [--train assets/screenshot-train.png]
+                                                             [--tokenizer assets/screenshot-tokenizer.png]
 
 The first is the Datasets tab after loading the default dataset (`sample:sentiment`). With `--train`, the second is
-the Train tab after a short scratch:tiny run on it has finished, loss curve included. The app runs with a throw-away
-data directory and no Hub, exactly as in the tests.
+the Train tab after a short scratch:tiny run on it has finished, loss curve included. With `--tokenizer`, the
+Tokenizer tab on a batch of three sentence pairs padded to the longest, compared with scratch:small. The app runs
+with a throw-away data directory and no Hub, exactly as in the tests.
 """
 
 import argparse
@@ -47,10 +49,34 @@ def shoot_train_tab(page: Page, path: Path) -> None:
     page.screenshot(path=str(path), full_page=True)
 
 
+TOKENIZER_BATCH = (
+    "The soup was cold, but the staff made up for it.\tThe waiter apologised twice.\n"
+    "Tickets sold out in minutes.\tThe concert was a hit.\n"
+    "Rain is expected tomorrow.\tBring an umbrella."
+)
+
+
+def shoot_tokenizer_tab(page: Page, path: Path) -> None:
+    """Tokenize a batch of pairs, padded to the longest, compared with scratch:small, and capture the tab."""
+    page.get_by_role("tab", name="Tokenizer").click()
+    page.get_by_role("textbox", name="Text", exact=True).fill(TOKENIZER_BATCH)
+    page.get_by_role("checkbox", name="Batch: one text per line").check()
+    page.get_by_role("radio", name="longest", exact=True).check()
+    compare = page.get_by_role("combobox", name="Compare with (optional)")
+    compare.fill("scratch:small")
+    compare.press("Enter")
+    page.get_by_role("button", name="Tokenize").click()
+    expect(page.get_by_text(re.compile(r"^\d+ tokens for \d+ characters"))).to_be_visible()
+    expect(page.get_by_text("span(s) split differently")).to_be_visible()
+    page.wait_for_timeout(1_000)  # let the heatmaps finish drawing
+    page.screenshot(path=str(path), full_page=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="PNG of the Datasets tab")
     parser.add_argument("--train", type=Path, help="also a PNG of the Train tab after a short run")
+    parser.add_argument("--tokenizer", type=Path, help="also a PNG of the Tokenizer tab on a batch of pairs")
     args = parser.parse_args(argv)
     if not CHROMIUM.is_file():
         print(f"{CHROMIUM} is missing: install Debian's chromium package", file=sys.stderr)
@@ -70,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.train:
             shoot_train_tab(page, args.train)
             print(f"wrote {args.train}")
+        if args.tokenizer:
+            shoot_tokenizer_tab(page, args.tokenizer)
+            print(f"wrote {args.tokenizer}")
         browser.close()
     return 0
 

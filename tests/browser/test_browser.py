@@ -1,4 +1,7 @@
-"""The page as a user sees it in Chromium: the tabs, loading a dataset, tokenizing, errors, re-attaching to a job."""
+"""The page as a user sees it in Chromium: the tabs, loading a dataset, errors, re-attaching to a job.
+
+The Tokenizer tab has its own module, test_tokenizer.py.
+"""
 
 import csv
 import re
@@ -9,7 +12,6 @@ from engine.paths import SAMPLES_DIR
 from tests.app.launch import LaunchedStudio, StudioClient
 
 TABS = ["Datasets", "Tokenizer", "Train", "Try"]
-SUMMARY = re.compile(r"^\d+ tokens, \d+ special, \d+ padding\.")
 
 
 def error_toasts(page: Page):
@@ -50,35 +52,6 @@ def test_a_wrong_dataset_shows_the_engines_message_in_a_pop_up(page: Page):
     page.get_by_role("button", name="Load", exact=True).click()
 
     expect(error_toasts(page)).to_have_text(["unknown sample 'weather'; samples are paraphrase, sentiment, topics"])
-
-
-def tokenize_and_wait(page: Page) -> None:
-    """Click Tokenize and wait until the summary line ("15 tokens, 2 special...") or an error pop-up appears."""
-    page.get_by_role("button", name="Tokenize").click()
-    expect(page.get_by_text(SUMMARY).or_(error_toasts(page)).first).to_be_visible()
-
-
-def test_tokenizing_shows_the_tokens_with_cls_and_sep(page: Page):
-    page.get_by_role("tab", name="Tokenizer").click()
-    page.get_by_role("spinbutton", name="max_length").fill("64")
-
-    tokenize_and_wait(page)
-
-    assert_no_error_shown(page)
-    expect(page.get_by_text(SUMMARY)).to_be_visible()
-    expect(page.get_by_text("15 tokens, 2 special, 0 padding.")).to_be_visible()
-    expect(page.get_by_test_id("highlighted-text").get_by_text("[CLS]", exact=True)).to_be_visible()
-    expect(page.get_by_role("gridcell", name="[CLS]", exact=True)).to_be_visible()
-    expect(page.get_by_role("gridcell", name="[SEP]", exact=True)).to_be_visible()
-
-
-def test_tokenizing_with_the_default_settings_works(page: Page):
-    page.get_by_role("tab", name="Tokenizer").click()
-
-    tokenize_and_wait(page)
-
-    assert_no_error_shown(page)
-    expect(page.get_by_text(SUMMARY)).to_be_visible()
 
 
 def test_a_reloaded_page_re_attaches_the_train_tab_to_the_latest_job(page: Page, studio: LaunchedStudio):
