@@ -393,8 +393,10 @@ def build() -> DatasetsTab:
         with gr.Tab("Search"):
             with gr.Row():
                 query = gr.Textbox(label="Text", info="found anywhere in the column (case-insensitive)", scale=2)
-                column = gr.Dropdown(label="Column", choices=[], info="empty: every text column")
-                label = gr.Dropdown(label="Label", choices=[], info="only rows of this label")
+                column = gr.Dropdown(
+                    label="Column", choices=[], allow_custom_value=True, info="empty: every text column"
+                )
+                label = gr.Dropdown(label="Label", choices=[], allow_custom_value=True, info="only rows of this label")
                 min_chars = gr.Number(label="Min characters", precision=0, minimum=0)
                 max_chars = gr.Number(label="Max characters", precision=0, minimum=0)
             search = gr.Button("Search the whole split")
@@ -427,11 +429,15 @@ def build() -> DatasetsTab:
                 kind = gr.Dropdown(
                     label="Step", choices=[(text, key) for key, text in STEP_KINDS.items()], value="shuffle"
                 )
-                shape_column = gr.Dropdown(label="Column", choices=[], info="rename, cast, stratify, drop")
+                shape_column = gr.Dropdown(
+                    label="Column", choices=[], allow_custom_value=True, info="rename, cast, stratify, drop"
+                )
                 new_name = gr.Textbox(label="New name", info="rename")
-                remove = gr.Dropdown(label="Columns to remove", choices=[], multiselect=True)
+                remove = gr.Dropdown(label="Columns to remove", choices=[], allow_custom_value=True, multiselect=True)
             with gr.Row():
-                shape_split = gr.Dropdown(label="Split", choices=[], info="shuffle / select / sample; empty: all")
+                shape_split = gr.Dropdown(
+                    label="Split", choices=[], allow_custom_value=True, info="shuffle / select / sample; empty: all"
+                )
                 count = gr.Number(label="Rows", precision=0, minimum=1, info="select / sample")
                 seed = gr.Number(label="Seed", value=42, precision=0)
                 fraction = gr.Number(label="Validation fraction", value=0.1, minimum=0.01, maximum=0.9)
