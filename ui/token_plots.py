@@ -1,12 +1,13 @@
 """Heatmaps of a batch's (or overflow windows') input_ids and attention_mask: padding shows as a block of zeros."""
 
+import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from engine.tokens import Inspection
 
 ROW_PIXELS = 22
 MAX_HEIGHT = 900
+HOVER = "%{y}, position %{x}<br>%{text}: %{z}<extra></extra>"
 
 
 def row_labels(inspection: Inspection) -> list[str]:
@@ -25,36 +26,34 @@ def token_matrices(inspection: Inspection) -> go.Figure:
     labels = row_labels(inspection)
     width = max(len(s.input_ids) for s in inspection.sequences)
 
-    def grid(field: str) -> list[list[int | None]]:
-        return [row + [None] * (width - len(row)) for row in inspection.matrix(field)]
+    def grid(field: str) -> np.ndarray:
+        values = np.full((len(labels), width), np.nan)
+        for row, ids in enumerate(inspection.matrix(field)):
+            values[row, : len(ids)] = ids
+        return values
 
-    tokens = [s.tokens + [""] * (width - len(s.tokens)) for s in inspection.sequences]
-    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=("input_ids", "attention_mask"))
-    hover = "%{y}, position %{x}<br>%{text}: %{z}<extra></extra>"
-    figure.add_heatmap(
-        z=grid("input_ids"),
-        y=labels,
-        text=tokens,
-        hovertemplate=hover,
-        colorscale="Viridis",
-        showscale=False,
-        row=1,
-        col=1,
-    )
-    figure.add_heatmap(
-        z=grid("attention_mask"),
-        y=labels,
-        text=tokens,
-        hovertemplate=hover,
-        colorscale=[[0, "#e5e7eb"], [1, "#2563eb"]],
-        zmin=0,
-        zmax=1,
-        showscale=False,
-        row=2,
-        col=1,
-    )
-    height = min(MAX_HEIGHT, 140 + 2 * ROW_PIXELS * len(labels))
-    figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(title_text="position", row=2, col=1)
-    figure.update_layout(height=height, margin={"l": 110, "r": 20, "t": 40, "b": 40}, template="plotly_white")
-    return figure
+    tokens = np.array([s.tokens + [""] * (width - len(s.tokens)) for s in inspection.sequences], dtype=object)
+    common = {"type": "heatmap", "y": labels, "text": tokens, "hovertemplate": HOVER, "showscale": False}
+    data = [
+        {**common, "z": grid("input_ids"), "colorscale": "Viridis", "xaxis": "x", "yaxis": "y"},
+        {
+            **common,
+            "z": grid("attention_mask"),
+            "colorscale": [[0, "#e5e7eb"], [1, "#2563eb"]],
+            "zmin": 0,
+            "zmax": 1,
+            "xaxis": "x",
+            "yaxis": "y2",
+        },
+    ]
+    layout = {
+        "height": min(MAX_HEIGHT, 140 + 2 * ROW_PIXELS * len(labels)),
+        "margin": {"l": 110, "r": 20, "t": 40, "b": 40},
+        "template": "plotly_white",
+        "xaxis": {"title": {"text": "position"}, "anchor": "y2"},
+        "yaxis": {"domain": [0.55, 1.0], "autorange": "reversed", "title": {"text": "input_ids"}},
+        "yaxis2": {"domain": [0.0, 0.45], "autorange": "reversed", "title": {"text": "attention_mask"}},
+    }
+    # Built from plain data without plotly's per-element validation, which costs ~100 ms for a 64-row batch; the
+    # structure above is fixed, and the tests check the figure it gives.
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
