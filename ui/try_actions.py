@@ -18,7 +18,7 @@ from ui.errors import shows_errors
 from ui.plots import confusion_heatmap, probabilities_bar, reliability_diagram
 
 PREVIEW_ROWS = 20
-EXAMPLE_COLUMNS = ["text", "text_pair", "true", "predicted", "confidence"]
+EXAMPLE_COLUMNS = ["true", "predicted", "confidence", "text", "text_pair"]  # short columns first
 
 
 def _optional(value: str | None) -> str | None:
@@ -72,10 +72,14 @@ def _request(model, dataset, config, split, text_column, pair_column, label_colu
 
 
 def _examples_table(rows: list[dict]) -> pd.DataFrame:
-    table = pd.DataFrame(rows, columns=[*EXAMPLE_COLUMNS, "tokens"] if rows and "tokens" in rows[0] else None)
+    """Rows for a table: label columns first, then the text(s), then the tokens (joined) when present."""
+    columns = ["index", *EXAMPLE_COLUMNS] + (["tokens"] if rows and "tokens" in rows[0] else [])
+    if not any("text_pair" in row for row in rows):
+        columns.remove("text_pair")
+    table = pd.DataFrame(rows, columns=columns)
     if "tokens" in table:
         table["tokens"] = table["tokens"].map(" ".join)
-    return table.dropna(axis=1, how="all") if not table.empty else table
+    return table.rename(columns={"index": "row"})
 
 
 def _summary(report: EvaluationReport) -> str:

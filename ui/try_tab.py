@@ -1,6 +1,7 @@
 """Try tab: run a trained classifier, predict a file, evaluate it with error analysis, compare, other tasks, share."""
 
 import gradio as gr
+import pandas as pd
 
 from engine.data import sample_sources
 from engine.models import model_choices
@@ -13,14 +14,20 @@ A confident wrong answer is worse than an unsure one: try sentences unlike the t
 then **evaluate** on a labelled split to see which classes it confuses and whether its confidence can be trusted."""
 
 
-def _latest_choices():
-    choices = model_choices()
-    jobs = [choice for choice in choices if choice.startswith("job:")]
-    return gr.update(choices=choices, value=jobs[0] if jobs else None)
+def _finished_runs() -> list[str]:
+    # Only finished runs: a scratch starter has no trained classification head to try.
+    return [choice for choice in model_choices() if choice.startswith("job:")]
+
+
+def _latest_choices(current: str | None):
+    """Offer the finished runs; pick the latest when nothing is chosen yet."""
+    runs = _finished_runs()
+    return gr.update(choices=runs, value=current or (runs[0] if runs else None))
 
 
 def _model_dropdown(label: str, info: str) -> gr.Dropdown:
-    return gr.Dropdown(choices=model_choices(), allow_custom_value=True, label=label, info=info)
+    runs = _finished_runs()
+    return gr.Dropdown(choices=runs, value=runs[0] if runs else None, allow_custom_value=True, label=label, info=info)
 
 
 def _split_form():
@@ -41,7 +48,7 @@ def _split_form():
 def build() -> gr.Dropdown:
     gr.Markdown(EXPLANATION)
     model = _model_dropdown("Model", "a finished run (job:<id>), a local folder or a Hub text-classification model")
-    model.focus(_latest_choices, None, model, api_name=False)
+    model.focus(_latest_choices, model, model, api_name=False)
 
     with gr.Tab("Predict"):
         text = gr.Textbox(label="Text", lines=2, info="a sentence to classify")
@@ -80,7 +87,9 @@ def build() -> gr.Dropdown:
             heatmap = gr.Plot(label="Confusion matrix")
             reliability = gr.Plot(label="Reliability diagram")
         confusion = gr.Dataframe(label="Confusion table: click a cell to list its rows", interactive=False)
-        cell = gr.Dataframe(label="Rows of the selected cell", interactive=False)
+        cell = gr.Dataframe(
+            value=pd.DataFrame(columns=actions.EXAMPLE_COLUMNS), label="Rows of the selected cell", interactive=False
+        )
         mistakes = gr.Dataframe(label="Misclassified rows, most confident first, with their tokens", interactive=False)
         report = gr.State()
         evaluate.click(
@@ -98,7 +107,7 @@ def build() -> gr.Dropdown:
 
     with gr.Tab("Compare"):
         second = _model_dropdown("Second model", "compared with the model above")
-        second.focus(_latest_choices, None, second, api_name=False)
+        second.focus(_latest_choices, second, second, api_name=False)
         with gr.Row():
             compare_text = gr.Textbox(label="Text", lines=2, scale=3)
             compare_pair = gr.Textbox(label="Second text (pairs)", scale=2)

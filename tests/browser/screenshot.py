@@ -2,10 +2,12 @@
 
     python -m tests.browser.screenshot assets/screenshot.png [--train assets/screenshot-train.png]
                                                              [--tokenizer assets/screenshot-tokenizer.png]
+                                                             [--try assets/screenshot-try.png]
 
 The first is the Datasets tab after loading the default dataset (`sample:sentiment`). With `--train`, the second is
 the Train tab after a short scratch:tiny run on it has finished, loss curve included. With `--tokenizer`, the
-Tokenizer tab on a batch of three sentence pairs padded to the longest, compared with scratch:small. The app runs
+Tokenizer tab on a batch of three sentence pairs padded to the longest, compared with scratch:small. With `--try`
+(and `--train`), the Try tab after evaluating that run on the test split. The app runs
 with a throw-away data directory and no Hub, exactly as in the tests.
 """
 
@@ -72,12 +74,29 @@ def shoot_tokenizer_tab(page: Page, path: Path) -> None:
     page.screenshot(path=str(path), full_page=True)
 
 
+def shoot_try_tab(page: Page, path: Path) -> None:
+    """Evaluate the run `shoot_train_tab` finished on the test split, and capture the Try tab's Evaluate view."""
+    job = page.get_by_role("heading", name=re.compile(r"^Job #\d+: completed$")).inner_text().split()[1][1:-1]
+    page.get_by_role("tab", name="Try").click()
+    model = page.get_by_role("combobox", name="Model")
+    model.fill(f"job:{job}")
+    model.press("Enter")
+    page.get_by_role("tab", name="Evaluate").click()
+    page.get_by_role("button", name="Evaluate", exact=True).click()
+    expect(page.get_by_text(re.compile(r"on the test split of .*accuracy"))).to_be_visible()
+    page.wait_for_timeout(1_000)  # let the confusion matrix and the reliability diagram finish drawing
+    page.screenshot(path=str(path), full_page=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="PNG of the Datasets tab")
     parser.add_argument("--train", type=Path, help="also a PNG of the Train tab after a short run")
     parser.add_argument("--tokenizer", type=Path, help="also a PNG of the Tokenizer tab on a batch of pairs")
+    parser.add_argument("--try", dest="try_tab", type=Path, help="with --train: a PNG of the run's evaluation")
     args = parser.parse_args(argv)
+    if args.try_tab and not args.train:
+        parser.error("--try evaluates the run that --train makes: give both")
     if not CHROMIUM.is_file():
         print(f"{CHROMIUM} is missing: install Debian's chromium package", file=sys.stderr)
         return 1
@@ -99,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.tokenizer:
             shoot_tokenizer_tab(page, args.tokenizer)
             print(f"wrote {args.tokenizer}")
+        if args.try_tab:
+            shoot_try_tab(page, args.try_tab)
+            print(f"wrote {args.try_tab}")
         browser.close()
     return 0
 
