@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.__main__ import main
 from engine.paths import REPO_ROOT
+from tests.cli.conftest import run_main
 
 
 @pytest.fixture(scope="module")
@@ -134,12 +134,7 @@ def cli_main(capsys, monkeypatch, cli_env):
     monkeypatch.setenv("STUDIO_DATA_DIR", cli_env["STUDIO_DATA_DIR"])
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+    return lambda *args: run_main(capsys, *args)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from engine.__main__ import main
+from tests.cli.conftest import run_main
 from tests.conftest import review_rows
 from tests.tiny_models import biased_classifier, favoured_probability
 
@@ -21,13 +21,7 @@ def always_positive(tmp_path_factory: pytest.TempPathFactory) -> str:
 def cli(capsys, monkeypatch):
     """Run `main(ARGS)`, offline; return (exit code, stdout, stderr)."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+    return lambda *args: run_main(capsys, *args)
 
 
 @pytest.fixture
