@@ -10,7 +10,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from huggingface_hub import HfApi
+from huggingface_hub import HfApi, ModelCard
 
 from engine.hub import ensure_hub_reachable
 from engine.models import HUB, JOB, LOCAL, job_model_dir, parse_model_ref
@@ -35,7 +35,7 @@ def model_folder(reference: str) -> Path:
 
 
 def model_card(reference: str) -> str:
-    """The model card (`README.md`) of a finished job or local folder, as Markdown.
+    """The model card (`README.md`) of a finished job or local folder, as Markdown, metadata header included.
 
     Raises:
         ValueError: the model has no card.
@@ -44,6 +44,14 @@ def model_card(reference: str) -> str:
     if not card.is_file():
         raise ValueError(f"{reference!r} has no model card (README.md) in its folder")
     return card.read_text(encoding="utf-8", errors="replace")
+
+
+def card_for_reading(text: str) -> str:
+    """A card as a page shows it: the YAML metadata header (which Markdown would print as a run of text) moved
+    into a code block under the body."""
+    card = ModelCard(text, ignore_metadata_errors=True)
+    metadata = card.data.to_yaml().strip() if card.data else ""
+    return card.text.strip() + (f"\n\n**Metadata**\n\n```yaml\n{metadata}\n```" if metadata else "")
 
 
 def _safe_name(reference: str) -> str:

@@ -12,7 +12,7 @@ from engine.evaluation import EvaluationReport, EvaluationRequest, evaluate_mode
 from engine.paths import downloads_dir
 from engine.predict import predict_one
 from engine.predict_file import FilePrediction, predict_file
-from engine.share import PushRequest, model_card, push_to_hub, zip_model
+from engine.share import PushRequest, card_for_reading, model_card, push_to_hub, zip_model
 from engine.task_pipelines import TASKS, TaskRequest, run_task, suggest_task
 from ui.errors import shows_errors
 from ui.plots import confusion_heatmap, probabilities_bar, reliability_diagram
@@ -209,8 +209,8 @@ def run_pipeline(task: str, model: str, text: str, second: str, max_new_tokens: 
 
 @shows_errors
 def show_card(model: str) -> str:
-    """The model card of a finished job or local model, rendered."""
-    return model_card(model)
+    """The model card of a finished job or local model, rendered (its metadata in a code block)."""
+    return card_for_reading(model_card(model))
 
 
 @shows_errors

@@ -4,6 +4,7 @@ every answer is known, so the checks are exact."""
 
 import csv
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,22 @@ def test_a_prediction_shows_the_label_probabilities_and_the_tokens(client: Studi
     assert scores["negative"] == pytest.approx(favoured_probability(2), abs=1e-4)
     assert json.loads(chart["plot"])["data"][0]["type"] == "bar"
     assert "`[CLS]` `a` `lovely` `film` `[SEP]`" in seen
+
+
+def test_several_clients_predicting_at_once_all_get_their_own_answer(studio_url: str, models):
+    texts = review_rows(8)["text"]
+
+    def ask(index: int) -> tuple[str, str]:
+        model = models["positive"] if index % 2 == 0 else models["negative"]  # two models, interleaved
+        label, _, seen = StudioClient(studio_url).predict(model, texts[index], "", api_name="/predict")
+        return label["label"], seen
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(ask, range(8)))
+
+    assert [label for label, _ in answers] == ["positive", "negative"] * 4
+    for (_, seen), text in zip(answers, texts, strict=True):
+        assert f"`{text.split()[1].rstrip(',')}`" in seen  # each client saw the tokens of its own text
 
 
 def test_a_file_comes_back_with_predictions_to_download(client: StudioClient, models, tmp_path):
@@ -133,6 +150,7 @@ def test_a_fill_mask_model_runs_through_its_pipeline(client: StudioClient, model
 
 def test_the_card_and_the_zip_are_offered_and_a_push_offline_fails_fast(client: StudioClient, models):
     card = client.predict(models["positive"], api_name="/model_card")
+    assert "license: cc0-1.0" in card.split("```yaml")[1]  # the metadata header, shown as YAML under the body
     archive = client.predict(models["positive"], api_name="/download_model")
 
     assert "# always positive" in card

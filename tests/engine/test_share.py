@@ -5,7 +5,7 @@ import zipfile
 import pytest
 
 from engine.hub import HubUnreachableError
-from engine.share import PushRequest, model_card, push_to_hub, zip_model
+from engine.share import PushRequest, card_for_reading, model_card, push_to_hub, zip_model
 from tests.tiny_models import biased_classifier
 
 
@@ -18,6 +18,13 @@ def model_folder(tmp_path):
 
 def test_the_model_card_is_read_from_the_folder(model_folder):
     assert "# my model" in model_card(str(model_folder))
+
+
+def test_a_card_for_reading_moves_the_metadata_under_the_body(model_folder):
+    text = card_for_reading(model_card(str(model_folder)))
+
+    assert text.startswith("# my model")
+    assert text.endswith("```yaml\nlicense: cc0-1.0\n```")
 
 
 def test_a_folder_without_a_card_says_so(tmp_path):
