@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from engine.__main__ import main
+from tests.cli.conftest import run_main
 from tests.tokenizer_fixtures import slow_bert_folder
 
 SEQUENCE_KEYS = {
@@ -29,11 +29,10 @@ def tokenize(capsys, monkeypatch, data_dir):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
     def run(*args: str, as_json: bool = True) -> tuple[int, dict | str | None, str]:
-        code = main(["tokenize", "--tokenizer", "scratch:tiny", *args, *(["--json"] if as_json else [])])
-        captured = capsys.readouterr()
+        code, out, err = run_main(capsys, "tokenize", "--tokenizer", "scratch:tiny", *args, *(["--json"] * as_json))
         if not as_json:
-            return code, captured.out, captured.err
-        return code, json.loads(captured.out.splitlines()[-1]) if captured.out else None, captured.err
+            return code, out, err
+        return code, json.loads(out.splitlines()[-1]) if out else None, err
 
     return run
 
