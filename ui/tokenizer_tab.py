@@ -19,7 +19,7 @@ from engine.tokens import PADDING_CHOICES, TRUNCATION_CHOICES, Inspection, Token
 from ui.errors import shows_errors
 from ui.token_html import TOKEN_CSS, comparison_html, round_trip_html, token_spans_html
 from ui.token_plots import token_matrices
-from ui.tokenizer_url import TAB, UPDATE_URL_JS, form_values
+from ui.tokenizer_url import SAMPLE_TEXT, TAB, UPDATE_URL_JS, form_values
 
 EXPLANATION = """\
 A model never sees text, only **input_ids**: the tokenizer normalizes the text, splits it into words, cuts words
@@ -29,7 +29,6 @@ mark which text a token belongs to (0 first, 1 second); **padding** makes the te
 **attention_mask** is 0 on the pads so the model ignores them; **truncation** cuts what does not fit in
 `max_length`, and with `return_overflowing_tokens` the rest comes back as more windows that overlap by `stride`
 tokens ([chapter 3](https://huggingface.co/learn/llm-course/chapter3/2))."""
-SAMPLE_TEXT = "The soup was cold, but the staff made up for it."
 TABLE_COLUMNS = [
     "index", "token", "input_id", "token_type_id", "attention_mask", "special_tokens_mask", "start", "end",
     "substring", "unknown",

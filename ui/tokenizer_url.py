@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from engine.tokens import PADDING_CHOICES, TRUNCATION_CHOICES
 
 TAB = "tokenizer"
-# Query parameter -> default, in the order of the form's inputs.
+SAMPLE_TEXT = "The soup was cold, but the staff made up for it."
+# Query parameter -> the form's initial value, in the order of the form's inputs.
 DEFAULTS: dict[str, object] = {
     "tokenizer": "scratch:tiny",
-    "text": "",
+    "text": SAMPLE_TEXT,
     "pair": "",
     "batch": False,
     "special": True,

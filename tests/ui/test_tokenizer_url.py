@@ -21,6 +21,13 @@ def test_a_shared_link_restores_every_field_in_form_order():
                       "scratch:tiny", 2]  # fmt: skip
 
 
+def test_a_link_to_the_tab_alone_opens_the_default_view():
+    values = dict(zip(DEFAULTS, form_values({"tab": "tokenizer"}), strict=True))
+
+    assert values == DEFAULTS
+    assert values["text"]  # the sample sentence: the view it shows is not an "empty text" error
+
+
 def test_missing_or_malformed_parameters_fall_back_to_the_defaults():
     values = dict(
         zip(DEFAULTS, form_values({"text": "hello", "padding": "sideways", "max_length": "-3"}), strict=True)
