@@ -37,7 +37,6 @@ TABLE_COLUMNS = [
 
 @dataclass
 class TokenizerTab:
-    model: gr.Dropdown
     inputs: list[gr.components.Component]  # the form, in `ui.tokenizer_url.DEFAULTS` order
     outputs: list[gr.components.Component]
 
@@ -211,4 +210,4 @@ def build() -> TokenizerTab:
     run.click(tokenize_view, inputs, outputs, api_name="tokenize").success(None, inputs, None, js=UPDATE_URL_JS)
     id_button.click(look_up_id, [model, token_id], found, api_name="id_to_token")
     token_button.click(look_up_token, [model, token], found, api_name="token_to_id")
-    return TokenizerTab(model, inputs, outputs)
+    return TokenizerTab(inputs, outputs)
