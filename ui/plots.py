@@ -81,7 +81,11 @@ def metrics_curve(
 
 
 def probabilities_bar(scores: dict[str, float]) -> go.Figure:
-    """One horizontal bar per label, the most likely on top."""
+    """One horizontal bar per label, the most likely on top.
+
+    Drawn on every prediction, so it skips the plotly_white template: applying a template costs about 8 ms a
+    figure, most of a cached model's prediction time. A white background and light grid look the same.
+    """
     ranked = sorted(scores.items(), key=lambda item: item[1])
     figure = go.Figure(
         go.Bar(
@@ -92,7 +96,14 @@ def probabilities_bar(scores: dict[str, float]) -> go.Figure:
             textposition="auto",
         )
     )
-    figure.update_layout(title="Probability per label", xaxis={"range": [0, 1], "tickformat": ".0%"}, **_LAYOUT)
+    layout = {key: value for key, value in _LAYOUT.items() if key != "template"}
+    figure.update_layout(
+        title="Probability per label",
+        xaxis={"range": [0, 1], "tickformat": ".0%", "gridcolor": "#e5e7eb"},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        **layout,
+    )
     return figure
 
 
