@@ -17,6 +17,7 @@ Run from the repository root: `python bench/training.py [--repeats 2] [--epochs 
 """
 
 import argparse
+import functools
 import os
 import shutil
 import statistics
@@ -68,7 +69,8 @@ from engine.recipe import (  # noqa: E402
 from engine.train_config import TrainConfig, planned_steps  # noqa: E402
 from engine.train_data import TrainingData  # noqa: E402
 
-ENGINE, COURSE, PADDED = "engine", "a", "b"
+ENGINE, COURSE, COURSE_DEFAULT_BATCH, PADDED = "engine", "a", "a8", "b"
+COURSE_BATCH_SIZE = 8  # `TrainingArguments`' default `per_device_train_batch_size`, which the course keeps
 WARMUP_STEPS = 5  # an untimed run first, so that one-off costs (metric loading, first kernels) hit no variant
 # The issue's goal (issue 3, "Speed"): samples/s ratios the engine must reach, and the accuracy it may lose.
 GOAL_VS_COURSE, GOAL_VS_PADDED, GOAL_ACCURACY_POINTS = 1.3, 2.0, 1.0
@@ -124,18 +126,19 @@ def engine_plan(setup: Setup, max_steps: int = -1, **overrides) -> Plan:
     return Plan(arguments, [StudioProgress(setup.store, job), *callbacks_for(config)], job.folder)
 
 
-def course_plan(setup: Setup, max_steps: int = -1, **overrides) -> Plan:
+def course_plan(setup: Setup, max_steps: int = -1, batch_size: int | None = None, **overrides) -> Plan:
     """The course's `TrainingArguments`: defaults, except what must match the engine's run.
 
     Defaults that matter here: evaluation batch size 8, a checkpoint every 500 steps, random order, no warm-up,
     no weight decay. The progress bar is turned off only to keep the output readable (it costs nothing to speak of).
+    `batch_size` None trains with the engine's batch size; (a8) passes the course's own, 8.
     """
     config = setup.config
     output_dir = Path(tempfile.mkdtemp(prefix="course-", dir=setup.workdir))
     arguments = TrainingArguments(
         output_dir=str(output_dir),
         num_train_epochs=config.epochs,
-        per_device_train_batch_size=config.batch_size,
+        per_device_train_batch_size=batch_size or config.batch_size,
         learning_rate=config.learning_rate,
         seed=config.seed,
         eval_strategy="no" if max_steps > 0 else "epoch",
@@ -148,7 +151,15 @@ def course_plan(setup: Setup, max_steps: int = -1, **overrides) -> Plan:
 
 VARIANTS = (
     Variant(ENGINE, "the engine (train_worker.train)", padded=False, plan=engine_plan),
-    Variant(COURSE, "course recipe: dynamic padding, defaults", padded=False, plan=course_plan),
+    Variant(
+        COURSE, "course recipe: dynamic padding, defaults, the engine's batch size", padded=False, plan=course_plan
+    ),
+    Variant(
+        COURSE_DEFAULT_BATCH,
+        f"course recipe as written: its default batch size {COURSE_BATCH_SIZE}",
+        padded=False,
+        plan=functools.partial(course_plan, batch_size=COURSE_BATCH_SIZE),
+    ),
     Variant(PADDED, "course recipe, padded to max_length 128", padded=True, plan=course_plan),
 )
 
@@ -297,12 +308,12 @@ class Summary:
 def markdown_table(summaries: list[Summary]) -> str:
     """One row per variant: medians of throughput, time and scores, with throughput ratios to (a) and (b)."""
     by_key = {summary.variant.key: summary for summary in summaries}
-    course, padded = by_key[COURSE], by_key[PADDED]
+    course, course_default, padded = by_key[COURSE], by_key[COURSE_DEFAULT_BATCH], by_key[PADDED]
     lines = [
-        "| variant | samples/s | runs | vs (a) | vs (b) | tokens/s | vs (a) | vs (b) | train wall (s) "
+        "| variant | samples/s | runs | vs (a) | vs (a8) | vs (b) | tokens/s | vs (a) | vs (b) | train wall (s) "
         "| of which eval (s) | of which saving (s) | CPU (s) | padding | val accuracy | val macro F1 "
         "| others' CPU load |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for summary in summaries:
         samples, tokens = summary.median("samples_per_second"), summary.median("tokens_per_second")
@@ -310,6 +321,7 @@ def markdown_table(summaries: list[Summary]) -> str:
         lines.append(
             f"| ({summary.variant.key}) {summary.variant.label} | {samples:.1f} | {runs} "
             f"| {ratio(samples, course.median('samples_per_second'))} "
+            f"| {ratio(samples, course_default.median('samples_per_second'))} "
             f"| {ratio(samples, padded.median('samples_per_second'))} | {tokens:,.0f} "
             f"| {ratio(tokens, course.median('tokens_per_second'))} "
             f"| {ratio(tokens, padded.median('tokens_per_second'))} | {summary.median('train_seconds'):.1f} "
@@ -321,19 +333,24 @@ def markdown_table(summaries: list[Summary]) -> str:
 
 
 def verdict(summaries: list[Summary]) -> list[str]:
-    """The issue's goal, checked: one line per condition, then whether all hold."""
+    """The issue's goal, checked: one line per condition, then whether all hold under each reading of (a)."""
     by_key = {summary.variant.key: summary for summary in summaries}
     engine = by_key[ENGINE]
-    checks = []
-    for key, goal in ((COURSE, GOAL_VS_COURSE), (PADDED, GOAL_VS_PADDED)):
+    checks = []  # (baseline key, text, met)
+    goals = ((COURSE, GOAL_VS_COURSE), (COURSE_DEFAULT_BATCH, GOAL_VS_COURSE), (PADDED, GOAL_VS_PADDED))
+    for key, goal in goals:
         speedup = engine.median("samples_per_second") / by_key[key].median("samples_per_second")
         points = 100 * (engine.median("accuracy") - by_key[key].median("accuracy"))
-        checks.append((f"samples/s vs ({key}): {speedup:.2f}× (goal ≥ {goal:g}×)", speedup >= goal))
+        checks.append((key, f"samples/s vs ({key}): {speedup:.2f}× (goal ≥ {goal:g}×)", speedup >= goal))
         # "Within one point" read as "at most one point worse": scoring higher than a baseline is no failure.
         text = f"val accuracy vs ({key}): {points:+.1f} points (goal: at most {GOAL_ACCURACY_POINTS:g} below)"
-        checks.append((text, points >= -GOAL_ACCURACY_POINTS))
-    lines = [f"{'met' if ok else 'NOT met'}: {text}" for text, ok in checks]
-    lines.append("goal met" if all(ok for _, ok in checks) else "goal NOT met")
+        checks.append((key, text, points >= -GOAL_ACCURACY_POINTS))
+    lines = [f"{'met' if ok else 'NOT met'}: {text}" for _, text, ok in checks]
+    # Two readings of the issue's (a), "the course recipe, default settings": (a8) takes the course's defaults as
+    # written (batch 8); (a) is the stricter one, with the engine's batch size. Both are reported.
+    for baseline, reading in ((COURSE_DEFAULT_BATCH, "the course's defaults as written"), (COURSE, "batch matched")):
+        met = all(ok for key, _, ok in checks if key in (baseline, PADDED))
+        lines.append(f"goal against ({baseline}) and ({PADDED}), {reading}: {'met' if met else 'NOT met'}")
     return lines
 
 
