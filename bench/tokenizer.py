@@ -25,7 +25,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # `python bench/tokenizer.py` puts bench/ first on the path, not the repository (the engine is not installed); the
-# repository replaces it, since a bench/<name>.py would shadow a library of that name (bench/datasets.py: datasets).
+# repository replaces it, since a bench/<name>.py would shadow a library of the same name.
 if sys.path and Path(sys.path[0]).resolve() == REPO_ROOT / "bench":
     sys.path[0] = str(REPO_ROOT)
 elif str(REPO_ROOT) not in sys.path:

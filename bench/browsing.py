@@ -11,7 +11,7 @@ Generates a split of `--rows` short reviews (Parquet, in a temporary folder), lo
   and the memory that took; and the split read with `pd.read_parquet` into Python string objects (what pandas
   before 3.0, and most code, holds), its time, memory and substring search.
 
-Run from the repository root: `python bench/datasets.py [--rows 1000000] [--repeats 30]`.
+Run from the repository root: `python bench/browsing.py [--rows 1000000] [--repeats 30]`.
 """
 
 import argparse
@@ -22,10 +22,8 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# `python bench/datasets.py` puts bench/ first on the path, where this very file would shadow the `datasets`
-# package; the repository is what belongs there.
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench"]
 if str(REPO_ROOT) not in sys.path:
+    # `python bench/browsing.py` puts bench/ on the path, not the repository, and the engine is not installed.
     sys.path.insert(0, str(REPO_ROOT))
 
 import os  # noqa: E402
