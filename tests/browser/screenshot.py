@@ -67,7 +67,7 @@ def shoot_tokenizer_tab(page: Page, path: Path) -> None:
     compare = page.get_by_role("combobox", name="Compare with (optional)")
     compare.fill("scratch:small")
     compare.press("Enter")
-    page.get_by_role("button", name="Tokenize").click()
+    page.get_by_role("button", name="Tokenize", exact=True).click()
     expect(page.get_by_text(re.compile(r"^\d+ tokens for \d+ characters"))).to_be_visible()
     expect(page.get_by_text("span(s) split differently")).to_be_visible()
     page.wait_for_timeout(1_000)  # let the heatmaps finish drawing

@@ -11,7 +11,7 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 def tokenize_and_wait(page: Page) -> None:
     """Click Tokenize and wait for the counts line ("13 tokens for 49 characters...") or an error pop-up."""
-    page.get_by_role("button", name="Tokenize").click()
+    page.get_by_role("button", name="Tokenize", exact=True).click()
     expect(page.get_by_text(SUMMARY).or_(page.get_by_test_id("toast-text")).first).to_be_visible()
 
 
