@@ -12,7 +12,8 @@ def run_snippet(snippet: str) -> dict:
 
 def test_the_snippet_reproduces_the_inspection_exactly(wordpiece_tokenizer, tmp_path):
     wordpiece_tokenizer.save_pretrained(tmp_path)
-    inputs = TokenInput.from_lines("the museum opens at nine the train leaves at noon\tthe train\nat noon\tthe 'zoo' closes")
+    lines = "the museum opens at nine the train leaves at noon\tthe train\nat noon\tthe 'zoo' closes"
+    inputs = TokenInput.from_lines(lines)
     options = TokenizeOptions(
         padding="max_length", truncation="only_first", max_length=14, stride=1, return_overflowing_tokens=True
     )
