@@ -8,7 +8,7 @@ any, since nothing predicts a machine's speed better than having watched it.
 import statistics
 from dataclasses import dataclass
 
-from accelerate import init_empty_weights
+import torch
 from transformers import AutoConfig, AutoModelForSequenceClassification
 
 from engine.jobs import COMPLETED, JobStore
@@ -64,7 +64,10 @@ def _architecture(config: TrainConfig, labels: int):
 def count_parameters(config: TrainConfig, labels: int) -> tuple[int, object]:
     """The classifier's parameter count, from its configuration alone (no weights are loaded)."""
     architecture = _architecture(config, labels)
-    with init_empty_weights():  # meta tensors: the shape without the memory
+    # Meta tensors: the shapes without the memory. `torch.device` as a context is local to this thread, unlike
+    # accelerate's `init_empty_weights`, which patches `nn.Module` for every thread: a model another user loads
+    # meanwhile in the app (a prediction, a pipeline) would come out on the meta device.
+    with torch.device("meta"):
         model = AutoModelForSequenceClassification.from_config(architecture)
     return sum(p.numel() for p in model.parameters()), architecture
 

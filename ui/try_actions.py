@@ -92,9 +92,18 @@ def _summary(report: EvaluationReport) -> str:
     )
 
 
-def _confusion_table(report: EvaluationReport) -> pd.DataFrame:
+def _confusion_table(report: EvaluationReport):
+    """The confusion matrix as a clickable heatmap table: each count shaded by its share of the largest one."""
     rows = [[label, *counts] for label, counts in zip(report.labels, report.confusion_matrix, strict=True)]
-    return pd.DataFrame(rows, columns=["true \\ predicted", *report.labels])
+    table = pd.DataFrame(rows, columns=["true \\ predicted", *report.labels])
+    largest = max(1, max(max(row) for row in report.confusion_matrix))
+
+    def shade(count: int) -> str:
+        share = count / largest
+        text = "white" if share > 0.6 else "black"  # readable on the darkest cells, as on the plotly heatmap
+        return f"background-color: rgba(37, 99, 235, {0.08 + 0.8 * share:.2f}); color: {text}"
+
+    return table.style.map(shade, subset=report.labels)
 
 
 @shows_errors

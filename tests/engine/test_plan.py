@@ -49,3 +49,37 @@ def test_time_is_estimated_from_an_earlier_run_of_the_same_model(tiny_csv_folder
 def test_a_plan_refuses_what_a_launch_would_refuse(tiny_csv_folder):
     with pytest.raises(ValueError, match="label column 'stars' not found"):
         plan_training(TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny", label_column="stars"))
+
+
+def test_counting_parameters_leaves_models_built_meanwhile_in_other_threads_on_the_cpu(tiny_csv_folder, monkeypatch):
+    import threading
+
+    import torch
+
+    import engine.plan
+
+    counting, built = threading.Event(), threading.Event()
+    real_from_config = engine.plan.AutoModelForSequenceClassification.from_config
+
+    def from_config_while_another_thread_builds(architecture):
+        counting.set()
+        assert built.wait(timeout=30)  # another user's model is built while the plan counts
+        return real_from_config(architecture)
+
+    monkeypatch.setattr(
+        engine.plan.AutoModelForSequenceClassification, "from_config", from_config_while_another_thread_builds
+    )
+    devices = []
+
+    def other_user():
+        counting.wait(timeout=30)
+        devices.append(torch.nn.Linear(4, 4).weight.device.type)
+        built.set()
+
+    thread = threading.Thread(target=other_user)
+    thread.start()
+    counted, _ = count_parameters(TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny"), labels=2)
+    thread.join()
+
+    assert counted > 0
+    assert devices == ["cpu"]  # not "meta": the counting context stays in its own thread
