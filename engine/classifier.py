@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, PreTrainedModel, PreTrainedTokenizerBase
 
-from engine.models import bundled_corpus, load_tokenizer, parse_model_ref, resolve_model
+from engine.models import MODEL_LOADING, bundled_corpus, load_tokenizer, parse_model_ref, resolve_model
 
 # Loaded models kept warm (on the GPU when there is one). Each costs its weights in memory: a few MB for
 # scratch models, ~0.5 GB for a BERT-base, so the default keeps two (one to try, one to compare against).
@@ -148,7 +148,8 @@ def load_classifier(reference: str) -> Classifier:
     folder = Path(path)
     # Keyed by the folder's modification time too, so a folder saved again is read again.
     stamp = folder.stat().st_mtime_ns if folder.is_dir() else 0
-    return _load(reference, path, stamp)
+    with MODEL_LOADING:
+        return _load(reference, path, stamp)
 
 
 def clear_cache() -> None:

@@ -7,6 +7,7 @@
   trained on the dataset's text (or on all bundled text when there is no dataset).
 """
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -20,6 +21,11 @@ from engine.jobs import COMPLETED, JobStore
 from engine.scratch import SIZES, build_scratch_model
 
 SCRATCH, JOB, LOCAL, HUB = "scratch", "job", "local", "hub"
+# transformers 5's `from_pretrained` is not thread-safe: a model loaded while another thread loads one can keep
+# its tied weights on the meta device (a fill-mask pipeline loaded next to a looping classifier load failed 15 times
+# out of 15). The app serves its users from threads, so every load in a process goes through this lock; it also
+# stops several users asking for the same model at once from loading it several times.
+MODEL_LOADING = threading.RLock()
 # Any of these in a folder means a tokenizer was saved there (fast, WordPiece, BPE and SentencePiece tokenizers).
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "sentencepiece.bpe.model")
 
@@ -111,7 +117,9 @@ def resolve_model(ref: ModelRef, corpus: Callable[[], Sequence[str]], seed: int 
         HubUnreachableError: a Hub id that is neither reachable nor cached.
     """
     if ref.kind == SCRATCH:
-        return str(build_scratch_model(ref.name, corpus(), seed))
+        texts = corpus()  # outside the lock: reading a dataset is no model loading
+        with MODEL_LOADING:
+            return str(build_scratch_model(ref.name, texts, seed))
     if ref.kind == JOB:
         return str(job_model_dir(int(ref.name)))
     if ref.kind == LOCAL:
@@ -145,7 +153,8 @@ def load_tokenizer(reference: str) -> PreTrainedTokenizerBase:
     # Keyed by the folder's modification time, so a folder saved again is read again.
     stamp = folder.stat().st_mtime_ns if folder.is_dir() else 0
     try:
-        return _tokenizer_at(path, stamp)
+        with MODEL_LOADING:
+            return _tokenizer_at(path, stamp)
     except OSError as error:
         raise ValueError(f"cannot load a tokenizer from {reference!r}: {error}. {OFFLINE_CHOICES}") from error
 

@@ -13,7 +13,7 @@ from transformers import AutoConfig, AutoModelForSequenceClassification
 
 from engine.jobs import COMPLETED, JobStore
 from engine.launcher import checked_config, job_device
-from engine.models import SCRATCH, parse_model_ref, resolve_model
+from engine.models import MODEL_LOADING, SCRATCH, parse_model_ref, resolve_model
 from engine.recipe import describe_hardware
 from engine.scratch import SIZES
 from engine.train_config import TrainConfig, evaluations_planned, planned_steps
@@ -67,7 +67,7 @@ def count_parameters(config: TrainConfig, labels: int) -> tuple[int, object]:
     # Meta tensors: the shapes without the memory. `torch.device` as a context is local to this thread, unlike
     # accelerate's `init_empty_weights`, which patches `nn.Module` for every thread: a model another user loads
     # meanwhile in the app (a prediction, a pipeline) would come out on the meta device.
-    with torch.device("meta"):
+    with MODEL_LOADING, torch.device("meta"):
         model = AutoModelForSequenceClassification.from_config(architecture)
     return sum(p.numel() for p in model.parameters()), architecture
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 import torch
 from transformers import AutoConfig, Pipeline, pipeline
 
-from engine.models import bundled_corpus, parse_model_ref, resolve_model
+from engine.models import MODEL_LOADING, bundled_corpus, parse_model_ref, resolve_model
 
 # Task -> the form fields it needs (the first is the main text).
 TASKS: dict[str, tuple[str, ...]] = {
@@ -110,7 +110,8 @@ def run_task(request: TaskRequest) -> list | dict:
     path = _path(request.model)
     pipeline_task = "text-generation" if request.task in INSTRUCTION_TASKS else request.task
     try:
-        runner = _pipeline(pipeline_task, path)
+        with MODEL_LOADING:
+            runner = _pipeline(pipeline_task, path)
     except (OSError, ValueError, KeyError) as error:
         raise ValueError(f"{request.model!r} cannot run {request.task}: {error}") from error
     inputs = request.inputs

@@ -93,3 +93,34 @@ def test_incomplete_forms_are_refused_before_any_model_loads(task, inputs, messa
 def test_every_task_has_a_form_and_labels_are_split_on_commas():
     assert set(TASKS) >= {"text-classification", "zero-shot-classification", "fill-mask", "question-answering"}
     assert candidate_labels(" sport, politics ,,tech ") == ["sport", "politics", "tech"]
+
+
+def test_a_pipeline_loads_whole_while_other_threads_load_classifiers(folder):
+    """transformers 5 leaves a model's tied weights on the meta device when another thread loads a model at the
+    same time; the engine serialises its loads, so a pipeline loaded next to busy classifier loads still works."""
+    import threading
+
+    from engine import task_pipelines
+    from engine.classifier import clear_cache, load_classifier
+
+    model = str(masked_lm(folder / "mlm-threads"))
+    classifier = str(biased_classifier(folder / "clf-threads", ["a", "b"], 0))
+    stop = threading.Event()
+
+    def load_classifiers_again_and_again():
+        while not stop.is_set():
+            clear_cache()
+            load_classifier(classifier)
+
+    others = [threading.Thread(target=load_classifiers_again_and_again) for _ in range(2)]
+    for thread in others:
+        thread.start()
+    try:
+        for _ in range(5):
+            task_pipelines._pipeline.cache_clear()  # a fresh load each time, racing the other threads
+            results = run_task(TaskRequest("fill-mask", model, {"text": "a lovely [MASK]"}))
+            assert len(results) == 5
+    finally:
+        stop.set()
+        for thread in others:
+            thread.join()
