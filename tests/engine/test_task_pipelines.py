@@ -124,3 +124,29 @@ def test_a_pipeline_loads_whole_while_other_threads_load_classifiers(folder):
         stop.set()
         for thread in others:
             thread.join()
+
+
+def test_an_instruction_task_goes_to_a_chat_model_as_a_message(folder, monkeypatch):
+    from transformers import AutoTokenizer
+
+    from engine import task_pipelines
+
+    model = causal_lm(folder / "chat")
+    tokenizer = AutoTokenizer.from_pretrained(model)
+    # The smallest chat template: the user's message, then the assistant's turn to answer.
+    tokenizer.chat_template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}assistant:"
+    tokenizer.save_pretrained(model)
+    inputs = {"text": "a lovely film", "target_language": "French"}
+
+    answer = run_task(TaskRequest("translation", str(model), inputs, 4))
+
+    assert isinstance(answer[0]["generated_text"], str)  # the real pipeline took the chat input
+    runner = task_pipelines._pipeline("text-generation", str(model))
+    sent = []
+    monkeypatch.setattr(
+        task_pipelines, "_pipeline", lambda task, path: type("Spy", (), {
+            "tokenizer": runner.tokenizer, "__call__": lambda self, prompt, **kw: sent.append(prompt) or [],
+        })()
+    )  # fmt: skip
+    run_task(TaskRequest("translation", str(model), inputs, 4))
+    assert sent == [[{"role": "user", "content": instruction("translation", inputs)}]]
