@@ -74,6 +74,9 @@ COURSE_BATCH_SIZE = 8  # `TrainingArguments`' default `per_device_train_batch_si
 WARMUP_STEPS = 5  # an untimed run first, so that one-off costs (metric loading, first kernels) hit no variant
 # The issue's goal (issue 3, "Speed"): samples/s ratios the engine must reach, and the accuracy it may lose.
 GOAL_VS_COURSE, GOAL_VS_PADDED, GOAL_ACCURACY_POINTS = 1.3, 2.0, 1.0
+# Dense bf16 tensor-core peaks (TFLOP/s) from the makers' data sheets, for the model FLOPs utilisation on a GPU;
+# `--peak-tflops` gives any other device's (or another precision's) peak.
+PEAK_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L40S": 362.0, "L4": 121.0, "A10G": 70.0, "T4": 65.0}
 
 
 @dataclass
@@ -283,6 +286,24 @@ def run_once(variant: Variant, setup: Setup, max_steps: int = -1) -> RunResult:
     )
 
 
+def training_flops_per_position(model_path: str, label_names: list[str]) -> float:
+    """Model FLOPs of one trained position: 6 per non-embedding parameter (forward 2, backward 4), the usual
+    estimate (Kaplan et al. 2020); attention's own matmuls add 12 x layers x hidden x length, under 10% at these
+    lengths, and are left out, so the utilisation is a slight underestimate."""
+    model = classifier_model(model_path, label_names)
+    return 6.0 * model.num_parameters(exclude_embeddings=True)
+
+
+def peak_tflops(override: float | None) -> float | None:
+    """The device's peak for the utilisation: `--peak-tflops`, else a known GPU's; None on a CPU."""
+    if override:
+        return override
+    if not torch.cuda.is_available():
+        return None
+    name = torch.cuda.get_device_name(0)
+    return next((peak for model, peak in PEAK_TFLOPS.items() if model in name), None)
+
+
 def prepare(args: argparse.Namespace, workdir: Path) -> Setup:
     """The shared setup of every run (see `bench.padding.tokenized_both_ways`)."""
     epochs = args.epochs  # None: the model's default (engine.models.SCRATCH_DEFAULTS for scratch models)
@@ -330,6 +351,17 @@ def markdown_table(summaries: list[Summary]) -> str:
             f"| {summary.median('accuracy'):.3f} | {summary.median('f1'):.3f} | {summary.loads()} |"
         )
     return "\n".join(lines)
+
+
+def utilisation_lines(summaries: list[Summary], flops_per_position: float, peak: float | None) -> list[str]:
+    """Achieved model TFLOP/s of each variant (trained positions x FLOPs per position / wall time), and the share of
+    the device's peak when it is known."""
+    lines = []
+    for summary in summaries:
+        achieved = flops_per_position * summary.median("tokens_per_second") / 1e12
+        share = f", MFU {achieved / peak:.1%} of {peak:g}" if peak else ""
+        lines.append(f"({summary.variant.key}) model FLOPs: {achieved * 1000:,.1f} GFLOP/s{share}")
+    return lines
 
 
 def verdict(summaries: list[Summary]) -> list[str]:
@@ -400,6 +432,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", default="scratch:small", help="model reference (default scratch:small)")
     # One seed's validation accuracy moves by a row or two (0.7 points each on 140 rows): other seeds show how far.
     parser.add_argument("--seed", type=int, default=42, help="seed of every run (default 42, the app's)")
+    parser.add_argument(
+        "--peak-tflops", type=float, help="the device's peak TFLOP/s for the utilisation (default: known GPUs)"
+    )
     return parser.parse_args(argv)
 
 
@@ -434,16 +469,19 @@ def main(argv: list[str] | None = None) -> int:
     quiet()
     started = time.perf_counter()
 
+    flops: list[float] = []
+
     def body(workdir: Path) -> list[Summary]:
         setup = prepare(args, workdir)
         print(describe(setup), flush=True)
+        flops.append(training_flops_per_position(setup.model_path, setup.data.label_names))
         return run_interleaved(setup, VARIANTS, args.repeats)
 
     summaries = with_studio_dir(body)
     print()
     print(markdown_table(summaries))
     print()
-    for line in verdict(summaries):
+    for line in verdict(summaries) + utilisation_lines(summaries, flops[0], peak_tflops(args.peak_tflops)):
         print(f"- {line}")
     print(f"- the whole command took {time.perf_counter() - started:.0f} s")
     return 0
