@@ -17,6 +17,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, PreTrainedModel, PreTrainedTokenizerBase
 
 from engine.models import MODEL_LOADING, bundled_corpus, load_tokenizer, parse_model_ref, resolve_model
+from engine.settings import remote_code_allowed
 
 # Loaded models kept warm (on the GPU when there is one). Each costs its weights in memory: a few MB for
 # scratch models, ~0.5 GB for a BERT-base, so the default keeps two (one to try, one to compare against).
@@ -116,7 +117,7 @@ def _load(reference: str, path: str, stamp: int) -> Classifier:
     try:
         # Only safetensors: a pickled `.bin` file can run code when it is loaded.
         model, info = AutoModelForSequenceClassification.from_pretrained(
-            path, output_loading_info=True, use_safetensors=True
+            path, output_loading_info=True, use_safetensors=True, trust_remote_code=remote_code_allowed()
         )
     except (OSError, ValueError) as error:
         folder = Path(path)

@@ -52,6 +52,8 @@ _COLUMNS = {
     "error_category": "TEXT",
     "error": "TEXT",
     "stop_requested": "INTEGER NOT NULL DEFAULT 0",
+    # Who may stop or delete it (engine.access): `user:<name>`, `session:<hash>` or `cli`; NULL for older rows.
+    "owner": "TEXT",
 }
 _EVENTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -90,6 +92,7 @@ class Job:
     error_category: str | None = None
     error: str | None = None
     stop_requested: bool = False
+    owner: str | None = None  # not in `to_dict`: a session hash shown to others would let them pose as its owner
 
     @property
     def folder(self) -> Path:
@@ -205,13 +208,14 @@ class JobStore:
             with db:
                 yield db
 
-    def create(self, config: dict, name: str | None = None, device: str = "cpu") -> Job:
-        """Insert a queued job for `config` and create its folder."""
+    def create(self, config: dict, name: str | None = None, device: str = "cpu", owner: str | None = None) -> Job:
+        """Insert a queued job for `config`, started by `owner`, and create its folder."""
         now = time.time()
         with self._connect() as db:
             cursor = db.execute(
-                "INSERT INTO jobs (name, created_at, updated_at, status, config, device) VALUES (?, ?, ?, ?, ?, ?)",
-                (name, now, now, QUEUED, json.dumps(config), device),
+                "INSERT INTO jobs (name, created_at, updated_at, status, config, device, owner) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (name, now, now, QUEUED, json.dumps(config), device, owner),
             )
             job_id = cursor.lastrowid
         job = self.get(job_id)

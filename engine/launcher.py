@@ -26,10 +26,12 @@ import torch
 from accelerate.commands.config import default_config_file
 from transformers import AutoConfig
 
+from engine.access import OPERATOR, Requester, check_may_manage, check_may_train
 from engine.jobs import ACTIVE, CANCELLED, FAILED, INTERRUPTED, RUNNING, Job, JobStore, pid_alive
 from engine.models import HUB, JOB, LOCAL, job_model_dir, parse_model_ref, resolve_model
 from engine.paths import REPO_ROOT, data_dir
 from engine.scratch import SIZES
+from engine.settings import remote_code_allowed, settings
 from engine.train_config import TrainConfig, check_fits
 from engine.train_data import TrainingData, prepare_training_data
 
@@ -105,7 +107,8 @@ MIN_FREE_BYTES = 2 * 1024**3  # a small model, its checkpoints and caches; a lar
 def _check_max_length(max_length: int, model: str | Path | None, limit: int | None = None) -> None:
     """Refuse a max length beyond the model's position embeddings (the model could not read such inputs)."""
     if limit is None:
-        limit = getattr(AutoConfig.from_pretrained(str(model)), "max_position_embeddings", None)
+        config = AutoConfig.from_pretrained(str(model), trust_remote_code=remote_code_allowed())
+        limit = getattr(config, "max_position_embeddings", None)
     if limit is not None and max_length > limit:
         raise ValueError(
             f"max length {max_length} is more than this model reads ({limit} tokens); use at most {limit}"
@@ -191,16 +194,30 @@ def dispatch(store: JobStore | None = None, watch: bool = True) -> list[Job]:
     return started
 
 
-def start_job(config: TrainConfig, store: JobStore | None = None) -> Job:
-    """Check `config`, queue a job for it and start it if its device is free; return at once.
+def _check_capacity(store: JobStore) -> None:
+    """Refuse a new or resumed job when `STUDIO_MAX_QUEUED_JOBS` jobs are already queued or running."""
+    limit = settings().max_queued_jobs
+    active = sum(len(store.list(status=status)) for status in ACTIVE)
+    if active >= limit:
+        raise ValueError(
+            f"{active} jobs are already queued or running, the most this server takes (STUDIO_MAX_QUEUED_JOBS="
+            f"{limit}); try again when one has finished"
+        )
+
+
+def start_job(config: TrainConfig, store: JobStore | None = None, requester: Requester = OPERATOR) -> Job:
+    """Check `config`, queue a job for it owned by `requester` and start it if its device is free; return at once.
 
     Raises:
-        ValueError, FileNotFoundError, LookupError, HubUnreachableError: the config cannot train (nothing
-        is recorded then).
+        NotAllowedError: `STUDIO_TRAINING` does not let this requester train.
+        ValueError, FileNotFoundError, LookupError, HubUnreachableError: the config cannot train, or
+        `STUDIO_MAX_QUEUED_JOBS` jobs are already waiting (nothing is recorded then).
     """
+    check_may_train(requester)
     store = store or JobStore()
+    _check_capacity(store)
     resolved = check_config(config)
-    job = store.create(resolved.to_dict(), name=resolved.name, device=job_device())
+    job = store.create(resolved.to_dict(), name=resolved.name, device=job_device(), owner=requester.owner)
     dispatch(store)
     return store.get(job.id)
 
@@ -225,16 +242,24 @@ def _terminate(job: Job, store: JobStore, grace_s: float) -> None:
         store.mark_cancelled(job.id, f"stopped by the user at step {latest.step} (process terminated)")
 
 
-def stop_job(job_id: int, store: JobStore | None = None, grace_s: float = STOP_GRACE_SECONDS, wait: bool = False):
+def stop_job(
+    job_id: int,
+    store: JobStore | None = None,
+    grace_s: float = STOP_GRACE_SECONDS,
+    wait: bool = False,
+    requester: Requester = OPERATOR,
+):
     """Stop a job: a queued one at once; a running one after its current step (it saves a checkpoint and is
     marked `cancelled`), terminating its process group if it has not stopped within `grace_s` seconds.
 
     Raises:
         LookupError: no such job.
+        NotAllowedError: the requester neither started the job nor is an operator.
         ValueError: the job has already finished.
     """
     store = store or JobStore()
     job = store.refresh(store.get(job_id))
+    check_may_manage(job.owner, job_id, "stop", requester)
     if job.status not in ACTIVE:
         raise ValueError(f"job {job_id} is {job.status}; only a queued or running job can be stopped")
     store.request_stop(job_id)
@@ -250,14 +275,18 @@ def stop_job(job_id: int, store: JobStore | None = None, grace_s: float = STOP_G
     return store.get(job_id)
 
 
-def resume_job(job_id: int, store: JobStore | None = None) -> Job:
+def resume_job(job_id: int, store: JobStore | None = None, requester: Requester = OPERATOR) -> Job:
     """Queue a cancelled, failed or interrupted job again, from its last checkpoint.
 
     Raises:
-        ValueError: the job is not resumable or has no checkpoint.
+        NotAllowedError: the requester may not train, or neither started the job nor is an operator.
+        ValueError: the job is not resumable or has no checkpoint, or the queue is full.
     """
+    check_may_train(requester)
     store = store or JobStore()
     job = store.refresh(store.get(job_id))
+    check_may_manage(job.owner, job_id, "resume", requester)
+    _check_capacity(store)
     if job.status not in RESUMABLE:
         raise ValueError(f"job {job_id} is {job.status}; only a cancelled, failed or interrupted job can resume")
     checkpoint = job.last_checkpoint()
@@ -268,23 +297,29 @@ def resume_job(job_id: int, store: JobStore | None = None) -> Job:
     return store.get(job_id)
 
 
-def clone_job(job_id: int, store: JobStore | None = None) -> Job:
-    """Start a new job with the same settings (from scratch, not from a checkpoint)."""
+def clone_job(job_id: int, store: JobStore | None = None, requester: Requester = OPERATOR) -> Job:
+    """Start a new job, owned by `requester`, with the same settings (from scratch, not from a checkpoint)."""
+    check_may_train(requester)
     store = store or JobStore()
     job = store.get(job_id)
     name = f"{job.name or f'job {job_id}'} (clone)"[:100]
-    return start_job(TrainConfig.from_dict({**job.config, "resume_from_checkpoint": None, "name": name}), store)
+    config = TrainConfig.from_dict({**job.config, "resume_from_checkpoint": None, "name": name})
+    return start_job(config, store, requester)
 
 
-def delete_job(job_id: int, store: JobStore | None = None, wait_s: float = 15.0) -> None:
+def delete_job(
+    job_id: int, store: JobStore | None = None, wait_s: float = 15.0, requester: Requester = OPERATOR
+) -> None:
     """Delete a finished job and its files, once its process has exited (a stopped child may still be saving).
 
     Raises:
         LookupError: no such job.
+        NotAllowedError: the requester neither started the job nor is an operator.
         ValueError: the job is active, or its process is still alive after `wait_s` seconds.
     """
     store = store or JobStore()
     job = store.refresh(store.get(job_id))
+    check_may_manage(job.owner, job_id, "delete", requester)
     if job.status in ACTIVE:
         raise ValueError(f"job {job_id} is {job.status}; stop it before deleting it")
     deadline = time.monotonic() + wait_s

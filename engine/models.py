@@ -19,6 +19,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 from engine.hub import OFFLINE_CHOICES, HubUnreachableError, ensure_hub_reachable
 from engine.jobs import COMPLETED, JobStore
 from engine.scratch import SIZES, build_scratch_model
+from engine.settings import remote_code_allowed
 
 SCRATCH, JOB, LOCAL, HUB = "scratch", "job", "local", "hub"
 # transformers 5's `from_pretrained` is not thread-safe: a model loaded while another thread loads one can keep
@@ -143,7 +144,7 @@ def bundled_corpus() -> tuple[str, ...]:
 
 @lru_cache(maxsize=8)
 def _tokenizer_at(path: str, stamp: int) -> PreTrainedTokenizerBase:
-    return AutoTokenizer.from_pretrained(path)
+    return AutoTokenizer.from_pretrained(path, trust_remote_code=remote_code_allowed())
 
 
 def load_tokenizer(reference: str) -> PreTrainedTokenizerBase:

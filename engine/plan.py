@@ -16,6 +16,7 @@ from engine.launcher import checked_config, job_device
 from engine.models import MODEL_LOADING, SCRATCH, parse_model_ref, resolve_model
 from engine.recipe import describe_hardware
 from engine.scratch import SIZES
+from engine.settings import remote_code_allowed
 from engine.train_config import TrainConfig, evaluations_planned, planned_steps
 
 BYTES_PER_PARAMETER = 16  # fp32 weights 4 + gradients 4 + AdamW first and second moments 8
@@ -58,7 +59,9 @@ def _architecture(config: TrainConfig, labels: int):
     if ref.kind == SCRATCH:
         shape = SIZES[ref.name]
         return shape.bert_config(shape.vocab_size, num_labels=labels)  # the vocabulary's ceiling: an upper bound
-    return AutoConfig.from_pretrained(resolve_model(ref, corpus=list), num_labels=labels)
+    return AutoConfig.from_pretrained(
+        resolve_model(ref, corpus=list), num_labels=labels, trust_remote_code=remote_code_allowed()
+    )
 
 
 def count_parameters(config: TrainConfig, labels: int) -> tuple[int, object]:

@@ -13,6 +13,7 @@ from transformers import (
     TrainingArguments,
 )
 
+from engine.settings import remote_code_allowed
 from engine.train_config import TrainConfig, resolve_precision
 
 LOG_POINTS = 50  # about this many loss points per run, whatever its length
@@ -21,9 +22,23 @@ SAVE_TOTAL_LIMIT = 2
 
 
 def classifier_model(path: str, label_names: list[str]) -> PreTrainedModel:
-    """Load `path` with a classification head sized and named for `label_names`."""
+    """Load `path` with a classification head sized and named for `label_names`, from safetensors weights only.
+
+    Raises:
+        ValueError: `path` is a folder whose weights are only pickled (`.bin`, `.pt`): loading those can run code.
+    """
+    folder = Path(path)
+    if folder.is_dir() and not any(folder.glob("*.safetensors")):
+        pickled = sorted(p.name for p in folder.iterdir() if p.suffix in (".bin", ".pt", ".pth", ".ckpt"))
+        if pickled:
+            raise ValueError(
+                f"{path} holds only pickled weights ({', '.join(pickled)}); Finetune Studio loads safetensors only "
+                "(a pickle can run code); convert it with save_pretrained(folder, safe_serialization=True)"
+            )
     return AutoModelForSequenceClassification.from_pretrained(
         path,
+        use_safetensors=True,  # pickled weights can run arbitrary code when loaded
+        trust_remote_code=remote_code_allowed(),
         num_labels=len(label_names),
         id2label=dict(enumerate(label_names)),
         label2id={name: i for i, name in enumerate(label_names)},

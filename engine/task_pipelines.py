@@ -12,6 +12,7 @@ import torch
 from transformers import AutoConfig, Pipeline, pipeline
 
 from engine.models import MODEL_LOADING, bundled_corpus, parse_model_ref, resolve_model
+from engine.settings import remote_code_allowed
 
 # Task -> the form fields it needs (the first is the main text).
 TASKS: dict[str, tuple[str, ...]] = {
@@ -69,7 +70,7 @@ def candidate_labels(text: str | None) -> list[str]:
 
 def suggest_task(reference: str) -> str | None:
     """The task a model was built for, from its config's architectures (None when unknown)."""
-    config = AutoConfig.from_pretrained(_path(reference))
+    config = AutoConfig.from_pretrained(_path(reference), trust_remote_code=remote_code_allowed())
     for architecture in config.architectures or ():
         for ending, task in _ARCHITECTURE_TASKS:
             if architecture.endswith(ending):
@@ -85,8 +86,8 @@ def _path(reference: str) -> str:
 @lru_cache(maxsize=2)  # bounded: pipelines hold whole models
 def _pipeline(task: str, path: str) -> Pipeline:
     device = 0 if torch.cuda.is_available() else -1
-    # Remote code stays off: a model repository must not be able to run its own Python here.
-    return pipeline(task, model=path, tokenizer=path, device=device, trust_remote_code=False)
+    # Remote code stays off unless the operator opts in: a model repository could run its own Python here.
+    return pipeline(task, model=path, tokenizer=path, device=device, trust_remote_code=remote_code_allowed())
 
 
 def instruction(task: str, inputs: dict[str, str]) -> str:

@@ -28,6 +28,7 @@ from engine.model_card import write_model_card
 from engine.models import parse_model_ref, resolve_model
 from engine.progress import StudioProgress
 from engine.recipe import callbacks_for, classifier_model, describe_hardware, training_arguments, training_devices
+from engine.settings import remote_code_allowed
 from engine.train_config import TrainConfig, planned_steps
 from engine.train_data import prepare_training_data, tokenize_splits
 
@@ -46,7 +47,7 @@ def train(job: Job, config: TrainConfig, store: JobStore) -> dict:
     for note in data.notes:
         logger.info(note)
     path = resolve_model(parse_model_ref(config.model), data.train_texts, config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(path)
+    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote_code_allowed())
     tokenized = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"))
     model = classifier_model(path, data.label_names)
     processes = PartialState().num_processes
