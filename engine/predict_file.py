@@ -57,7 +57,8 @@ def read_table(path: Path) -> pd.DataFrame:
             table = pd.read_csv(path, dtype=str, keep_default_na=False, **READERS[suffix])
         else:
             table = pd.read_json(path, dtype=False, **READERS[suffix])
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+    # pandas raises TypeError for JSON lines that mix objects and arrays (`{"a": 1}` then `[1, 2]`).
+    except (ValueError, TypeError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise ValueError(f"cannot read {path.name}: {error}") from error
     if table.empty:
         raise ValueError(f"{path.name} has no rows")
