@@ -153,11 +153,37 @@ class Job:
         }
 
 
+# What a job whose stored config cannot be read shows for it; the labels and tables read these two keys.
+UNREADABLE_CONFIG = {"dataset": "(unreadable)", "model": "(unreadable)"}
+
+
+def _json_object(values: dict, column: str, problems: list[str]) -> dict | None:
+    text = values[column]
+    if not text:
+        return None
+    try:
+        parsed = json.loads(text)
+    except ValueError as error:
+        problems.append(f"its {column} is not JSON ({error})")
+        return None
+    if not isinstance(parsed, dict):
+        problems.append(f"its {column} is a JSON {type(parsed).__name__}, not an object")
+        return None
+    return parsed
+
+
 def _row_to_job(row: sqlite3.Row) -> Job:
     values = dict(row)
-    values["config"] = json.loads(values["config"])
-    values["metrics"] = json.loads(values["metrics"]) if values["metrics"] else {}
+    problems: list[str] = []
+    config, metrics = _json_object(values, "config", problems), _json_object(values, "metrics", problems)
+    values["config"] = dict(UNREADABLE_CONFIG) if config is None else config
+    values["metrics"] = metrics or {}
     values["stop_requested"] = bool(values["stop_requested"])
+    if problems:  # flag this job instead of failing every listing: the other jobs stay usable
+        values["error_category"] = "corrupt"
+        values["error"] = f"the database row of job {values['id']} is damaged: " + "; ".join(problems)
+        if values["status"] in ACTIVE:
+            values["status"] = FAILED  # it cannot run: its settings are lost
     return Job(**values)
 
 

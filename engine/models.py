@@ -99,10 +99,13 @@ def job_model_dir(job_id: int) -> Path:
     Raises:
         LookupError: no such job.
         ValueError: the job has not completed.
+        FileNotFoundError: its model folder was deleted or moved.
     """
     job = JobStore().get(job_id)
     if job.status != COMPLETED:
         raise ValueError(f"job {job_id} is {job.status}; only a completed job has a model to use")
+    if not job.model_dir.is_dir():
+        raise FileNotFoundError(f"the model folder of job {job_id} is missing ({job.model_dir}): train it again")
     return job.model_dir
 
 

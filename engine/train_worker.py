@@ -6,6 +6,7 @@ category in the job row. When it ends it starts the next queued job, so the queu
 It never runs inside the web server.
 """
 
+import errno
 import json
 import logging
 import shutil
@@ -75,13 +76,48 @@ def train(job: Job, config: TrainConfig, store: JobStore) -> dict:
     return metrics
 
 
+# A full disk or an exhausted quota: `open`/`write` raise these, possibly wrapped by the library that saves.
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
+
+
+def _out_of_space(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in _NO_SPACE:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def error_category(error: BaseException) -> str:
     """Sort a failure into what the user can do about it."""
+    if _out_of_space(error):
+        return "disk_full"  # free space in the data directory, then resume from the last complete checkpoint
     if isinstance(error, torch.OutOfMemoryError) or "out of memory" in str(error).lower():
         return "out_of_memory"  # smaller batch size, max length or model; or auto batch size
     if isinstance(error, USER_ERRORS):
         return "data"  # the dataset or settings do not fit: the message names the problem
     return "crashed"
+
+
+def failure_message(error: BaseException, job: Job) -> str:
+    """The reason stored in the job row: the exception, and for a full disk what is left and what to do."""
+    message = f"{type(error).__name__}: {error}"
+    if not _out_of_space(error):
+        return message
+    kept = job.last_checkpoint()
+    resume = f"resume from {kept.name} once there is room" if kept else "no checkpoint was complete; start again"
+    return f"the disk is full in {job.folder}: free some space, then {resume} ({message})"
+
+
+def drop_incomplete_checkpoints(job: Job) -> None:
+    """Remove checkpoint folders a failure left half-written, so that resuming never picks one.
+
+    `Trainer` writes `trainer_state.json` last: a checkpoint without it was cut off (by a full disk, say).
+    """
+    for folder in job.checkpoints_dir.glob("checkpoint-*"):
+        if folder.is_dir() and not (folder / "trainer_state.json").is_file():
+            logger.warning("removing incomplete checkpoint %s", folder)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:
@@ -95,7 +131,8 @@ def main(argv: list[str]) -> int:
     except Exception as error:
         logger.exception("training job %s failed", job.id)
         if main_process:
-            store.mark_failed(job.id, f"{type(error).__name__}: {error}", error_category(error))
+            drop_incomplete_checkpoints(job)
+            store.mark_failed(job.id, failure_message(error, job), error_category(error))
             _start_next(store)
         return 1
     if main_process:
