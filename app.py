@@ -7,6 +7,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
+from engine.settings import settings  # noqa: E402
 from ui import datasets_tab, tokenizer_tab, train_tab, try_tab  # noqa: E402
 
 HEADER = """\
@@ -22,6 +23,8 @@ def build_demo() -> gr.Blocks:
     """Build the four-tab app."""
     with gr.Blocks(title="Finetune Studio", analytics_enabled=False) as demo:
         gr.Markdown(HEADER)
+        if settings().hub_sign_in:  # on a Space where only signed-in users train: their Hugging Face account
+            gr.LoginButton()
         with gr.Tabs() as tabs:
             with gr.Tab("Datasets", id="datasets"):
                 datasets = datasets_tab.build()
@@ -40,8 +43,13 @@ def build_demo() -> gr.Blocks:
     return demo
 
 
+def launch_options() -> dict:
+    """What `launch()` takes from the settings: the login page's user/password pairs (`STUDIO_AUTH`), if any."""
+    return {"auth": list(settings().auth) or None, "theme": THEME, "css": CSS}
+
+
 demo = build_demo()
 
 if __name__ == "__main__":
     # GRADIO_SERVER_NAME / GRADIO_SERVER_PORT are read by launch(); the default port is 7860.
-    demo.queue(default_concurrency_limit=4).launch(theme=THEME, css=CSS)
+    demo.queue(default_concurrency_limit=4).launch(**launch_options())

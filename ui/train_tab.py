@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import gradio as gr
 import pandas as pd
 
+from engine.access import Requester
 from engine.data import sample_sources
 from engine.jobs import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore, config_difference
 from engine.launcher import clone_job, delete_job, dispatch, resume_job, start_job, stop_job
@@ -37,10 +38,19 @@ def _optional(value: str | None) -> str | None:
     return value.strip() or None if value else None
 
 
+def _requester(request: gr.Request | None, profile: gr.OAuthProfile | None) -> Requester:
+    """The person behind a request: the Hugging Face account signed in, else the login user, else the session.
+
+    Without a request (a direct call, not through the server) it is an anonymous session, never the operator.
+    """
+    username = profile.username if profile is not None else getattr(request, "username", None)
+    return Requester(session=getattr(request, "session_hash", None) or "anonymous", username=username or None)
+
+
 @shows_errors
-def start_training(*values):
+def start_training(request: gr.Request, profile: gr.OAuthProfile | None, *values):
     """Validate the settings (the form's fields, in `_train_config` order), queue the job and return its id."""
-    job = start_job(_train_config(*values))
+    job = start_job(_train_config(*values), requester=_requester(request, profile))
     gr.Info(f"Job {job.id} {job.status}: {job.config['model']} on {job.config['dataset']}")
     return _job_choices(job.id), job.to_dict()
 
@@ -238,35 +248,35 @@ def watch(job_id: int | None, compare_ids: list[int] | None = None):
 
 
 @shows_errors
-def stop(job_id: int | None):
-    """Stop the selected job: after its current step, with a checkpoint saved for resuming."""
-    job = stop_job(_selected(job_id))
+def stop(job_id: int | None, request: gr.Request, profile: gr.OAuthProfile | None = None):
+    """Stop the selected job (only its owner or an operator): after its current step, with a checkpoint saved."""
+    job = stop_job(_selected(job_id), requester=_requester(request, profile))
     gr.Info(f"Job {job.id}: stop requested; it saves a checkpoint and stops after the current step.")
     return job.to_dict()
 
 
 @shows_errors
-def resume(job_id: int | None):
-    """Queue the selected (stopped or failed) job again from its last checkpoint."""
-    job = resume_job(_selected(job_id))
+def resume(job_id: int | None, request: gr.Request, profile: gr.OAuthProfile | None = None):
+    """Queue the selected (stopped or failed) job again from its last checkpoint (only its owner or an operator)."""
+    job = resume_job(_selected(job_id), requester=_requester(request, profile))
     gr.Info(f"Job {job.id} {job.status}, resuming from its last checkpoint.")
     return job.to_dict()
 
 
 @shows_errors
-def clone(job_id: int | None):
-    """Start a new job with the selected job's settings."""
-    job = clone_job(_selected(job_id))
+def clone(job_id: int | None, request: gr.Request, profile: gr.OAuthProfile | None = None):
+    """Start a new job, owned by whoever clicks, with the selected job's settings."""
+    job = clone_job(_selected(job_id), requester=_requester(request, profile))
     gr.Info(f"Job {job.id} started with the settings of job {job_id}.")
     return _job_choices(job.id), job.to_dict()
 
 
 @shows_errors
-def delete(job_id: int | None, confirmed: bool):
-    """Delete the selected finished job with its files, once the confirmation box is ticked."""
+def delete(job_id: int | None, confirmed: bool, request: gr.Request, profile: gr.OAuthProfile | None = None):
+    """Delete the selected finished job with its files (only its owner or an operator), once confirmed."""
     if not confirmed:
         raise ValueError("tick 'yes, delete its files' first: deleting a job removes its model and logs")
-    delete_job(_selected(job_id))
+    delete_job(_selected(job_id), requester=_requester(request, profile))
     gr.Info(f"Job {job_id} deleted.")
     return _job_choices(), False
 
