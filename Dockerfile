@@ -3,14 +3,16 @@ FROM python:3.11-slim
 
 RUN useradd --create-home --uid 1000 user
 USER user
+# No STUDIO_DATA_DIR here: the app picks /data/studio-data when a Space has persistent storage (/data), else
+# ./studio-data in the home (engine/paths.py). Set it with `docker run -e STUDIO_DATA_DIR=...` to choose.
 ENV HOME=/home/user \
     PATH=/home/user/.local/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     GRADIO_SERVER_NAME=0.0.0.0 \
-    GRADIO_SERVER_PORT=7860 \
-    STUDIO_DATA_DIR=/home/user/app/studio-data
+    GRADIO_SERVER_PORT=7860
 WORKDIR /home/user/app
 
+# Requirements before the source: editing the code does not reinstall them (Docker's layer cache).
 # torch first, from the CPU wheel index: the default PyPI wheel pulls several GB of CUDA libraries.
 # On a GPU Space, build with --build-arg TORCH_INDEX=https://download.pytorch.org/whl/cu128
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu

@@ -1,7 +1,9 @@
 """Where Finetune Studio keeps its files.
 
 Everything the app writes (the job database, job folders, caches, uploads) lives under one data directory,
-`STUDIO_DATA_DIR` (default `./studio-data`), so a Space or a container only needs one volume.
+`STUDIO_DATA_DIR`, so a Space or a container only needs one volume. Without it: `/data/studio-data` when `/data`
+is a writable folder (a Space's persistent storage survives restarts; the container's own disk does not), else
+`./studio-data`.
 """
 
 import os
@@ -11,11 +13,19 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = REPO_ROOT / "assets"
 SAMPLES_DIR = ASSETS_DIR / "samples"
 METRICS_DIR = ASSETS_DIR / "metrics"
+PERSISTENT_STORAGE = Path("/data")  # where Hugging Face Spaces mount persistent storage, when it is enabled
+
+
+def default_data_dir() -> Path:
+    """The data directory without `STUDIO_DATA_DIR`: on persistent storage when there is some, else `./studio-data`."""
+    if PERSISTENT_STORAGE.is_dir() and os.access(PERSISTENT_STORAGE, os.W_OK):
+        return PERSISTENT_STORAGE / "studio-data"
+    return Path("studio-data")
 
 
 def data_dir() -> Path:
     """Return the data directory (created on first use), read from `STUDIO_DATA_DIR` on every call."""
-    path = Path(os.environ.get("STUDIO_DATA_DIR", "studio-data")).expanduser().resolve()
+    path = Path(os.environ.get("STUDIO_DATA_DIR") or default_data_dir()).expanduser().resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
