@@ -113,6 +113,7 @@ def test_a_completed_job_resolves_to_its_model_folder():
     store = JobStore()
     job = store.create({"model": "scratch:tiny", "dataset": "x"})
     store.mark_completed(job.id, {"accuracy": 1.0})
+    job.model_dir.mkdir()  # the training child saves the model there before marking the job completed
 
     assert resolve_model(parse_model_ref(f"job:{job.id}"), no_corpus) == str(job.model_dir)
 
