@@ -8,6 +8,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from engine.settings import settings  # noqa: E402
+from engine.uploads import max_upload_bytes  # noqa: E402
 from ui import datasets_tab, tokenizer_tab, train_tab, try_tab  # noqa: E402
 
 HEADER = """\
@@ -44,8 +45,15 @@ def build_demo() -> gr.Blocks:
 
 
 def launch_options() -> dict:
-    """What `launch()` takes from the settings: the login page's user/password pairs (`STUDIO_AUTH`), if any."""
-    return {"auth": list(settings().auth) or None, "theme": THEME, "css": CSS}
+    """What `launch()` takes from the settings: the login page's user/password pairs (`STUDIO_AUTH`), if any, and
+    the upload size limit (`STUDIO_MAX_UPLOAD_MB`)."""
+    # Gradio refuses a bigger upload while it arrives, before storing it: the engine's own check then reads a size.
+    return {
+        "auth": list(settings().auth) or None,
+        "theme": THEME,
+        "css": CSS,
+        "max_file_size": max_upload_bytes(),
+    }
 
 
 demo = build_demo()

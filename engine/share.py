@@ -14,22 +14,31 @@ from huggingface_hub import HfApi, ModelCard
 
 from engine.hub import ensure_hub_reachable
 from engine.models import HUB, JOB, LOCAL, job_model_dir, parse_model_ref
-from engine.paths import downloads_dir
+from engine.paths import data_dir, downloads_dir
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 
 
 def model_folder(reference: str) -> Path:
-    """The folder of a model that lives here: a finished job's model or a local save_pretrained folder.
+    """The folder of a model that lives here: a finished job's model or a save_pretrained folder inside the data
+    directory.
 
     Raises:
-        ValueError: a Hub id or a scratch starter, which have nothing of the user's to share.
+        ValueError: a Hub id or a scratch starter, which have nothing of the user's to share, or a folder outside
+            the data directory.
     """
     ref = parse_model_ref(reference)
     if ref.kind == JOB:
         return job_model_dir(int(ref.name))
     if ref.kind == LOCAL:
-        return Path(ref.name)
+        folder = Path(ref.name).resolve()
+        # On a shared server a typed path must not hand out folders that are not the app's: its own models only.
+        if not folder.is_relative_to(data_dir()):
+            raise ValueError(
+                f"{reference!r} is outside the app's data directory; only finished jobs (job:<id>) and model "
+                "folders inside the data directory can be shared"
+            )
+        return folder
     where = "is on the Hub already" if ref.kind == HUB else "is an untrained starter model"
     raise ValueError(f"{reference!r} {where}; share a finished job (job:<id>) or a local model folder")
 

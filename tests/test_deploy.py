@@ -169,3 +169,18 @@ def test_python_app_py_serves_as_the_non_root_spaces_user(tmp_path):
         pytest.skip(f"uid {NON_ROOT_UID} cannot run this interpreter ({sys.executable}): {reason}")
     tmp_path.chmod(0o777)
     _serve_and_check(tmp_path, user=NON_ROOT_UID)
+
+
+def test_the_upload_limit_reaches_gradio_so_a_bigger_upload_is_refused_while_it_arrives(monkeypatch):
+    import inspect
+
+    import gradio as gr
+
+    import app
+
+    monkeypatch.setenv("STUDIO_MAX_UPLOAD_MB", "3")
+
+    options = app.launch_options()
+
+    assert options["max_file_size"] == 3 * 1024 * 1024
+    assert "max_file_size" in inspect.signature(gr.Blocks.launch).parameters

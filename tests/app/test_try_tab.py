@@ -11,7 +11,7 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from tests.app.launch import StudioClient
+from tests.app.launch import LaunchedStudio, StudioClient
 from tests.conftest import review_rows
 from tests.tiny_models import biased_classifier, encoder_without_head, favoured_probability, masked_lm
 
@@ -19,8 +19,9 @@ LABELS = ["positive", "negative"]  # ids in the opposite order from sorted names
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    folder = tmp_path_factory.mktemp("try-models")
+def models(studio: LaunchedStudio) -> dict[str, str]:
+    # Inside the app's data directory: the Share tab hands out only the app's own model folders.
+    folder = studio.data_dir / "try-models"
     positive = biased_classifier(folder / "always-positive", LABELS, favour=0)
     (positive / "README.md").write_text("---\nlicense: cc0-1.0\n---\n# always positive\n")
     return {

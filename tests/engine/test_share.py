@@ -10,8 +10,8 @@ from tests.tiny_models import biased_classifier
 
 
 @pytest.fixture
-def model_folder(tmp_path):
-    folder = biased_classifier(tmp_path / "my-model", ["a", "b"], 0)
+def model_folder(studio_data_dir):
+    folder = biased_classifier(studio_data_dir / "models" / "my-model", ["a", "b"], 0)
     (folder / "README.md").write_text("---\nlicense: cc0-1.0\n---\n# my model\n")
     return folder
 
@@ -27,8 +27,8 @@ def test_a_card_for_reading_moves_the_metadata_under_the_body(model_folder):
     assert text.endswith("```yaml\nlicense: cc0-1.0\n```")
 
 
-def test_a_folder_without_a_card_says_so(tmp_path):
-    folder = biased_classifier(tmp_path / "no-card", ["a", "b"], 0)
+def test_a_folder_without_a_card_says_so(studio_data_dir):
+    folder = biased_classifier(studio_data_dir / "no-card", ["a", "b"], 0)
 
     with pytest.raises(ValueError, match="has no model card"):
         model_card(str(folder))
@@ -40,6 +40,15 @@ def test_the_zip_holds_the_weights_tokenizer_config_and_card(model_folder, studi
     assert archive.parent == studio_data_dir / "downloads" and archive.name == "my-model.zip"
     names = set(zipfile.ZipFile(archive).namelist())
     assert {"config.json", "model.safetensors", "tokenizer.json", "README.md"} <= names
+
+
+def test_a_model_folder_outside_the_data_directory_is_not_handed_out(tmp_path):
+    outside = biased_classifier(tmp_path / "elsewhere", ["a", "b"], 0)
+
+    with pytest.raises(ValueError, match="is outside the app's data directory"):
+        zip_model(str(outside))
+    with pytest.raises(ValueError, match="is outside the app's data directory"):
+        model_card(str(outside))
 
 
 def test_scratch_and_hub_models_have_nothing_to_share():
