@@ -194,6 +194,10 @@ def dispatch(store: JobStore | None = None, watch: bool = True) -> list[Job]:
     return started
 
 
+# The app serves users from threads; within this process, admissions to the queue happen one at a time.
+_ADMISSION = threading.Lock()
+
+
 def _check_capacity(store: JobStore) -> None:
     """Refuse a new or resumed job when `STUDIO_MAX_QUEUED_JOBS` jobs are already queued or running."""
     limit = settings().max_queued_jobs
@@ -215,9 +219,11 @@ def start_job(config: TrainConfig, store: JobStore | None = None, requester: Req
     """
     check_may_train(requester)
     store = store or JobStore()
-    _check_capacity(store)
+    _check_capacity(store)  # early, before the slow checks of the config
     resolved = check_config(config)
-    job = store.create(resolved.to_dict(), name=resolved.name, device=job_device(), owner=requester.owner)
+    with _ADMISSION:  # check and create as one step: two users starting at once cannot both take the last place
+        _check_capacity(store)
+        job = store.create(resolved.to_dict(), name=resolved.name, device=job_device(), owner=requester.owner)
     dispatch(store)
     return store.get(job.id)
 

@@ -133,3 +133,38 @@ def test_a_start_beyond_the_queue_limit_is_refused_naming_the_limit(tiny_csv_fol
     with pytest.raises(ValueError, match=r"2 jobs are already queued or running.*STUDIO_MAX_QUEUED_JOBS=2"):
         start_job(_config(tiny_csv_folder), store)
     assert len(store.list()) == 2
+
+
+def test_two_users_starting_at_once_cannot_both_take_the_last_place(tiny_csv_folder, monkeypatch):
+    import threading
+
+    import engine.launcher
+
+    monkeypatch.setenv("STUDIO_MAX_QUEUED_JOBS", "1")
+    monkeypatch.setattr(engine.launcher, "dispatch", lambda store: None)  # queued, never started
+    both_checked = threading.Barrier(2)
+    real_check = engine.launcher.check_config
+
+    def slow_check(config):
+        resolved = real_check(config)
+        both_checked.wait(timeout=30)  # both passed the early capacity check before either creates its job
+        return resolved
+
+    monkeypatch.setattr(engine.launcher, "check_config", slow_check)
+    outcomes = []
+
+    def start():
+        try:
+            start_job(_config(tiny_csv_folder))
+            outcomes.append("queued")
+        except ValueError as error:
+            outcomes.append(str(error))
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes)[1] == "queued" and "STUDIO_MAX_QUEUED_JOBS=1" in sorted(outcomes)[0]
+    assert len(JobStore().list()) == 1
