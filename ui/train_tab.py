@@ -12,6 +12,7 @@ from engine.launcher import clone_job, delete_job, dispatch, resume_job, start_j
 from engine.models import defaults_help, model_choices
 from engine.plan import plan_training
 from engine.presets import PRESETS, apply_preset
+from engine.settings import settings
 from engine.train_config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS, TrainConfig
 from ui.errors import shows_errors
 from ui.plots import loss_curve, metrics_curve
@@ -287,8 +288,19 @@ def _selected(job_id: int | None) -> int:
     return int(job_id)
 
 
+# Said before anyone fills the form, not only when Start refuses: which users this server lets train.
+TRAINING_NOTES = {
+    "nobody": "**Training is switched off on this server** (`STUDIO_TRAINING=nobody`): you can look at past runs "
+    "here, and use the Datasets, Tokenizer and Try tabs.",
+    "signed-in": "**Only signed-in users can train on this server** (`STUDIO_TRAINING=signed-in`).",
+}
+
+
 def build() -> TrainTab:
     gr.Markdown(EXPLANATION)
+    note = TRAINING_NOTES.get(settings().training)
+    if note:
+        gr.Markdown(note)
     with gr.Row():
         dataset = gr.Dropdown(
             choices=sample_sources(), value="sample:sentiment", allow_custom_value=True, label="Dataset", scale=2
