@@ -79,6 +79,7 @@ def _examples_table(rows: list[dict]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=columns)
     if "tokens" in table:
         table["tokens"] = table["tokens"].map(" ".join)
+    table["confidence"] = table["confidence"].round(4)
     return table.rename(columns={"index": "row"})
 
 

@@ -62,6 +62,7 @@ def shoot_tokenizer_tab(page: Page, path: Path) -> None:
     """Tokenize a batch of pairs, padded to the longest, compared with scratch:small, and capture the tab."""
     page.get_by_role("tab", name="Tokenizer").click()
     page.get_by_role("textbox", name="Text", exact=True).fill(TOKENIZER_BATCH)
+    page.get_by_role("textbox", name="Second text (optional, for sentence pairs)").fill("")  # pairs are on the lines
     page.get_by_role("checkbox", name="Batch: one text per line").check()
     page.get_by_role("radio", name="longest", exact=True).check()
     compare = page.get_by_role("combobox", name="Compare with (optional)")
@@ -74,9 +75,11 @@ def shoot_tokenizer_tab(page: Page, path: Path) -> None:
     page.screenshot(path=str(path), full_page=True)
 
 
-def shoot_try_tab(page: Page, path: Path) -> None:
-    """Evaluate the run `shoot_train_tab` finished on the test split, and capture the Try tab's Evaluate view."""
-    job = page.get_by_role("heading", name=re.compile(r"^Job #\d+: completed$")).inner_text().split()[1][1:-1]
+def shoot_try_tab(page: Page, path: Path, job: str | None = None) -> None:
+    """Evaluate a finished run (by default the one the Train tab shows) on the test split, and capture the Try
+    tab's Evaluate view."""
+    if job is None:
+        job = page.get_by_role("heading", name=re.compile(r"^Job #\d+: completed$")).inner_text().split()[1][1:-1]
     page.get_by_role("tab", name="Try").click()
     model = page.get_by_role("combobox", name="Model")
     model.fill(f"job:{job}")

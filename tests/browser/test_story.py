@@ -1,22 +1,29 @@
 """The whole story in Chromium: load a sample, tokenize a pair, train a short run, watch it reach 100%, predict.
 
-A screenshot of each tab is saved on the way (into the test's temporary folder; `tests/browser/screenshot.py`
-makes the README's): each must be a non-empty PNG.
+A screenshot of each tab is taken on the way, each a non-empty PNG. They are the README's screenshots, taken by
+the same functions as `tests/browser/screenshot.py`: into the test's temporary folder, or into the folder that
+`SCREENSHOTS_DIR` names (`SCREENSHOTS_DIR=assets python -m pytest tests/browser/test_story.py` refreshes them).
 """
 
+import os
 import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.screenshot import shoot_datasets_tab, shoot_tokenizer_tab, shoot_train_tab, shoot_try_tab
+
 TRAIN_TIMEOUT_MS = 300_000  # one epoch of scratch:tiny on sample:sentiment: seconds idle, minutes on a busy machine
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def shoot(page: Page, folder: Path, tab: str) -> Path:
-    path = folder / f"{tab.lower()}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+# The README's file names, so that SCREENSHOTS_DIR=assets replaces them.
+README_SHOTS = {
+    "Datasets": "screenshot.png",
+    "Tokenizer": "screenshot-tokenizer.png",
+    "Train": "screenshot-train.png",
+    "Try": "screenshot-try.png",
+}
 
 
 def choose(page: Page, combobox: str, value: str) -> None:
@@ -26,12 +33,11 @@ def choose(page: Page, combobox: str, value: str) -> None:
 
 
 def test_a_visitor_loads_tokenizes_trains_watches_the_bar_reach_100_and_predicts(page: Page, tmp_path: Path):
-    shots = []
+    folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
+    shots = {tab: folder / name for tab, name in README_SHOTS.items()}
 
-    page.get_by_role("button", name="Load", exact=True).click()
+    shoot_datasets_tab(page, shots["Datasets"])  # loads the default dataset, sample:sentiment
     expect(page.get_by_role("heading", name="sample:sentiment")).to_be_visible()
-    expect(page.get_by_role("gridcell").first).to_be_visible()
-    shots.append(shoot(page, tmp_path, "Datasets"))
 
     page.get_by_role("tab", name="Tokenizer").click()
     page.get_by_role("textbox", name="Text", exact=True).fill("The soup was cold.")
@@ -39,18 +45,13 @@ def test_a_visitor_loads_tokenizes_trains_watches_the_bar_reach_100_and_predicts
     page.get_by_role("button", name="Tokenize", exact=True).click()
     expect(page.get_by_role("gridcell", name="[SEP]", exact=True).first).to_be_visible()
     expect(page.get_by_text(re.compile(r"^\d+ tokens for \d+ characters"))).to_be_visible()
-    shots.append(shoot(page, tmp_path, "Tokenizer"))
+    shoot_tokenizer_tab(page, shots["Tokenizer"])  # then a batch of pairs, compared with scratch:small
 
-    page.get_by_role("tab", name="Train").click()
-    choose(page, "Model", "scratch:tiny")
-    page.get_by_role("spinbutton", name="Epochs").fill("1")
-    page.get_by_role("button", name="Start training").click()
+    shoot_train_tab(page, shots["Train"])  # scratch:tiny, a few epochs, until "completed"
     bar = page.get_by_role("progressbar", name="training progress")
     expect(bar).to_have_attribute("aria-valuenow", "100", timeout=TRAIN_TIMEOUT_MS)
     finished = page.get_by_role("heading", name=re.compile(r"^Job #\d+: completed$"))
-    expect(finished).to_be_visible()
     job = re.search(r"#(\d+)", finished.inner_text()).group(1)
-    shots.append(shoot(page, tmp_path, "Train"))
 
     page.get_by_role("tab", name="Try").click()
     model = page.get_by_role("combobox", name="Model", exact=True)
@@ -61,8 +62,8 @@ def test_a_visitor_loads_tokenizes_trains_watches_the_bar_reach_100_and_predicts
     page.get_by_role("textbox", name=re.compile(r"^Text")).fill("a lovely film, truly charming")
     page.get_by_role("button", name="Predict", exact=True).click()
     expect(page.get_by_test_id("label-output-value")).to_have_text(re.compile(r"^(negative|positive)$"))
-    shots.append(shoot(page, tmp_path, "Try"))
+    shoot_try_tab(page, shots["Try"], job)  # the run evaluated on the test split
 
-    for path in shots:
+    for path in shots.values():
         content = path.read_bytes()
         assert content.startswith(PNG_MAGIC) and len(content) > 10_000, path
