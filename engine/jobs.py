@@ -104,6 +104,11 @@ class Job:
         return self.folder / "model"
 
     @property
+    def model_missing(self) -> bool:
+        """A completed job whose model folder is gone (deleted by hand, a lost volume): it cannot be used or shared."""
+        return self.status == COMPLETED and not self.model_dir.is_dir()
+
+    @property
     def log_path(self) -> Path:
         return self.folder / "train.log"
 
@@ -146,6 +151,7 @@ class Job:
             "pid": self.pid,
             "device": self.device,
             "output_dir": str(self.model_dir),
+            "model_missing": self.model_missing,
             "created_at": self.created_at,
             "started_at": self.started_at,
             "finished_at": self.finished_at,

@@ -80,9 +80,17 @@ def train(job: Job, config: TrainConfig, store: JobStore) -> dict:
 _NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
 
 
+# Libraries that report a full disk without an errno: safetensors (a Rust IoError, "StorageFull ... No space left
+# on device") and PyTorch's zip writer behind torch.save ("PytorchStreamWriter failed writing file ...: file write
+# failed", which a short write by a full disk is).
+_NO_SPACE_TEXTS = ("no space left on device", "storagefull", "disk quota exceeded", "file write failed")
+
+
 def _out_of_space(error: BaseException | None) -> bool:
     while error is not None:
         if isinstance(error, OSError) and error.errno in _NO_SPACE:
+            return True
+        if any(text in str(error).lower() for text in _NO_SPACE_TEXTS):
             return True
         error = error.__cause__ or error.__context__
     return False

@@ -207,7 +207,7 @@ def _jobs_table(store: JobStore) -> pd.DataFrame:
         {
             "job": job.id,
             "name": job.name or "",
-            "status": job.status,
+            "status": f"{job.status} (model folder missing)" if job.model_missing else job.status,
             "model": job.config["model"],
             "dataset": job.config["dataset"],
             "accuracy": round(job.metrics["accuracy"], 4) if "accuracy" in job.metrics else None,

@@ -90,6 +90,18 @@ def test_disk_full_is_its_own_category_even_when_a_library_wraps_the_error():
     assert train_worker.error_category(OSError(errno.EACCES, "Permission denied")) == "crashed"
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "PytorchStreamWriter failed writing file data/3: file write failed",  # torch.save on a full disk
+        'Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: "No space left on device" })',
+    ],
+)
+def test_a_full_disk_reported_without_an_errno_is_still_disk_full(message):
+    assert train_worker.error_category(RuntimeError(message)) == "disk_full"
+    assert train_worker.error_category(RuntimeError("expected scalar type Float but found Half")) == "crashed"
+
+
 def damage(store: JobStore, job_id: int, column: str, text: str) -> None:
     with sqlite3.connect(store.path) as db:
         db.execute(f"UPDATE jobs SET {column} = ? WHERE id = ?", (text, job_id))
@@ -123,7 +135,9 @@ def test_a_completed_job_whose_folder_was_deleted_lists_and_says_its_model_is_mi
     store.mark_completed(job.id, {"accuracy": 1.0})
     shutil.rmtree(job.folder)
 
-    assert [listed.id for listed in JobStore(store.path).list()] == [job.id]
+    listed = JobStore(store.path).list()
+    assert [found.id for found in listed] == [job.id]
+    assert listed[0].model_missing and listed[0].to_dict()["model_missing"] is True  # flagged in the list
     assert store.get(job.id).log_tail() == ""
     with pytest.raises(FileNotFoundError, match=f"model folder of job {job.id} is missing"):
         job_model_dir(job.id)
@@ -145,3 +159,18 @@ def test_the_app_starts_and_reports_on_a_database_with_a_damaged_row(tmp_path):
 
     assert (flagged["status"], flagged["error_category"]) == (FAILED, "corrupt")
     assert healthy["status"] == COMPLETED and healthy["error"] is None
+
+
+def test_the_jobs_table_of_the_train_tab_says_when_a_finished_run_lost_its_model(store):
+    from ui.train_tab import _jobs_table
+
+    kept = store.create({"dataset": "sample:topics", "model": "scratch:tiny"})
+    lost = store.create({"dataset": "sample:topics", "model": "scratch:tiny"})
+    for job in (kept, lost):
+        job.model_dir.mkdir(parents=True)
+        store.mark_completed(job.id, {"accuracy": 1.0})
+    shutil.rmtree(lost.folder)
+
+    statuses = dict(zip(*_jobs_table(store)[["job", "status"]].to_dict("list").values(), strict=True))
+
+    assert statuses == {kept.id: "completed", lost.id: "completed (model folder missing)"}
