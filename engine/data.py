@@ -182,9 +182,40 @@ def resolve_columns(
         ValueError: a named column that does not exist, or no default that fits, naming the columns there are.
     """
     available = ", ".join(column_names)
-    for role, name in (("text", text), ("text pair", text_pair), ("label", label)):
+    # Every named column is checked first, so that a wrong name is reported before a missing default.
+    _check_named(column_names, text, text_pair)
+    if label and label not in column_names:
+        raise ValueError(f"label column {label!r} not found; columns are {available}")
+    text, text_pair = _text_and_pair(column_names, text, text_pair)
+    if not label:
+        if "label" not in column_names:
+            raise ValueError(f"no 'label' column; name the label column (columns are {available})")
+        label = "label"
+    if label in (text, text_pair):
+        raise ValueError(f"column {label!r} cannot be both a text and the label")
+    return Columns(text=text, label=label, text_pair=text_pair)
+
+
+def resolve_text_columns(column_names: list[str], text: str | None = None, text_pair: str | None = None) -> list[str]:
+    """The text column (and second text column) as `resolve_columns` picks them, for uses that need no label
+    (dataset checks, tokenize previews).
+
+    Raises:
+        ValueError: a named column that does not exist, or no default that fits, naming the columns there are.
+    """
+    text, text_pair = _text_and_pair(column_names, text, text_pair)
+    return [text] + ([text_pair] if text_pair else [])
+
+
+def _check_named(column_names: list[str], text: str | None, text_pair: str | None) -> None:
+    for role, name in (("text", text), ("text pair", text_pair)):
         if name and name not in column_names:
-            raise ValueError(f"{role} column {name!r} not found; columns are {available}")
+            raise ValueError(f"{role} column {name!r} not found; columns are {', '.join(column_names)}")
+
+
+def _text_and_pair(column_names: list[str], text: str | None, text_pair: str | None) -> tuple[str, str | None]:
+    """Check the named text columns, fill in the defaults (`text`, `sentence1`+`sentence2`, `sentence`)."""
+    _check_named(column_names, text, text_pair)
     if not text:
         if "text" in column_names:
             text = "text"
@@ -193,16 +224,10 @@ def resolve_columns(
         elif "sentence" in column_names:
             text = "sentence"
         else:
-            raise ValueError(f"no 'text' column; name the text column (columns are {available})")
-    if not label:
-        if "label" not in column_names:
-            raise ValueError(f"no 'label' column; name the label column (columns are {available})")
-        label = "label"
-    if label in (text, text_pair):
-        raise ValueError(f"column {label!r} cannot be both a text and the label")
+            raise ValueError(f"no 'text' column; name the text column (columns are {', '.join(column_names)})")
     if text_pair == text:
         raise ValueError(f"text column and second text column are both {text!r}")
-    return Columns(text=text, label=label, text_pair=text_pair or None)
+    return text, text_pair or None
 
 
 def _sort_key(value: object) -> tuple:

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from datasets import ClassLabel, Dataset, DatasetDict
 from transformers import PreTrainedTokenizerBase
 
-from engine.data import resolve_columns
+from engine.data import resolve_columns, resolve_text_columns
 
 BATCH_ROWS = 100_000
 TOKEN_SAMPLE_ROWS = 20_000  # about 2 s of a fast tokenizer on 2 cores; the percentiles are stable well before that
@@ -272,17 +272,17 @@ def dataset_stats(
     label = options.label_column or ("label" if "label" in names else None)
     if label and label not in names:
         raise ValueError(f"label column {label!r} not found; columns are {', '.join(names)}")
-    placeholder = label or "__no_label__"  # resolve_columns needs a label; the checks work without one
-    columns = resolve_columns(
-        names + ([] if label else [placeholder]), options.text_column, options.text_pair_column, placeholder
-    )
+    if label:  # the label must then be no text column too
+        text_columns = resolve_columns(names, options.text_column, options.text_pair_column, label).texts
+    else:  # the checks work without a label
+        text_columns = resolve_text_columns(names, options.text_column, options.text_pair_column)
     result = DatasetStats(
-        text_columns=columns.texts,
+        text_columns=text_columns,
         label_column=label,
         max_length=options.max_length,
         tokenizer=getattr(tokenizer, "name_or_path", None) if tokenizer is not None else None,
-        splits={name: _split_stats(split, columns.texts, label, tokenizer, options) for name, split in splits.items()},
-        leakage=_leakage(splits, columns.texts),
+        splits={name: _split_stats(split, text_columns, label, tokenizer, options) for name, split in splits.items()},
+        leakage=_leakage(splits, text_columns),
     )
     result.warnings = _warnings(result)
     return result

@@ -13,7 +13,7 @@ import gradio as gr
 import pandas as pd
 from datasets import DatasetDict
 
-from engine.data import TABULAR_FORMATS, resolve_columns, sample_sources
+from engine.data import TABULAR_FORMATS, resolve_text_columns, sample_sources
 from engine.dataset_export import EXPORT_FORMATS, export_dataset, export_path
 from engine.dataset_overview import overview
 from engine.dataset_search import RowFilter, filter_rows, filtered_view
@@ -238,9 +238,9 @@ def check_dataset(state: dict, tokenizer: str, max_length: float, split: str):
 def tokenize_split(state: dict, split: str, tokenizer: str, max_length: float, batch_size: float):
     """Tokenize the split with map(batched=True); the collator's batch of the first 8 rows; padding waste."""
     dataset = open_split(_ref(state), split)
-    columns = resolve_columns(dataset.column_names + ([] if "label" in dataset.column_names else ["label"]))
+    text_columns = resolve_text_columns(dataset.column_names)  # a preview needs no label
     options = PaddingOptions(max_length=int(max_length or 128), batch_size=int(batch_size or 16))
-    preview = tokenize_preview(dataset, load_tokenizer(tokenizer or "scratch:tiny"), columns.texts, options)
+    preview = tokenize_preview(dataset, load_tokenizer(tokenizer or "scratch:tiny"), text_columns, options)
     shapes = ", ".join(f"`{name}` {tuple(shape)}" for name, shape in preview.batch_shapes.items())
     summary = (
         f"`{split}.map(tokenize, batched=True)` added **{', '.join(preview.new_columns)}** to {preview.rows:,} rows "

@@ -14,6 +14,7 @@ from engine.data import (
     ensure_validation,
     load_raw,
     resolve_columns,
+    resolve_text_columns,
     sample_sources,
     summarize,
 )
@@ -371,3 +372,12 @@ def test_summary_of_one_class_labels_explains_instead_of_failing(tmp_path, write
 
     assert summary.label_names == []
     assert any("single class" in note for note in summary.notes)
+
+
+def test_text_columns_are_picked_without_a_label_as_resolve_columns_picks_them():
+    assert resolve_text_columns(["sentence1", "sentence2"]) == ["sentence1", "sentence2"]
+    assert resolve_text_columns(["id", "review"], text="review") == ["review"]
+    with pytest.raises(ValueError, match="text pair column 'b' not found; columns are id, review"):
+        resolve_text_columns(["id", "review"], text="review", text_pair="b")
+    with pytest.raises(ValueError, match=r"no 'text' column; name the text column \(columns are id\)"):
+        resolve_text_columns(["id"])
