@@ -52,8 +52,9 @@ class Classifier:
     @property
     def max_length(self) -> int:
         """The longest input the model accepts: its position embeddings, or the tokenizer's limit if lower."""
+        # A tokenizer saved without a limit says 1e30; a config without position embeddings says nothing.
         limits = [getattr(self.model.config, "max_position_embeddings", None), self.tokenizer.model_max_length]
-        return min(int(limit) for limit in limits if limit and limit < 1_000_000) if any(limits) else 512
+        return min((int(limit) for limit in limits if limit and limit < 1_000_000), default=512)
 
     def encode(self, texts: Sequence[str], pairs: Sequence[str] | None = None) -> dict:
         """Tokenize a batch (truncated to `max_length`, padded to its longest row) as tensors on the device."""

@@ -2,8 +2,7 @@
 
 from dataclasses import dataclass, replace
 
-from engine.classifier import load_classifier
-from engine.evaluation import EvaluationReport, EvaluationRequest, build_report, load_split, match_labels
+from engine.evaluation import EvaluationReport, EvaluationRequest, load_split, score_rows
 from engine.predict import Prediction, predict_one
 
 DISAGREEMENTS_SHOWN = 200
@@ -45,16 +44,8 @@ def compare_on_split(request: EvaluationRequest, second_model: str) -> Compariso
     """
     if request.model.strip() == second_model.strip():
         raise ValueError("pick two different models to compare")
-    _, texts, pairs, truth = load_split(request)
-    reports = []
-    for model in (request.model, second_model):
-        classifier = load_classifier(model)
-        references = match_labels(truth, classifier.labels)
-        probabilities = classifier.probabilities(texts, pairs)
-        reports.append(
-            build_report(replace(request, model=model), classifier, texts, pairs, references, probabilities)
-        )
-    first, second = reports
+    rows = load_split(request)  # read once, scored by both models
+    first, second = (score_rows(replace(request, model=model), *rows) for model in (request.model, second_model))
     differing = [
         {
             "index": a["index"],

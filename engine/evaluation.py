@@ -129,7 +129,7 @@ def match_labels(dataset_labels: list[str], model_labels: list[str]) -> list[int
     return [ids[label] for label in dataset_labels]
 
 
-def load_split(request: EvaluationRequest) -> tuple[Dataset, list[str], list[str] | None, list[str]]:
+def load_split(request: EvaluationRequest) -> tuple[list[str], list[str] | None, list[str]]:
     """The split's texts, second texts (or None) and label names, as the request names them.
 
     Raises:
@@ -146,7 +146,7 @@ def load_split(request: EvaluationRequest) -> tuple[Dataset, list[str], list[str
     columns = resolve_columns(split.column_names, request.text_column, request.pair_column, request.label_column)
     texts = [str(text or "") for text in split[columns.text]]
     pairs = [str(text or "") for text in split[columns.text_pair]] if columns.text_pair else None
-    return split, texts, pairs, label_names(split, columns.label)
+    return texts, pairs, label_names(split, columns.label)
 
 
 def calibration(confidence: np.ndarray, correct: np.ndarray, bins: int = CALIBRATION_BINS) -> list[CalibrationBin]:
@@ -197,8 +197,15 @@ def evaluate_model(request: EvaluationRequest, on_batch=None) -> EvaluationRepor
         ValueError: the model is not a text classifier, the split or a column does not exist, or the dataset's
             labels are not the model's.
     """
+    load_classifier(request.model)  # a model that is no classifier fails before the dataset is read
+    return score_rows(request, *load_split(request), on_batch=on_batch)
+
+
+def score_rows(
+    request: EvaluationRequest, texts: list[str], pairs: list[str] | None, truth: list[str], on_batch=None
+) -> EvaluationReport:
+    """Evaluate `request.model` on rows already read (texts, second texts or None, label names)."""
     classifier = load_classifier(request.model)
-    _, texts, pairs, truth = load_split(request)
     references = match_labels(truth, classifier.labels)  # before the forward passes: a mismatch fails at once
     probabilities = classifier.probabilities(texts, pairs, on_batch=on_batch)
     return build_report(request, classifier, texts, pairs, references, probabilities)

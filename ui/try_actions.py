@@ -37,6 +37,11 @@ def classify(model: str, text: str, pair: str):
     return prediction.scores, probabilities_bar(prediction.scores), note
 
 
+def _rows_done(progress: gr.Progress):
+    """The engine's `on_batch(done, total)` as the page's progress bar."""
+    return lambda done, total: progress(done / total, desc=f"{done:,} of {total:,} rows")
+
+
 def _download_path(upload: Path, kind: str) -> Path:
     """A fresh file in the downloads folder named after the upload (sanitised), never overwriting another's."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", upload.stem).strip(".-")[:60] or "file"
@@ -51,11 +56,8 @@ def classify_file(model: str, upload: str | None, text_column: str, pair_column:
     source = Path(upload)
     output = _download_path(source, "predicted")
 
-    def report(done: int, total: int) -> None:
-        progress(done / total, desc=f"{done:,} of {total:,} rows")
-
     request = FilePrediction(source, (text_column or "").strip(), output, _optional(pair_column))
-    table = predict_file(request, model, on_batch=report)
+    table = predict_file(request, model, on_batch=_rows_done(progress))
     return str(output), table.head(PREVIEW_ROWS)
 
 
@@ -109,13 +111,11 @@ def _confusion_table(report: EvaluationReport):
 
 @shows_errors
 def evaluate_split(model, dataset, config, split, text_column, pair_column, label_column, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
-    """Evaluate a model on a labelled split: summary, per-class scores, charts, confusion table, mistakes, state."""
+    """Evaluate a model on a labelled split: summary, per-class scores, charts, confusion table, mistakes, and the
+    report itself (kept in the session's state, for the rows of a clicked cell)."""
     request = _request(model, dataset, config, split, text_column, pair_column, label_column)
 
-    def report_progress(done: int, total: int) -> None:
-        progress(done / total, desc=f"{done:,} of {total:,} rows")
-
-    report = evaluate_model(request, on_batch=report_progress)
+    report = evaluate_model(request, on_batch=_rows_done(progress))
     per_class = pd.DataFrame([vars(scores) for scores in report.per_class]).round(4)
     return (
         _summary(report),
@@ -124,33 +124,32 @@ def evaluate_split(model, dataset, config, split, text_column, pair_column, labe
         reliability_diagram([vars(b) for b in report.calibration]),
         _confusion_table(report),
         _examples_table(report.misclassified),
-        {"labels": report.labels, "predictions": report.predictions},
+        report,
     )
 
 
-def _cell_rows(state: dict | None, true_label: str, predicted_label: str) -> pd.DataFrame:
-    if not state:
+def _cell_rows(report: EvaluationReport | None, true_label: str, predicted_label: str) -> pd.DataFrame:
+    if not report:
         raise ValueError("evaluate a model first, then pick a cell")
     for label in (true_label, predicted_label):
-        if label not in state["labels"]:
-            raise ValueError(f"unknown label {label!r}; the labels are {', '.join(state['labels'])}")
-    rows = [p for p in state["predictions"] if p["true"] == true_label and p["predicted"] == predicted_label]
-    return _examples_table(sorted(rows, key=lambda row: row["confidence"], reverse=True))
+        if label not in report.labels:
+            raise ValueError(f"unknown label {label!r}; the labels are {', '.join(report.labels)}")
+    return _examples_table(report.examples(true_label, predicted_label))
 
 
 @shows_errors
-def confusion_examples(state: dict | None, true_label: str, predicted_label: str):
+def confusion_examples(report: EvaluationReport | None, true_label: str, predicted_label: str):
     """The rows of one confusion-matrix cell, most confident first."""
-    return _cell_rows(state, true_label, predicted_label)
+    return _cell_rows(report, true_label, predicted_label)
 
 
 @shows_errors
-def confusion_cell_selected(state: dict | None, event: gr.SelectData):
+def confusion_cell_selected(report: EvaluationReport | None, event: gr.SelectData):
     """A click on the confusion table: list that cell's rows (the first column holds the true labels)."""
     row, column = event.index
-    if not state or column == 0:
+    if not report or column == 0:
         return gr.update()
-    return _cell_rows(state, state["labels"][row], state["labels"][column - 1])
+    return _cell_rows(report, report.labels[row], report.labels[column - 1])
 
 
 @shows_errors
