@@ -1,20 +1,18 @@
 """Export a split (or a filtered view of one) as CSV, JSON Lines or Parquet, or a whole dataset with `save_to_disk`."""
 
-import re
 from pathlib import Path
 
 from datasets import ClassLabel, Dataset, DatasetDict, Value
 
+from engine import paths
 from engine.paths import data_dir
 
 EXPORT_FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "save_to_disk": ""}
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def safe_name(name: str) -> str:
-    """A file name made of letters, digits, `.`, `_` and `-` only: no separators, no leading dot, at most 80 chars."""
-    cleaned = re.sub(r"\.{2,}", ".", _UNSAFE.sub("-", name)).strip(".-")[:80].strip(".-")
-    return cleaned or "dataset"
+    """`engine.paths.safe_name`, with "dataset" for a name that has nothing left."""
+    return paths.safe_name(name, default="dataset")
 
 
 def exports_dir() -> Path:

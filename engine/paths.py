@@ -7,6 +7,7 @@ is a writable folder (a Space's persistent storage survives restarts; the contai
 """
 
 import os
+import re
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,18 @@ def default_data_dir() -> Path:
     if PERSISTENT_STORAGE.is_dir() and os.access(PERSISTENT_STORAGE, os.W_OK):
         return PERSISTENT_STORAGE / "studio-data"
     return Path("studio-data")
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(name: str, default: str = "file") -> str:
+    """A file name made of letters, digits, `.`, `_` and `-` only: no separators, no leading dot, at most 80 chars.
+
+    Every name a user types (an export, an upload, a download) goes through it before it becomes a path.
+    """
+    cleaned = re.sub(r"\.{2,}", ".", _UNSAFE.sub("-", name)).strip(".-")[:80].strip(".-")
+    return cleaned or default
 
 
 def data_dir() -> Path:

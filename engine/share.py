@@ -14,7 +14,7 @@ from huggingface_hub import HfApi, ModelCard
 
 from engine.hub import ensure_hub_reachable
 from engine.models import HUB, JOB, LOCAL, job_model_dir, parse_model_ref
-from engine.paths import data_dir, downloads_dir
+from engine.paths import data_dir, downloads_dir, safe_name
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 
@@ -63,16 +63,11 @@ def card_for_reading(text: str) -> str:
     return card.text.strip() + (f"\n\n**Metadata**\n\n```yaml\n{metadata}\n```" if metadata else "")
 
 
-def _safe_name(reference: str) -> str:
-    """A file name from a reference: job:3 -> job-3; only letters, digits, dot, dash and underscore."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", reference.strip()).strip(".-") or "model"
-    return name[:80]
-
-
 def zip_model(reference: str) -> Path:
     """Zip the model folder (weights, tokenizer, config, card) into the downloads folder; return the zip."""
     folder = model_folder(reference)
-    target = downloads_dir() / _safe_name(Path(reference).name if Path(reference).is_dir() else reference)
+    name = Path(reference).name if Path(reference).is_dir() else reference  # a folder's own name; job:3 -> job-3
+    target = downloads_dir() / safe_name(name, default="model")
     return Path(shutil.make_archive(str(target), "zip", root_dir=folder))
 
 

@@ -1,6 +1,5 @@
 """What the Try tab's buttons do: thin calls into the engine, shaped for Gradio components."""
 
-import re
 import uuid
 from pathlib import Path
 
@@ -9,7 +8,7 @@ import pandas as pd
 
 from engine.compare import compare_inputs, compare_on_split
 from engine.evaluation import EvaluationReport, EvaluationRequest, evaluate_model
-from engine.paths import downloads_dir
+from engine.paths import downloads_dir, safe_name
 from engine.predict import predict_one
 from engine.predict_file import FilePrediction, predict_file
 from engine.share import PushRequest, card_for_reading, model_card, push_to_hub, zip_model
@@ -44,8 +43,7 @@ def _rows_done(progress: gr.Progress):
 
 def _download_path(upload: Path, kind: str) -> Path:
     """A fresh file in the downloads folder named after the upload (sanitised), never overwriting another's."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", upload.stem).strip(".-")[:60] or "file"
-    return downloads_dir() / f"{stem}-{kind}-{uuid.uuid4().hex[:8]}{upload.suffix.lower()}"
+    return downloads_dir() / f"{safe_name(upload.stem)}-{kind}-{uuid.uuid4().hex[:8]}{upload.suffix.lower()}"
 
 
 @shows_errors
