@@ -24,7 +24,7 @@ from engine.settings import remote_code_allowed
 SCRATCH, JOB, LOCAL, HUB = "scratch", "job", "local", "hub"
 # transformers 5's `from_pretrained` is not thread-safe: a model loaded while another thread loads one can keep
 # its tied weights on the meta device (a fill-mask pipeline loaded next to a looping classifier load failed 15 times
-# out of 15). The app serves its users from threads, so every load in a process goes through this lock; it also
+# out of 15). The app serves its users from threads, so every model load in a process goes through this lock; it also
 # stops several users asking for the same model at once from loading it several times.
 MODEL_LOADING = threading.RLock()
 # Any of these in a folder means a tokenizer was saved there (fast, WordPiece, BPE and SentencePiece tokenizers).
@@ -157,8 +157,9 @@ def load_tokenizer(reference: str) -> PreTrainedTokenizerBase:
     # Keyed by the folder's modification time, so a folder saved again is read again.
     stamp = folder.stat().st_mtime_ns if folder.is_dir() else 0
     try:
-        with MODEL_LOADING:
-            return _tokenizer_at(path, stamp)
+        # No MODEL_LOADING here: a tokenizer builds no model weights (the race that lock closes), and the Tokenizer
+        # tab's cached lookups must not wait while another user's model loads.
+        return _tokenizer_at(path, stamp)
     except OSError as error:
         raise ValueError(f"cannot load a tokenizer from {reference!r}: {error}. {OFFLINE_CHOICES}") from error
 
