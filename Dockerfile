@@ -1,10 +1,14 @@
 # Hugging Face Spaces style (Docker SDK): port 7860, a non-root user with uid 1000, writable data under $HOME.
 FROM python:3.11-slim
 
-RUN useradd --create-home --uid 1000 user
+# /data owned by the user: a named volume mounted there (`docker run -v studio-data:/data`) starts as a copy of
+# this folder, so the app can write to it; without it, root would own the volume and the app's data would fall
+# back to the home, lost with the container.
+RUN useradd --create-home --uid 1000 user && install -d -o user -g user /data
 USER user
-# No STUDIO_DATA_DIR here: the app picks /data/studio-data when a Space has persistent storage (/data), else
-# ./studio-data in the home (engine/paths.py). Set it with `docker run -e STUDIO_DATA_DIR=...` to choose.
+# No STUDIO_DATA_DIR here: the app picks /data/studio-data when /data is writable (a Space's persistent storage,
+# or the volume above), else ./studio-data in the home (engine/paths.py). `docker run -e STUDIO_DATA_DIR=...`
+# chooses another.
 ENV HOME=/home/user \
     PATH=/home/user/.local/bin:$PATH \
     PYTHONUNBUFFERED=1 \
