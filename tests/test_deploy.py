@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,7 +22,6 @@ import yaml
 from engine import paths
 from engine.paths import REPO_ROOT
 
-START_TIMEOUT_S = 120.0
 NON_ROOT_UID = 1000  # the Spaces user
 
 
@@ -101,53 +99,24 @@ def _environment(data_dir: Path, port: int, home: Path) -> dict[str, str]:
     }
 
 
-def _status(url: str, data: bytes | None = None) -> int:
-    try:
-        with urllib.request.urlopen(url, data=data, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def _serve_and_check(tmp_path: Path, python: str = sys.executable, app_dir: Path = REPO_ROOT, user=None) -> None:
+    from tests.app.launch import http_status, serve_app_py
+
     port, data_dir, home = _free_port(), tmp_path / "studio-data", tmp_path / "home"
     for folder in (data_dir, home):
         folder.mkdir(exist_ok=True)
         if user is not None:
             os.chown(folder, user, user)
-    log = (tmp_path / "server.log").open("wb")
-    server = subprocess.Popen(
-        [python, "app.py"],
-        cwd=app_dir,
-        env=_environment(data_dir, port, home),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        user=user,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                if _status(url + "/") == 200:
-                    break
-            except OSError:  # not listening yet
-                pass
-            time.sleep(0.5)
-        else:
-            pytest.fail(f"python app.py did not answer on {url}:\n{(tmp_path / 'server.log').read_text()[-3000:]}")
+    environ = _environment(data_dir, port, home)
+    with serve_app_py(environ, tmp_path / "server.log", python=python, app_dir=app_dir, user=user) as url:
         # STUDIO_AUTH reached launch(): nothing is served before a login, and the right password logs in.
-        assert _status(url + "/gradio_api/login_check") == 401
+        assert http_status(url + "/gradio_api/login_check") == 401
         wrong = urllib.parse.urlencode({"username": "ada", "password": "nope"}).encode()
         right = urllib.parse.urlencode({"username": "ada", "password": "s3cret"}).encode()
-        assert _status(url + "/login", wrong) == 400
-        assert _status(url + "/login", right) == 200
+        assert http_status(url + "/login", wrong) == 400
+        assert http_status(url + "/login", right) == 200
         # The data directory is the one the environment names, and the server could write to it.
         assert (data_dir / "studio.sqlite3").exists()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def test_python_app_py_serves_on_the_port_in_the_environment_behind_its_login(tmp_path):

@@ -10,7 +10,11 @@ nothing listens on): the tests behave the same on a laptop, in CI and on a machi
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -110,6 +114,54 @@ def launch_studio(data_dir: Path) -> Iterator[LaunchedStudio]:
             _stop_jobs(data_dir / "studio.sqlite3")
     finally:
         _apply(saved)
+
+
+def http_status(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> int:
+    """The HTTP status of a GET (or a form POST with `data`), without following redirects."""
+
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.build_opener(NoRedirects).open(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@contextmanager
+def serve_app_py(
+    environ: dict[str, str],
+    log_path: Path,
+    python: str = sys.executable,
+    app_dir: Path | None = None,
+    user: int | None = None,
+    start_timeout_s: float = 120.0,
+) -> Iterator[str]:
+    """Start `python app.py` (the Dockerfile's CMD) in its own process with `environ`, and yield its address once
+    it answers; `GRADIO_SERVER_PORT` in `environ` chooses the port. Everything it prints goes to `log_path`."""
+    from engine.paths import REPO_ROOT
+
+    url = f"http://{HOST}:{environ['GRADIO_SERVER_PORT']}"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [python, "app.py"], cwd=app_dir or REPO_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT, user=user
+        )
+        try:
+            deadline = time.monotonic() + start_timeout_s
+            while time.monotonic() < deadline and server.poll() is None:
+                with suppress(OSError):  # not listening yet
+                    if http_status(url + "/") == 200:
+                        break
+                time.sleep(0.5)
+            else:
+                raise AssertionError(f"python app.py did not answer on {url}:\n{log_path.read_text()[-3000:]}")
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 class StudioClient(Client):
