@@ -4,6 +4,10 @@ import os
 
 # No telemetry calls: the app must start and run without a network.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Gradio's queue rebuilds its monitoring summary (a pandas DataFrame of up to the last 10,000 events) after every
+# event by default, whether monitoring is on or not: 20-30% of the server's CPU under load (bench/README.md, "load"),
+# and more as a long-running Space accumulates events. Once per 1,000 events keeps /monitoring meaningful.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
 import gradio as gr  # noqa: E402
 

@@ -7,11 +7,13 @@ they must run one at a time, the waiting ones showing their queue position.
 
     python -m bench.load --users 20 --seconds 60
 
-The app runs in this process (`tests/app/launch.py`) with a temporary data directory and no Hub; the tiny
-classifier is `tests/tiny_models.py`'s biased classifier, so the Try tab's latency is the app's, not a model's.
+The app runs as `python app.py` in a process of its own (as on a Space: the users' clients do not share its
+interpreter), with a temporary data directory and no Hub; the tiny classifier is `tests/tiny_models.py`'s biased
+classifier, so the Try tab's latency is the app's, not a model's.
 """
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
@@ -22,7 +24,7 @@ from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from bench.padding import machine_jiffies, others_load
-from tests.app.launch import StudioClient, launch_studio
+from tests.app.launch import HOST, StudioClient, free_port, serve_app_py, stop_jobs, studio_environment
 from tests.app.tokenizer_client import TokenizeCall
 from tests.tiny_models import biased_classifier
 
@@ -31,6 +33,7 @@ SENTENCES = ["Striker scores twice in the cup final", "The museum opens at nine"
 TRAINING_ARGS = ("sample:topics", "", "", "", "", "scratch:tiny", 1, 16, None, 32, 0)
 TRAINING_JOBS = 3
 POLL_S = 0.5
+MONITORING_VARIABLE = "GRADIO_ANALYTICS_CACHE_FREQUENCY"  # app.py sets 1,000; gradio's default is 1
 
 
 @dataclass
@@ -112,36 +115,67 @@ def watch_queue(url: str, watch: QueueWatch, until: float) -> None:
         time.sleep(POLL_S)
 
 
-def run(users: int, seconds: float, train: bool, jobs_timeout_s: float = 600.0) -> dict:
-    """Launch the app, run the users (and the training requests) and return what was measured."""
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc; its children (training jobs) not counted."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime: fields 14 and 15
+
+
+def _server_environment(data_dir: Path) -> dict[str, str]:
+    """This process's environment with the test settings of `launch_studio`: its data directory, no Hub."""
+    data_dir.mkdir(parents=True)
+    environ = dict(os.environ) | {"GRADIO_SERVER_NAME": HOST, "GRADIO_SERVER_PORT": str(free_port())}
+    for name, value in studio_environment(data_dir).items():
+        if value is None:
+            environ.pop(name, None)
+        else:
+            environ[name] = value
+    return environ
+
+
+def run(
+    users: int, seconds: float, train: bool, jobs_timeout_s: float = 600.0, server_env: dict[str, str] | None = None
+) -> dict:
+    """Launch the app (with `server_env` added to its environment), run the users (and the training requests)
+    and return what was measured."""
     with tempfile.TemporaryDirectory(prefix="studio-load-") as folder:
         folder = Path(folder)
         classifier = biased_classifier(folder / "classifier", ["negative", "positive"], favour=1)
-        with launch_studio(folder / "data") as studio:
-            calls, watch = Calls(), QueueWatch()
+        data_dir = folder / "data"
+        environ = _server_environment(data_dir) | (server_env or {})
+        with serve_app_py(environ, folder / "server.log") as served:
+            url, calls, watch = served.url, Calls(), QueueWatch()
             idle_before = machine_jiffies()
             time.sleep(3.0)  # how busy the machine was before the test began, without our load
             idle_load = others_load(idle_before, machine_jiffies(), 0.0)
-            start, cpu_start, jiffies = time.monotonic(), time.process_time(), machine_jiffies()
+            start, jiffies = time.monotonic(), machine_jiffies()
+            cpu_start, server_start = time.process_time(), process_cpu_seconds(served.pid)
             stop_at = start + seconds
             threads = [
-                threading.Thread(target=user, args=(studio.url, classifier, calls, stop_at, seed))
-                for seed in range(users)
+                threading.Thread(target=user, args=(url, classifier, calls, stop_at, seed)) for seed in range(users)
             ]
             if train:
-                threads.append(threading.Thread(target=watch_queue, args=(studio.url, watch, start + jobs_timeout_s)))
+                threads.append(threading.Thread(target=watch_queue, args=(url, watch, start + jobs_timeout_s)))
             for thread in threads:
                 thread.start()
             for thread in threads[:users]:
                 thread.join()
             wall = time.monotonic() - start
-            load = others_load(jiffies, machine_jiffies(), time.process_time() - cpu_start)
+            clients_cpu = time.process_time() - cpu_start
+            server_cpu = process_cpu_seconds(served.pid) - server_start
+            load = others_load(jiffies, machine_jiffies(), clients_cpu + server_cpu)
             for thread in threads[users:]:
                 thread.join()
+        stop_jobs(data_dir / "studio.sqlite3")
+    table = calls.table()
+    served_calls = sum(row["calls"] - row["errors"] for row in table)
     return {
         "users": users,
         "seconds": round(wall, 1),
-        "calls": calls.table(),
+        "calls": table,
+        "server_cpu_s": round(server_cpu, 1),
+        "server_cpu_ms_per_call": round(1000 * server_cpu / max(1, served_calls), 1),
+        "clients_cpu_s": round(clients_cpu, 1),
         "error_samples": {name: errors[:3] for name, errors in calls.errors.items() if errors},
         "others_load_before": idle_load,
         "others_load_during": load,
@@ -165,9 +199,13 @@ def print_report(result: dict) -> None:
         p50 = f"{row['p50_s']:.3f}" if row["p50_s"] is not None else "-"
         p95 = f"{row['p95_s']:.3f}" if row["p95_s"] is not None else "-"
         print(f"| `{row['endpoint']}` | {row['calls']} | {row['errors']} | {p50} | {p95} |")
+    print(
+        f"server CPU: {result['server_cpu_s']} s ({result['server_cpu_ms_per_call']} ms a call); "
+        f"the users' clients (this process): {result['clients_cpu_s']} s"
+    )
     for name, samples in result["error_samples"].items():
         print(f"errors of {name}: {samples}")
-    for label in ("others_load_before", "others_load_during"):
+    for label in ("others_load_before", "others_load_during"):  # "during" leaves out the server and the clients
         value = result[label]
         print(f"{label}: {'unknown' if value is None else f'{value:.0%} of all cores'}")
     if result["training"]:
@@ -179,8 +217,22 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--no-training", action="store_true", help="skip the three queued training jobs")
+    parser.add_argument(
+        "--compare-monitoring",
+        action="store_true",
+        help="run twice: gradio's default (monitoring summary after every event), then the app's (every 1,000)",
+    )
     args = parser.parse_args()
-    print_report(run(args.users, args.seconds, train=not args.no_training))
+    if not args.compare_monitoring:
+        print_report(run(args.users, args.seconds, train=not args.no_training))
+        return
+    results = {}
+    for every in ("1", "1000"):
+        print(f"\n## GRADIO_ANALYTICS_CACHE_FREQUENCY={every}")
+        results[every] = run(args.users, args.seconds, train=False, server_env={MONITORING_VARIABLE: every})
+        print_report(results[every])
+    before, after = (results[every]["server_cpu_ms_per_call"] for every in ("1", "1000"))
+    print(f"\nserver CPU a call: {before} ms -> {after} ms ({before / after:.2f}x less)")
 
 
 if __name__ == "__main__":

@@ -108,7 +108,8 @@ def _serve_and_check(tmp_path: Path, python: str = sys.executable, app_dir: Path
         if user is not None:
             os.chown(folder, user, user)
     environ = _environment(data_dir, port, home)
-    with serve_app_py(environ, tmp_path / "server.log", python=python, app_dir=app_dir, user=user) as url:
+    with serve_app_py(environ, tmp_path / "server.log", python=python, app_dir=app_dir, user=user) as served:
+        url = served.url
         # STUDIO_AUTH reached launch(): nothing is served before a login, and the right password logs in.
         assert http_status(url + "/gradio_api/login_check") == 401
         wrong = urllib.parse.urlencode({"username": "ada", "password": "nope"}).encode()

@@ -83,28 +83,26 @@ def metrics_curve(
 def probabilities_bar(scores: dict[str, float]) -> go.Figure:
     """One horizontal bar per label, the most likely on top.
 
-    Drawn on every prediction, so it skips the plotly_white template: applying a template costs about 8 ms a
-    figure, most of a cached model's prediction time. A white background and light grid look the same.
+    Drawn on every prediction, so it is built as plain data without plotly's validation (`_validate=False`), and
+    without the plotly_white template: validating and applying the template cost 5-8 ms a figure, more than a
+    cached model's prediction. A white background and light grid look the same.
     """
     ranked = sorted(scores.items(), key=lambda item: item[1])
-    figure = go.Figure(
-        go.Bar(
-            x=[p for _, p in ranked],
-            y=[label for label, _ in ranked],
-            orientation="h",
-            text=[f"{p:.1%}" for _, p in ranked],
-            textposition="auto",
-        )
-    )
-    layout = {key: value for key, value in _LAYOUT.items() if key != "template"}
-    figure.update_layout(
-        title="Probability per label",
-        xaxis={"range": [0, 1], "tickformat": ".0%", "gridcolor": "#e5e7eb"},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        **layout,
-    )
-    return figure
+    bar = {
+        "type": "bar",
+        "x": [p for _, p in ranked],
+        "y": [label for label, _ in ranked],
+        "orientation": "h",
+        "text": [f"{p:.1%}" for _, p in ranked],
+        "textposition": "auto",
+    }
+    layout = {key: value for key, value in _LAYOUT.items() if key != "template"} | {
+        "title": {"text": "Probability per label"},
+        "xaxis": {"range": [0, 1], "tickformat": ".0%", "gridcolor": "#e5e7eb"},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+    }
+    return go.Figure({"data": [bar], "layout": layout}, _validate=False)
 
 
 def confusion_heatmap(labels: list[str], matrix: list[list[int]]) -> go.Figure:

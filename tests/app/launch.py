@@ -71,7 +71,7 @@ def _apply(environ: dict[str, str | None]) -> dict[str, str | None]:
     return saved
 
 
-def _stop_jobs(database: Path) -> None:
+def stop_jobs(database: Path) -> None:
     """Wait for the jobs this server started, then stop the process group of any still running."""
     if not database.is_file():
         return
@@ -111,7 +111,7 @@ def launch_studio(data_dir: Path) -> Iterator[LaunchedStudio]:
             yield LaunchedStudio(url=url.rstrip("/"), data_dir=data_dir, environ=environ)
         finally:
             demo.close(verbose=False)
-            _stop_jobs(data_dir / "studio.sqlite3")
+            stop_jobs(data_dir / "studio.sqlite3")
     finally:
         _apply(saved)
 
@@ -131,6 +131,14 @@ def http_status(url: str, data: bytes | None = None, headers: dict[str, str] | N
         return error.code
 
 
+@dataclass(frozen=True)
+class ServedApp:
+    """`python app.py` running: its address and its process id."""
+
+    url: str
+    pid: int
+
+
 @contextmanager
 def serve_app_py(
     environ: dict[str, str],
@@ -139,9 +147,10 @@ def serve_app_py(
     app_dir: Path | None = None,
     user: int | None = None,
     start_timeout_s: float = 120.0,
-) -> Iterator[str]:
-    """Start `python app.py` (the Dockerfile's CMD) in its own process with `environ`, and yield its address once
-    it answers; `GRADIO_SERVER_PORT` in `environ` chooses the port. Everything it prints goes to `log_path`."""
+) -> Iterator[ServedApp]:
+    """Start `python app.py` (the Dockerfile's CMD) in its own process with `environ`, and yield its address and
+    pid once it answers; `GRADIO_SERVER_PORT` in `environ` chooses the port. Everything it prints goes to
+    `log_path`."""
     from engine.paths import REPO_ROOT
 
     url = f"http://{HOST}:{environ['GRADIO_SERVER_PORT']}"
@@ -158,7 +167,7 @@ def serve_app_py(
                 time.sleep(0.5)
             else:
                 raise AssertionError(f"python app.py did not answer on {url}:\n{log_path.read_text()[-3000:]}")
-            yield url
+            yield ServedApp(url=url, pid=server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -78,8 +78,8 @@ def _predict(client: Client, *args, api_name: str):
 def space(tmp_path: Path):
     with fake_hub(USER, CLIENT_ID) as hub:
         environ = _space_environment(tmp_path / "studio-data", hub.url)
-        with serve_app_py(environ, tmp_path / "server.log") as url:
-            yield url, tmp_path / "studio-data" / "studio.sqlite3"
+        with serve_app_py(environ, tmp_path / "server.log") as served:
+            yield served.url, tmp_path / "studio-data" / "studio.sqlite3"
 
 
 def test_a_visitor_signed_in_with_hugging_face_trains_as_that_user_and_a_visitor_is_refused(space):
