@@ -146,8 +146,11 @@ def _watch(process: subprocess.Popen, job_id: int, store: JobStore) -> None:
         if job.stop_requested:
             store.mark_cancelled(job_id, f"stopped by the user at step {job.step}")
         elif code < 0:
+            # Killed by a signal we did not send: kill -9, or the kernel's out-of-memory killer. The run failed,
+            # and its reason is known; `interrupted` is kept for a death nobody saw (refresh finds the pid gone).
             name = signal.Signals(-code).name
-            store.mark_interrupted(job_id, f"training process killed by {name}\n{job.log_tail(5)}", "killed")
+            hint = " (kill -9, or the system's out-of-memory killer)" if name == "SIGKILL" else ""
+            store.mark_failed(job_id, f"training process killed by {name}{hint}\n{job.log_tail(5)}", "killed")
         else:
             reason = f"training process exited with code {code} without reporting a result"
             store.mark_failed(job_id, f"{reason}\n{job.log_tail(5)}", "crashed")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from engine.jobs import CANCELLED, COMPLETED, INTERRUPTED, QUEUED, RUNNING, JobStore
+from engine.jobs import CANCELLED, COMPLETED, FAILED, QUEUED, RUNNING, JobStore
 from engine.launcher import resume_job, start_job, stop_job, wait_for_job
 from engine.train_config import TrainConfig
 
@@ -72,16 +72,16 @@ def test_stop_cancels_after_a_step_with_a_checkpoint_and_resume_finishes_the_run
     assert max(event["step"] for event in store.events(job.id)) > resumed_from
 
 
-def test_killing_the_training_process_marks_the_job_interrupted_with_the_signal(store, tiny_csv_folder):
+def test_killing_the_training_process_fails_the_job_with_the_signal_within_five_seconds(store, tiny_csv_folder):
     job = start_job(config_for(tiny_csv_folder, 40), store)
     job = wait_until(lambda: (j := store.get(job.id)).step > 0 and j, "the first optimizer step")
 
     os.killpg(job.pid, signal.SIGKILL)
 
-    ended = wait_until(lambda: (j := store.get(job.id)).status != RUNNING and j, "the job to be marked")
-    assert ended.status == INTERRUPTED
+    ended = wait_until(lambda: (j := store.get(job.id)).status != RUNNING and j, "the job to be marked", timeout=5)
+    assert ended.status == FAILED
     assert ended.error_category == "killed"
-    assert "SIGKILL" in ended.error
+    assert "killed by SIGKILL" in ended.error and "out-of-memory" in ended.error
 
 
 def test_a_new_store_reattaches_to_a_running_job_and_sees_it_finish(store, tiny_csv_folder):
