@@ -1,11 +1,14 @@
-"""Who may start training, and who may stop or delete a job: its owner or an operator.
+"""Who may start training, who may stop or delete a job (its owner or an operator), and which server paths a
+typed dataset or model reference may name.
 
 The app names the person behind a request (a signed-in user, else the browser session); the CLI runs on the
 machine itself, so it is the operator. Jobs record their owner as `user:<name>`, `session:<hash>` or `cli`.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from engine.paths import ASSETS_DIR, data_dir
 from engine.settings import settings
 
 CLI_OWNER = "cli"
@@ -68,3 +71,29 @@ def check_may_manage(owner: str | None, job_id: int, action: str, requester: Req
         f"job {job_id} was started by someone else; only the session or user that started it, "
         f"or an operator, can {action} it"
     )
+
+
+def local_path(reference: str) -> Path | None:
+    """The server file or folder a typed dataset or model reference may name, or None when it must not be read
+    as one (then it can only be a Hub id).
+
+    With `STUDIO_SERVER_PATHS=anywhere` any path goes. With `data-dir` only paths that resolve (symlinks and `..`
+    followed) inside the data directory or the bundled assets: uploads, saved datasets, job models, samples.
+    Anything else written as a path is refused whether it exists or not, so the answer says nothing about the
+    server's other files; a bare name (`glue`, `user/data`) is left to the Hub even where a local file has it.
+
+    Raises:
+        NotAllowedError: a path outside the data directory while paths are confined to it.
+    """
+    path = Path(reference).expanduser()
+    if settings().server_paths == "anywhere":
+        return path
+    resolved = path.resolve()
+    if any(resolved.is_relative_to(root) for root in (data_dir(), ASSETS_DIR.resolve())):
+        return path
+    if reference.startswith(("/", "~", ".")):
+        raise NotAllowedError(
+            f"{reference}: this server opens only files in its data directory (STUDIO_SERVER_PATHS=data-dir); "
+            "upload the file, or give a Hub id"
+        )
+    return None

@@ -18,6 +18,7 @@ from pathlib import Path
 from datasets import ClassLabel, Dataset, DatasetDict, get_dataset_config_names, load_dataset, load_from_disk
 from datasets.data_files import DataFilesDict, get_data_patterns
 
+from engine.access import local_path
 from engine.hub import HubUnreachableError, ensure_hub_reachable
 from engine.paths import SAMPLES_DIR, datasets_cache_dir
 from engine.uploads import check_table_file
@@ -136,12 +137,12 @@ def load_raw(source: str, config: str | None = None, *, revision: str | None = N
         if name not in sample_names():
             raise ValueError(f"unknown sample {name!r}; samples are {', '.join(sample_names())}")
         return _load_files(_folder_files(SAMPLES_DIR / name), f"sample {name!r}")
-    path = Path(source).expanduser()
-    if path.is_dir():
+    path = local_path(source)  # None: not to be read from this server's disk
+    if path is not None and path.is_dir():
         if is_saved_dataset(path):
             return _load_saved(path)
         return _load_files(_folder_files(path), f"folder {path}")
-    if path.is_file():
+    if path is not None and path.is_file():
         if path.suffix.lower() not in TABULAR_FORMATS:
             raise ValueError(f"{path.name}: unsupported file type; use one of {', '.join(TABULAR_FORMATS)}")
         return _load_files({"train": [str(path)]}, f"file {path}")

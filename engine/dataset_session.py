@@ -13,6 +13,7 @@ from pathlib import Path
 
 from datasets import DatasetDict
 
+from engine.access import local_path
 from engine.data import TABULAR_FORMATS, load_raw
 from engine.dataset_shape import ShapeStep, apply_step
 from engine.hub_sample import sample_label, stream_sample
@@ -78,7 +79,9 @@ class DatasetRef:
 
 def _stamp(source: str) -> int:
     """The newest modification time under a local source (0 for samples and Hub ids): edited files are re-read."""
-    path = Path(source).expanduser()
+    path = local_path(source)  # refuses a path this server does not open before walking it
+    if path is None:
+        return 0
     if path.is_file():
         return path.stat().st_mtime_ns
     if path.is_dir():
@@ -92,8 +95,8 @@ def _open_base(
 ) -> DatasetDict:
     if rows:
         return stream_sample(source, config, split, rows, revision)
-    path = Path(source).expanduser()
-    if path.is_file() and path.suffix.lower() in TABULAR_FORMATS:
+    path = local_path(source)
+    if path is not None and path.is_file() and path.suffix.lower() in TABULAR_FORMATS:
         check_table_file(path)  # a ragged CSV would load with holes, a header-only one as zero rows
     splits = load_raw(source, config, revision=revision)
     empty = [name for name, split in splits.items() if len(split) == 0]

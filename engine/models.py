@@ -16,6 +16,7 @@ from pathlib import Path
 from huggingface_hub import try_to_load_from_cache
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
+from engine.access import local_path
 from engine.hub import OFFLINE_CHOICES, HubUnreachableError, ensure_hub_reachable
 from engine.jobs import COMPLETED, JobStore
 from engine.scratch import SIZES, build_scratch_model
@@ -64,8 +65,8 @@ def parse_model_ref(reference: str) -> ModelRef:
         if not job_id.isdigit():
             raise ValueError(f"malformed job reference {reference!r}; expected job:<number>")
         return ModelRef(reference, JOB, job_id)
-    path = Path(reference).expanduser()
-    if path.is_dir():
+    path = local_path(reference)  # None: not to be read from this server's disk
+    if path is not None and path.is_dir():
         if not (path / "config.json").is_file():
             raise ValueError(f"folder {path} has no config.json; save a model into it with save_pretrained")
         if not any((path / name).is_file() for name in TOKENIZER_FILES):

@@ -8,6 +8,8 @@ import os
 from dataclasses import dataclass, field
 
 TRAINING_MODES = ("everyone", "signed-in", "nobody")
+SERVER_PATH_MODES = ("anywhere", "data-dir")
+_LOCAL_HOSTS = ("", "127.0.0.1", "localhost", "::1")
 # A handful of jobs waiting is a queue; hundreds from one shared Space is someone filling the disk.
 DEFAULT_MAX_QUEUED_JOBS = 20
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
@@ -24,6 +26,8 @@ class Settings:
         operators: user names that may stop or delete anyone's job (`STUDIO_OPERATORS`).
         allow_remote_code: whether models may run their own Python code (`STUDIO_ALLOW_REMOTE_CODE`).
         space_id: the Hugging Face Space this runs on (`SPACE_ID`, set by Spaces), None elsewhere.
+        server_paths: which files and folders of the server a typed path may name (`STUDIO_SERVER_PATHS`):
+            `anywhere`, or only those in the data directory and the bundled assets (`data-dir`).
     """
 
     max_queued_jobs: int = DEFAULT_MAX_QUEUED_JOBS
@@ -32,12 +36,17 @@ class Settings:
     operators: frozenset[str] = field(default_factory=frozenset)
     allow_remote_code: bool = False
     space_id: str | None = None
+    server_paths: str = "anywhere"
 
     def __post_init__(self) -> None:
         if self.max_queued_jobs < 1:
             raise ValueError(f"STUDIO_MAX_QUEUED_JOBS must be at least 1, not {self.max_queued_jobs}")
         if self.training not in TRAINING_MODES:
             raise ValueError(f"STUDIO_TRAINING must be one of {', '.join(TRAINING_MODES)}, not {self.training!r}")
+        if self.server_paths not in SERVER_PATH_MODES:
+            raise ValueError(
+                f"STUDIO_SERVER_PATHS must be one of {', '.join(SERVER_PATH_MODES)}, not {self.server_paths!r}"
+            )
         for user, password in self.auth:
             if not user or not password:
                 raise ValueError(f"STUDIO_AUTH pairs need a user and a password; got user {user!r}")
@@ -75,6 +84,17 @@ def _auth_pairs(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _default_server_paths() -> str:
+    """`data-dir` where other people reach the app (a Space, a login, or listening beyond this machine), else
+    `anywhere`: on one's own machine, typing the path of a folder is the point."""
+    shared = (
+        os.environ.get("SPACE_ID")
+        or os.environ.get("STUDIO_AUTH", "").strip()
+        or os.environ.get("GRADIO_SERVER_NAME", "").strip() not in _LOCAL_HOSTS
+    )
+    return "data-dir" if shared else "anywhere"
+
+
 def settings() -> Settings:
     """Read the settings from the environment (on every call).
 
@@ -88,6 +108,7 @@ def settings() -> Settings:
         operators=frozenset(filter(None, (u.strip() for u in os.environ.get("STUDIO_OPERATORS", "").split(",")))),
         allow_remote_code=_switch("STUDIO_ALLOW_REMOTE_CODE"),
         space_id=os.environ.get("SPACE_ID") or None,
+        server_paths=os.environ.get("STUDIO_SERVER_PATHS", "").strip().lower() or _default_server_paths(),
     )
 
 

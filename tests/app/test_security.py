@@ -2,8 +2,10 @@
 
 import logging
 import time
+from pathlib import Path
 
 import pytest
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from engine.jobs import ACTIVE
@@ -67,3 +69,22 @@ def test_a_hub_token_typed_for_a_push_is_written_nowhere(
     written = [path for path in studio.data_dir.rglob("*") if path.is_file()]
     assert studio.database in written
     assert [path for path in written if TOKEN.encode() in path.read_bytes()] == []
+
+
+def test_a_confined_server_refuses_typed_paths_outside_its_data_directory_but_takes_uploads(
+    client: StudioClient, studio: LaunchedStudio, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("STUDIO_SERVER_PATHS", "data-dir")  # the server runs in this process and reads it per call
+    outside = tmp_path / "reviews.csv"
+    outside.write_text("text,label\na lovely film,pos\na dull film,neg\n")
+    confined = "this server opens only files in its data directory (STUDIO_SERVER_PATHS=data-dir)"
+
+    for source in (str(outside), "/etc", str(tmp_path / "no-such.csv")):
+        assert confined in _error(client, source, "", "", 0, "", api_name="/load_dataset")
+    assert confined in _error(client, str(tmp_path), "hello", "", api_name="/predict")
+
+    # The same file, uploaded: kept in the data directory, where the server opens it.
+    kept = client.predict(handle_file(str(outside)), api_name="/upload_dataset")
+    assert Path(kept).resolve().is_relative_to(studio.data_dir.resolve())
+    assert client.predict(kept, "", "", 0, "", api_name="/load_dataset")
+    assert client.predict("train", 0, 20, api_name="/browse")[2] == "rows 0–1 of 2"

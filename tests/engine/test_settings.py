@@ -12,7 +12,15 @@ from engine.paths import REPO_ROOT
 from engine.settings import DEFAULT_MAX_QUEUED_JOBS, Settings, remote_code_allowed, settings
 from engine.train_config import TrainConfig
 
-VARIABLES = ("STUDIO_MAX_QUEUED_JOBS", "STUDIO_TRAINING", "STUDIO_AUTH", "STUDIO_OPERATORS", "SPACE_ID")
+VARIABLES = (
+    "STUDIO_MAX_QUEUED_JOBS",
+    "STUDIO_TRAINING",
+    "STUDIO_AUTH",
+    "STUDIO_OPERATORS",
+    "SPACE_ID",
+    "STUDIO_SERVER_PATHS",
+    "GRADIO_SERVER_NAME",
+)
 
 
 @pytest.fixture(autouse=True)
