@@ -24,7 +24,7 @@ from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from bench.padding import machine_jiffies, others_load
-from tests.app.launch import HOST, StudioClient, free_port, serve_app_py, stop_jobs, studio_environment
+from tests.app.launch import StudioClient, app_py_environment, serve_app_py, stop_jobs
 from tests.app.tokenizer_client import TokenizeCall
 from tests.tiny_models import biased_classifier
 
@@ -121,18 +121,6 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime: fields 14 and 15
 
 
-def _server_environment(data_dir: Path) -> dict[str, str]:
-    """This process's environment with the test settings of `launch_studio`: its data directory, no Hub."""
-    data_dir.mkdir(parents=True)
-    environ = dict(os.environ) | {"GRADIO_SERVER_NAME": HOST, "GRADIO_SERVER_PORT": str(free_port())}
-    for name, value in studio_environment(data_dir).items():
-        if value is None:
-            environ.pop(name, None)
-        else:
-            environ[name] = value
-    return environ
-
-
 def run(
     users: int, seconds: float, train: bool, jobs_timeout_s: float = 600.0, server_env: dict[str, str] | None = None
 ) -> dict:
@@ -142,7 +130,8 @@ def run(
         folder = Path(folder)
         classifier = biased_classifier(folder / "classifier", ["negative", "positive"], favour=1)
         data_dir = folder / "data"
-        environ = _server_environment(data_dir) | (server_env or {})
+        data_dir.mkdir()
+        environ = app_py_environment(data_dir, **(server_env or {}))
         with serve_app_py(environ, folder / "server.log") as served:
             url, calls, watch = served.url, Calls(), QueueWatch()
             idle_before = machine_jiffies()

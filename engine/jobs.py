@@ -199,6 +199,11 @@ def config_difference(first: dict, second: dict) -> list[tuple[str, object, obje
     return [(key, first.get(key), second.get(key)) for key in keys if first.get(key) != second.get(key)]
 
 
+# Children this process reaps itself (`launcher._watch`). Their exit status says how they ended (a signal, an exit
+# code), so `refresh` leaves them to the watcher instead of racing it with a vaguer "ended without reporting".
+WATCHED_PIDS: set[int] = set()
+
+
 def pid_alive(pid: int | None) -> bool:
     """Return True when a process with this pid exists and is not a zombie."""
     if not pid:
@@ -410,8 +415,9 @@ class JobStore:
         shutil.rmtree(job.folder, ignore_errors=True)
 
     def refresh(self, job: Job) -> Job:
-        """Return the job, marked interrupted if it claims to be running but its process is gone."""
-        if job.status == RUNNING and job.pid and not pid_alive(job.pid):
+        """Return the job, marked interrupted if it claims to be running but its process is gone (and no thread of
+        this process is about to record how it ended)."""
+        if job.status == RUNNING and job.pid and job.pid not in WATCHED_PIDS and not pid_alive(job.pid):
             latest = self.get(job.id)  # the child may have finished between the two reads
             if latest.status == RUNNING:
                 tail = latest.log_tail(5)

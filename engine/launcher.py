@@ -27,7 +27,7 @@ from accelerate.commands.config import default_config_file
 from transformers import AutoConfig
 
 from engine.access import OPERATOR, Requester, check_may_manage, check_may_train
-from engine.jobs import ACTIVE, CANCELLED, FAILED, INTERRUPTED, RUNNING, Job, JobStore, pid_alive
+from engine.jobs import ACTIVE, CANCELLED, FAILED, INTERRUPTED, RUNNING, WATCHED_PIDS, Job, JobStore, pid_alive
 from engine.models import HUB, JOB, LOCAL, job_model_dir, parse_model_ref, resolve_model
 from engine.paths import REPO_ROOT, data_dir
 from engine.scratch import SIZES
@@ -139,6 +139,14 @@ def _child_environment() -> dict[str, str]:
 def _watch(process: subprocess.Popen, job_id: int, store: JobStore) -> None:
     code = process.wait()  # also reaps the child, so it never lingers as a zombie
     try:
+        _record_exit(code, job_id, store)
+    finally:
+        WATCHED_PIDS.discard(process.pid)
+    dispatch(store)
+
+
+def _record_exit(code: int, job_id: int, store: JobStore) -> None:
+    try:
         job = store.get(job_id)
     except LookupError:  # deleted meanwhile: nothing to record
         return
@@ -154,7 +162,6 @@ def _watch(process: subprocess.Popen, job_id: int, store: JobStore) -> None:
         else:
             reason = f"training process exited with code {code} without reporting a result"
             store.mark_failed(job_id, f"{reason}\n{job.log_tail(5)}", "crashed")
-    dispatch(store)
 
 
 def _spawn(job: Job, store: JobStore, watch: bool) -> Job:
@@ -170,6 +177,8 @@ def _spawn(job: Job, store: JobStore, watch: bool) -> Job:
             env=_child_environment(),
             cwd=str(REPO_ROOT),
         )
+    if watch:  # before the job shows as running: a status read must not find the pid gone and beat the watcher
+        WATCHED_PIDS.add(process.pid)
     store.mark_started(job.id, process.pid, shlex.join(command))
     if watch:
         threading.Thread(target=_watch, args=(process, job.id, store), daemon=True, name=f"job-{job.id}").start()

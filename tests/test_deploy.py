@@ -80,34 +80,15 @@ def test_without_studio_data_dir_data_goes_to_persistent_storage_when_there_is_s
     assert paths.data_dir() == tmp_path / "data" / "studio-data"
 
 
-def _free_port() -> int:
-    from tests.app.launch import free_port
-
-    return free_port()
-
-
-def _environment(data_dir: Path, port: int, home: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("STUDIO_", "GRADIO_"))}
-    return env | {
-        "HOME": str(home),
-        "STUDIO_DATA_DIR": str(data_dir),
-        "STUDIO_AUTH": "ada:s3cret",
-        "GRADIO_SERVER_NAME": "127.0.0.1",
-        "GRADIO_SERVER_PORT": str(port),
-        "HF_ENDPOINT": f"http://127.0.0.1:{_free_port()}",  # the Hub is unreachable, as everywhere in the tests
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-
-
 def _serve_and_check(tmp_path: Path, python: str = sys.executable, app_dir: Path = REPO_ROOT, user=None) -> None:
-    from tests.app.launch import http_status, serve_app_py
+    from tests.app.launch import app_py_environment, http_status, serve_app_py
 
-    port, data_dir, home = _free_port(), tmp_path / "studio-data", tmp_path / "home"
+    data_dir, home = tmp_path / "studio-data", tmp_path / "home"
     for folder in (data_dir, home):
         folder.mkdir(exist_ok=True)
         if user is not None:
             os.chown(folder, user, user)
-    environ = _environment(data_dir, port, home)
+    environ = app_py_environment(data_dir, HOME=str(home), STUDIO_AUTH="ada:s3cret")
     with serve_app_py(environ, tmp_path / "server.log", python=python, app_dir=app_dir, user=user) as served:
         url = served.url
         # STUDIO_AUTH reached launch(): nothing is served before a login, and the right password logs in.

@@ -48,6 +48,19 @@ def studio_environment(data_dir: Path) -> dict[str, str | None]:
     }
 
 
+def app_py_environment(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `python app.py` child: this process's without its STUDIO_ and GRADIO_ settings, with
+    `studio_environment(data_dir)` applied, listening on HOST at a free port, then `extra` on top."""
+    environ = {name: value for name, value in os.environ.items() if not name.startswith(("STUDIO_", "GRADIO_"))}
+    environ |= {"GRADIO_SERVER_NAME": HOST, "GRADIO_SERVER_PORT": str(free_port())}
+    for name, value in studio_environment(data_dir).items():
+        if value is None:
+            environ.pop(name, None)
+        else:
+            environ[name] = value
+    return environ | extra
+
+
 @dataclass(frozen=True)
 class LaunchedStudio:
     """A running app: its address, its data directory and the environment it runs with."""

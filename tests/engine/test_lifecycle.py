@@ -78,7 +78,11 @@ def test_killing_the_training_process_fails_the_job_with_the_signal_within_five_
 
     os.killpg(job.pid, signal.SIGKILL)
 
-    ended = wait_until(lambda: (j := store.get(job.id)).status != RUNNING and j, "the job to be marked", timeout=5)
+    # Read as the app reads a status (refresh: is the pid still alive?) while the watcher thread records the exit:
+    # the exit status it has (SIGKILL) wins over a vague "ended without reporting".
+    ended = wait_until(
+        lambda: (j := store.refresh(store.get(job.id))).status != RUNNING and j, "the job to be marked", timeout=5
+    )
     assert ended.status == FAILED
     assert ended.error_category == "killed"
     assert "killed by SIGKILL" in ended.error and "out-of-memory" in ended.error

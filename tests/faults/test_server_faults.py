@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine.jobs import ACTIVE, COMPLETED, FAILED, RUNNING, JobStore
-from tests.app.launch import HOST, StudioClient, free_port, serve_app_py, stop_jobs, studio_environment
+from tests.app.launch import StudioClient, app_py_environment, serve_app_py, stop_jobs
 
 TIMEOUT_S = 240.0
 KILLED_WITHIN_S = 5.0
@@ -21,16 +21,6 @@ KILLED_WITHIN_S = 5.0
 def _train_args(epochs: int) -> tuple:
     # The 11 inputs of /start_training: dataset, config, text, pair, label, model, epochs, batch, lr, max_length, seed.
     return ("sample:sentiment", "", "", "", "", "scratch:tiny", epochs, 16, None, 32, 0)
-
-
-def _environment(data_dir: Path) -> dict[str, str]:
-    environ = dict(os.environ) | {"GRADIO_SERVER_NAME": HOST, "GRADIO_SERVER_PORT": str(free_port())}
-    for name, value in studio_environment(data_dir).items():
-        if value is None:
-            environ.pop(name, None)
-        else:
-            environ[name] = value
-    return environ
 
 
 def _wait_for(condition, what: str, timeout: float = TIMEOUT_S):
@@ -51,7 +41,7 @@ def data_dir(tmp_path: Path):
 
 
 def test_kill_9_of_the_training_child_fails_the_job_within_5_s_and_the_server_keeps_serving(data_dir, tmp_path):
-    with serve_app_py(_environment(data_dir), tmp_path / "server.log") as served:
+    with serve_app_py(app_py_environment(data_dir), tmp_path / "server.log") as served:
         client = StudioClient(served.url)
         _, started = client.predict(*_train_args(30), api_name="/start_training")
         store = JobStore(data_dir / "studio.sqlite3")
@@ -80,7 +70,7 @@ def test_kill_9_of_the_training_child_fails_the_job_within_5_s_and_the_server_ke
 
 def test_a_job_runs_on_through_a_server_restart_and_completes_with_every_event(data_dir, tmp_path):
     store = JobStore(data_dir / "studio.sqlite3")
-    with serve_app_py(_environment(data_dir), tmp_path / "first.log") as served:
+    with serve_app_py(app_py_environment(data_dir), tmp_path / "first.log") as served:
         _, started = StudioClient(served.url).predict(*_train_args(20), api_name="/start_training")
         job_id = started["id"]
         _wait_for(lambda: store.get(job_id).step > 0, "the first optimizer step")
@@ -89,7 +79,7 @@ def test_a_job_runs_on_through_a_server_restart_and_completes_with_every_event(d
     assert during.status == RUNNING and during.step < during.total_steps, "finished before the restart: too short"
     events_before = store.events(job_id)
 
-    with serve_app_py(_environment(data_dir), tmp_path / "second.log") as served:
+    with serve_app_py(app_py_environment(data_dir), tmp_path / "second.log") as served:
         client = StudioClient(served.url)
         # Re-attached: running still (or just completed), never "interrupted" for want of the old server.
         assert client.predict(job_id, api_name="/job_status")["status"] in (RUNNING, COMPLETED)

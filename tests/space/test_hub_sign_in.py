@@ -6,7 +6,6 @@ provider's authorize page, the callback with its code), then trains as that user
 session cookie, and checks that a visitor without it is refused.
 """
 
-import os
 import time
 import urllib.parse
 from pathlib import Path
@@ -17,7 +16,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from engine.jobs import ACTIVE, JobStore
-from tests.app.launch import CALL_TIMEOUT_S, HOST, free_port, serve_app_py
+from tests.app.launch import CALL_TIMEOUT_S, app_py_environment, serve_app_py
 from tests.space.fake_openid import fake_hub
 
 CLIENT_ID = "finetune-studio-test"
@@ -27,21 +26,16 @@ TRAIN_ARGS = ("sample:sentiment", "", "", "", "", "scratch:tiny", 30, 16, None, 
 
 
 def _space_environment(data_dir: Path, provider_url: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("STUDIO_", "GRADIO_"))}
-    return env | {
-        "SYSTEM": "spaces",  # what gradio reads to know it runs on a Space
-        "SPACE_ID": "someone/finetune-studio",
-        "OAUTH_CLIENT_ID": CLIENT_ID,
-        "OAUTH_CLIENT_SECRET": "not-a-real-secret",
-        "OAUTH_SCOPES": "openid profile",
-        "OPENID_PROVIDER_URL": provider_url,
-        "STUDIO_TRAINING": "signed-in",
-        "STUDIO_DATA_DIR": str(data_dir),
-        "GRADIO_SERVER_NAME": HOST,
-        "GRADIO_SERVER_PORT": str(free_port()),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "HF_ENDPOINT": f"http://{HOST}:{free_port()}",  # the Hub itself stays out of reach
-    }
+    return app_py_environment(
+        data_dir,
+        SYSTEM="spaces",  # what gradio reads to know it runs on a Space
+        SPACE_ID="someone/finetune-studio",
+        OAUTH_CLIENT_ID=CLIENT_ID,
+        OAUTH_CLIENT_SECRET="not-a-real-secret",
+        OAUTH_SCOPES="openid profile",
+        OPENID_PROVIDER_URL=provider_url,
+        STUDIO_TRAINING="signed-in",
+    )
 
 
 def _session_cookie(response: httpx.Response) -> str:
@@ -77,6 +71,7 @@ def _predict(client: Client, *args, api_name: str):
 @pytest.fixture
 def space(tmp_path: Path):
     with fake_hub(USER, CLIENT_ID) as hub:
+        (tmp_path / "studio-data").mkdir()
         environ = _space_environment(tmp_path / "studio-data", hub.url)
         with serve_app_py(environ, tmp_path / "server.log") as served:
             yield served.url, tmp_path / "studio-data" / "studio.sqlite3"
