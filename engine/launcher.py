@@ -11,6 +11,7 @@ the job's `train.log` from the first byte: an unread pipe would fill up and hang
 
 import logging
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -145,6 +146,17 @@ def _watch(process: subprocess.Popen, job_id: int, store: JobStore) -> None:
     dispatch(store)
 
 
+# `accelerate launch` runs the worker as its own child; when a signal kills that child, the launcher exits with
+# code 1 and says which signal in its last line.
+_LAUNCHER_SAW_SIGNAL = re.compile(r"died with <Signals\.(SIG[A-Z0-9]+): \d+>")
+
+
+def _signal_in_log(job: Job) -> str | None:
+    """The signal that killed the training worker, as its launcher reported it at the end of the log."""
+    found = _LAUNCHER_SAW_SIGNAL.findall(job.log_tail(5))
+    return found[-1] if found else None
+
+
 def _record_exit(code: int, job_id: int, store: JobStore) -> None:
     try:
         job = store.get(job_id)
@@ -153,10 +165,9 @@ def _record_exit(code: int, job_id: int, store: JobStore) -> None:
     if job.status == RUNNING:
         if job.stop_requested:
             store.mark_cancelled(job_id, f"stopped by the user at step {job.step}")
-        elif code < 0:
+        elif name := (signal.Signals(-code).name if code < 0 else _signal_in_log(job)):
             # Killed by a signal we did not send: kill -9, or the kernel's out-of-memory killer. The run failed,
             # and its reason is known; `interrupted` is kept for a death nobody saw (refresh finds the pid gone).
-            name = signal.Signals(-code).name
             hint = " (kill -9, or the system's out-of-memory killer)" if name == "SIGKILL" else ""
             store.mark_failed(job_id, f"training process killed by {name}{hint}\n{job.log_tail(5)}", "killed")
         else:
