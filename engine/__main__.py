@@ -5,11 +5,11 @@ Wrong input ends with a one-line `error: ...` on stderr and exit code 2; a train
 """
 
 import argparse
-import json
 import logging
 import sys
 from dataclasses import asdict, replace
 
+from engine.cli_output import emit
 from engine.errors import USER_ERRORS
 from engine.tokens import PADDING_CHOICES, TRUNCATION_CHOICES
 
@@ -40,10 +40,6 @@ TRAIN_FLAGS = {
 }
 
 
-def _emit(payload: dict, as_json: bool, text: str) -> None:
-    print(json.dumps(payload) if as_json else text)
-
-
 def cmd_data(args: argparse.Namespace) -> int:
     from engine.data import summarize
 
@@ -51,7 +47,7 @@ def cmd_data(args: argparse.Namespace) -> int:
     lines = [f"{name}: {rows} rows" for name, rows in summary.splits.items()]
     lines += [f"feature {name}: {kind}" for name, kind in summary.features.items()]
     lines += [f"labels: {', '.join(summary.label_names) or '-'}", *summary.notes]
-    _emit(asdict(summary), args.json, "\n".join(lines))
+    emit(asdict(summary), args.json, "\n".join(lines))
     return 0
 
 
@@ -93,7 +89,7 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
     if args.compare:
         comparison = (args.compare, compare_tokenizers(tokenizer, load_tokenizer(args.compare), inputs))
     report = inspection_report(args.tokenizer, tokenizer, inspection, comparison)
-    _emit(report, args.json, format_report(report))
+    emit(report, args.json, format_report(report))
     return 0
 
 
@@ -117,13 +113,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         from engine.plan import plan_training
 
         plan = plan_training(config)
-        _emit(asdict(plan) | {"summary": plan.summary()}, args.json, plan.summary())
+        emit(asdict(plan) | {"summary": plan.summary()}, args.json, plan.summary())
         return 0
     job = start_job(config)
     print(f"job {job.id} {job.status}; log: {job.log_path}", file=sys.stderr, flush=True)
     if args.detach:
         payload = {"job_id": job.id, "status": job.status, "output_dir": str(job.model_dir), "log": str(job.log_path)}
-        _emit(payload, args.json, f"job {job.id} {job.status} in the background; follow it with: job {job.id}")
+        emit(payload, args.json, f"job {job.id} {job.status} in the background; follow it with: job {job.id}")
         return 0
     job = wait_for_job(job.id, on_progress=_print_progress)
     payload = {
@@ -134,7 +130,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "error": job.error,
     }
     metrics = ", ".join(f"{k} {v:.4f}" for k, v in job.metrics.items() if k in ("accuracy", "f1"))
-    _emit(payload, args.json, f"job {job.id} {job.status}: {metrics or job.error} -> {job.model_dir}")
+    emit(payload, args.json, f"job {job.id} {job.status}: {metrics or job.error} -> {job.model_dir}")
     if job.status != "completed":
         print(f"error: training job {job.id} {job.status}: {(job.error or '').splitlines()[0]}", file=sys.stderr)
         return 1
@@ -157,7 +153,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         f"acc {job.metrics.get('accuracy', float('nan')):.3f}"
         for job in jobs
     ]
-    _emit({"jobs": [_job_payload(job, store) for job in jobs]}, args.json, "\n".join(lines) or "no training jobs yet")
+    emit({"jobs": [_job_payload(job, store) for job in jobs]}, args.json, "\n".join(lines) or "no training jobs yet")
     return 0
 
 
@@ -172,7 +168,7 @@ def cmd_job(args: argparse.Namespace) -> int:
     lines = [f"job {job.id} {job.status} on {job.device}: step {job.step}/{job.total_steps}"]
     lines += [f"{name} {value:.4f}" for name, value in job.metrics.items()]
     lines += [f"error ({job.error_category}): {job.error}"] if job.error else []
-    _emit(payload, args.json, "\n".join(lines))
+    emit(payload, args.json, "\n".join(lines))
     return 0
 
 
@@ -180,7 +176,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
     from engine.launcher import stop_job
 
     job = stop_job(args.id, wait=True, grace_s=args.grace)
-    _emit(job.to_dict(), args.json, f"job {job.id} {job.status}")
+    emit(job.to_dict(), args.json, f"job {job.id} {job.status}")
     return 0
 
 
@@ -188,7 +184,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from engine.launcher import resume_job
 
     job = resume_job(args.id)
-    _emit(job.to_dict(), args.json, f"job {job.id} {job.status}, resuming from {job.config['resume_from_checkpoint']}")
+    emit(job.to_dict(), args.json, f"job {job.id} {job.status}, resuming from {job.config['resume_from_checkpoint']}")
     return 0
 
 
@@ -196,7 +192,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from engine.launcher import delete_job
 
     delete_job(args.id)
-    _emit({"deleted": args.id}, args.json, f"job {args.id} deleted")
+    emit({"deleted": args.id}, args.json, f"job {args.id} deleted")
     return 0
 
 

@@ -5,16 +5,12 @@ ordinary exceptions, which `engine.__main__` turns into `error: ...` and exit co
 """
 
 import argparse
-import json
 from dataclasses import asdict
 
 from datasets import DatasetDict
 
+from engine.cli_output import emit
 from engine.dataset_session import DatasetRef, open_dataset
-
-
-def _emit(payload: dict, as_json: bool, text: str) -> None:
-    print(json.dumps(payload, default=str) if as_json else text)
 
 
 def _split(args: argparse.Namespace):
@@ -35,7 +31,7 @@ def cmd_rows(args: argparse.Namespace) -> int:
     splits, name = _split(args)
     page = read_page(splits[name], args.offset, args.limit)
     payload = {"split": name} | asdict(page)
-    _emit(payload, args.json, f"{name}: {page.description}\n{_table(page.rows)}")
+    emit(payload, args.json, f"{name}: {page.description}\n{_table(page.rows)}")
     return 0
 
 
@@ -70,7 +66,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             f"p95 {split.chars.p95:g}, max {split.chars.max}{tokens}; empty {empty:,}; duplicates {split.duplicates:,}"
         )
     lines += [f"{name} rows also in train: {rows:,}" for name, rows in stats.leakage.items()]
-    _emit(payload, args.json, "\n".join(lines + stats.warnings))
+    emit(payload, args.json, "\n".join(lines + stats.warnings))
     return 0
 
 
@@ -100,7 +96,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         rows = read_page(view, 0, args.limit).rows if result.total else []
         payload = {"split": name, "total": result.total, "scanned": result.scanned, "rows": rows}
     text = f"{payload['total']:,} matching rows in {name}\n{_table(payload['rows'])}"
-    _emit(payload, args.json, text)
+    emit(payload, args.json, text)
     return 0
 
 
@@ -111,9 +107,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     data = splits if args.format == "save_to_disk" and not args.split else splits[name]
     written = export_dataset(data, args.format, args.output)
     rows = sum(len(s) for s in splits.values()) if data is splits else len(data)
-    _emit(
-        {"output": str(written), "format": args.format, "rows": rows}, args.json, f"wrote {rows:,} rows to {written}"
-    )
+    emit({"output": str(written), "format": args.format, "rows": rows}, args.json, f"wrote {rows:,} rows to {written}")
     return 0
 
 

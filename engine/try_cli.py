@@ -5,14 +5,11 @@ ordinary exceptions, which `engine.__main__` turns into `error: ...` and exit co
 """
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
-
-def _emit(payload: dict, as_json: bool, text: str) -> None:
-    print(json.dumps(payload) if as_json else text)
+from engine.cli_output import emit
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -24,7 +21,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     prediction = predict_one(args.model, args.text, args.pair)
     scores = ", ".join(f"{label} {p:.3f}" for label, p in prediction.scores.items())
-    _emit(asdict(prediction), args.json, f"{prediction.label} ({scores})")
+    emit(asdict(prediction), args.json, f"{prediction.label} ({scores})")
     return 0
 
 
@@ -45,7 +42,7 @@ def _predict_file(args: argparse.Namespace) -> int:
     table = predict_file(request, args.model, on_batch=progress)
     counts = table[PREDICTED].value_counts().to_dict()
     payload = {"output": str(request.output), "rows": len(table), "predicted": counts}
-    _emit(payload, args.json, f"wrote {len(table)} rows to {request.output}: {counts}")
+    emit(payload, args.json, f"wrote {len(table)} rows to {request.output}: {counts}")
     return 0
 
 
@@ -74,7 +71,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         "confusion matrix (rows: true, columns: predicted, in this order): " + ", ".join(report.labels),
         *("  " + " ".join(f"{count:>6}" for count in row) for row in report.confusion_matrix),
     ]
-    _emit(report.to_dict(), args.json, "\n".join(lines))
+    emit(report.to_dict(), args.json, "\n".join(lines))
     return 0
 
 
