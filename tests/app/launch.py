@@ -22,6 +22,8 @@ from pathlib import Path
 
 from gradio_client import Client
 
+from tests.waiting import wait_until
+
 HOST = "127.0.0.1"
 CONCURRENCY = 4  # as `python app.py` launches it
 CALL_TIMEOUT_S = 120.0  # no single call takes this long: a test that waits longer has found a hang
@@ -184,6 +186,16 @@ def serve_app_py(
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def wait_for_status(client: Client, job_id: int, condition, what: str, timeout_s: float, interval_s=0.5) -> dict:
+    """Poll `/job_status` until `condition(status)` holds and return that status; fail after `timeout_s`."""
+
+    def status_if_met() -> dict | None:
+        status = client.predict(job_id, api_name="/job_status")
+        return status if condition(status) else None
+
+    return wait_until(status_if_met, what, timeout_s, interval_s)
 
 
 class StudioClient(Client):

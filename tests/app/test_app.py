@@ -19,7 +19,7 @@ from transformers import AutoTokenizer
 from engine.jobs import ACTIVE, COMPLETED, JobStore
 from engine.models import default_hyperparameters, parse_model_ref
 from engine.paths import SAMPLES_DIR
-from tests.app.launch import LaunchedStudio, StudioClient
+from tests.app.launch import LaunchedStudio, StudioClient, wait_for_status
 from tests.app.tokenizer_client import TokenizeCall
 from tests.app.tokenizer_client import tokenize as tokenize_tab
 
@@ -329,25 +329,17 @@ def test_a_reloaded_page_still_sees_the_job(studio_url: str, topics_run: Trainin
 # --- Stop, resume, delete ----------------------------------------------------------------------------------------
 
 
-def wait_for_status(client: Client, job_id: int, condition, what: str) -> dict:
-    deadline = time.monotonic() + TRAINING_TIMEOUT_S
-    while time.monotonic() < deadline:
-        status = client.predict(job_id, api_name="/job_status")
-        if condition(status):
-            return status
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 def test_a_running_job_stops_from_the_page_and_can_then_be_deleted(client: Client, studio: LaunchedStudio):
     args = list(start_training_args("sample:sentiment"))
     args[6] = 30  # epochs: long enough to be stopped halfway
     _, started = client.predict(*args, api_name="/start_training")
     job_id = started["id"]
-    wait_for_status(client, job_id, lambda s: s["step"] > 0, "the first step")
+    wait_for_status(client, job_id, lambda s: s["step"] > 0, "the first step", TRAINING_TIMEOUT_S)
 
     client.predict(job_id, api_name="/stop_job")
-    stopped = wait_for_status(client, job_id, lambda s: s["status"] not in ACTIVE, "the job to stop")
+    stopped = wait_for_status(
+        client, job_id, lambda s: s["status"] not in ACTIVE, "the job to stop", TRAINING_TIMEOUT_S
+    )
 
     assert stopped["status"] == "cancelled" and stopped["error_category"] == "stopped"
     assert stopped["step"] < stopped["total_steps"]

@@ -1,7 +1,6 @@
 """Security through the launched app: one session cannot touch another's job; a Hub token leaves no trace."""
 
 import logging
-import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ from gradio_client.exceptions import AppError
 
 from engine.jobs import ACTIVE
 from engine.models import parse_model_ref, resolve_model
-from tests.app.launch import LaunchedStudio, StudioClient
+from tests.app.launch import LaunchedStudio, StudioClient, wait_for_status
 
 TOKEN = "hf_NeverWriteMeDownAnywhere0123456789"
 TIMEOUT_S = 180.0
@@ -23,13 +22,7 @@ def _error(client: StudioClient, *args, api_name: str) -> str:
 
 
 def _wait_until_finished(client: StudioClient, job_id: int) -> dict:
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        status = client.predict(job_id, api_name="/job_status")
-        if status["status"] not in ACTIVE:
-            return status
-        time.sleep(0.5)
-    pytest.fail(f"job {job_id} did not stop within {TIMEOUT_S} s")
+    return wait_for_status(client, job_id, lambda s: s["status"] not in ACTIVE, f"job {job_id} to stop", TIMEOUT_S)
 
 
 def test_a_second_session_can_neither_stop_nor_delete_the_first_sessions_job(studio_url: str):

@@ -5,7 +5,6 @@ Each test starts one or two real processes, so they are kept few and short: tiny
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from engine.jobs import CANCELLED, COMPLETED, FAILED, QUEUED, RUNNING, JobStore
 from engine.launcher import resume_job, start_job, stop_job, wait_for_job
 from engine.train_config import TrainConfig
+from tests import waiting
 
 TIMEOUT_S = 240
 
@@ -22,13 +22,7 @@ def config_for(folder, epochs: float, **overrides) -> TrainConfig:
 
 
 def wait_until(condition, what: str, timeout: float = TIMEOUT_S):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
+    return waiting.wait_until(condition, what, timeout)
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from engine.jobs import ACTIVE, COMPLETED, FAILED, RUNNING, JobStore
-from tests.app.launch import StudioClient, app_py_environment, serve_app_py, stop_jobs
+from tests.app.launch import StudioClient, app_py_environment, serve_app_py, stop_jobs, wait_for_status
+from tests.waiting import wait_until
 
 TIMEOUT_S = 240.0
 KILLED_WITHIN_S = 5.0
@@ -23,13 +24,8 @@ def _train_args(epochs: int) -> tuple:
     return ("sample:sentiment", "", "", "", "", "scratch:tiny", epochs, 16, None, 32, 0)
 
 
-def _wait_for(condition, what: str, timeout: float = TIMEOUT_S):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+def _finished(status: dict) -> bool:
+    return status["status"] not in ACTIVE
 
 
 @pytest.fixture
@@ -45,15 +41,11 @@ def test_kill_9_of_the_training_child_fails_the_job_within_5_s_and_the_server_ke
         client = StudioClient(served.url)
         _, started = client.predict(*_train_args(30), api_name="/start_training")
         store = JobStore(data_dir / "studio.sqlite3")
-        job = _wait_for(lambda: (j := store.get(started["id"])).step > 0 and j, "the first optimizer step")
+        job = wait_until(lambda: (j := store.get(started["id"])).step > 0 and j, "the first optimizer step", TIMEOUT_S)
 
         os.killpg(job.pid, signal.SIGKILL)  # the child and its accelerate launcher: the whole process group
         killed_at = time.monotonic()
-        status = _wait_for(
-            lambda: (s := client.predict(job.id, api_name="/job_status"))["status"] not in ACTIVE and s,
-            "the job to be marked",
-            timeout=KILLED_WITHIN_S,
-        )
+        status = wait_for_status(client, job.id, _finished, "the job to be marked", KILLED_WITHIN_S, interval_s=0.2)
 
         assert time.monotonic() - killed_at <= KILLED_WITHIN_S
         assert status["status"] == FAILED and status["error_category"] == "killed"
@@ -61,10 +53,7 @@ def test_kill_9_of_the_training_child_fails_the_job_within_5_s_and_the_server_ke
         # Still serving: a new visitor's page, and a new job that runs to the end.
         other = StudioClient(served.url)
         _, again = other.predict(*_train_args(1), api_name="/start_training")
-        finished = _wait_for(
-            lambda: (s := other.predict(again["id"], api_name="/job_status"))["status"] not in ACTIVE and s,
-            "the next job to finish",
-        )
+        finished = wait_for_status(other, again["id"], _finished, "the next job to finish", TIMEOUT_S)
         assert finished["status"] == COMPLETED, finished["error"]
 
 
@@ -73,7 +62,7 @@ def test_a_job_runs_on_through_a_server_restart_and_completes_with_every_event(d
     with serve_app_py(app_py_environment(data_dir), tmp_path / "first.log") as served:
         _, started = StudioClient(served.url).predict(*_train_args(20), api_name="/start_training")
         job_id = started["id"]
-        _wait_for(lambda: store.get(job_id).step > 0, "the first optimizer step")
+        wait_until(lambda: store.get(job_id).step > 0, "the first optimizer step", TIMEOUT_S)
     # The first server is gone (SIGTERM, waited for); the job is not.
     during = store.get(job_id)
     assert during.status == RUNNING and during.step < during.total_steps, "finished before the restart: too short"
@@ -83,10 +72,7 @@ def test_a_job_runs_on_through_a_server_restart_and_completes_with_every_event(d
         client = StudioClient(served.url)
         # Re-attached: running still (or just completed), never "interrupted" for want of the old server.
         assert client.predict(job_id, api_name="/job_status")["status"] in (RUNNING, COMPLETED)
-        status = _wait_for(
-            lambda: (s := client.predict(job_id, api_name="/job_status"))["status"] not in ACTIVE and s,
-            "the job to complete after the restart",
-        )
+        status = wait_for_status(client, job_id, _finished, "the job to complete after the restart", TIMEOUT_S)
 
     assert status["status"] == COMPLETED, status["error"]
     finished = store.get(job_id)

@@ -6,7 +6,6 @@ provider's authorize page, the callback with its code), then trains as that user
 session cookie, and checks that a visitor without it is refused.
 """
 
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from engine.jobs import ACTIVE, JobStore
-from tests.app.launch import CALL_TIMEOUT_S, app_py_environment, serve_app_py
+from tests.app.launch import CALL_TIMEOUT_S, app_py_environment, serve_app_py, wait_for_status
 from tests.space.fake_openid import fake_hub
 
 CLIENT_ID = "finetune-studio-test"
@@ -90,7 +89,5 @@ def test_a_visitor_signed_in_with_hugging_face_trains_as_that_user_and_a_visitor
     assert JobStore(database).get(job["id"]).owner == f"user:{USER}"
     # Stopping needs the owner: the sign-in holds from call to call (another session is refused in test_security).
     assert _predict(signed_in, job["id"], api_name="/stop_job")["status"] in ("cancelled", *ACTIVE)
-    deadline = time.monotonic() + CALL_TIMEOUT_S
-    while JobStore(database).get(job["id"]).status in ACTIVE and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert JobStore(database).get(job["id"]).status == "cancelled"
+    stopped = wait_for_status(signed_in, job["id"], lambda s: s["status"] not in ACTIVE, "the stop", CALL_TIMEOUT_S)
+    assert stopped["status"] == JobStore(database).get(job["id"]).status == "cancelled"
