@@ -151,9 +151,9 @@ def _watch(process: subprocess.Popen, job_id: int, store: JobStore) -> None:
 _LAUNCHER_SAW_SIGNAL = re.compile(r"died with <Signals\.(SIG[A-Z0-9]+): \d+>")
 
 
-def _signal_in_log(job: Job) -> str | None:
-    """The signal that killed the training worker, as its launcher reported it at the end of the log."""
-    found = _LAUNCHER_SAW_SIGNAL.findall(job.log_tail(5))
+def _signal_in_log(tail: str) -> str | None:
+    """The signal that killed the training worker, as its launcher reported it in the log's last lines."""
+    found = _LAUNCHER_SAW_SIGNAL.findall(tail)
     return found[-1] if found else None
 
 
@@ -162,17 +162,20 @@ def _record_exit(code: int, job_id: int, store: JobStore) -> None:
         job = store.get(job_id)
     except LookupError:  # deleted meanwhile: nothing to record
         return
-    if job.status == RUNNING:
-        if job.stop_requested:
-            store.mark_cancelled(job_id, f"stopped by the user at step {job.step}")
-        elif name := (signal.Signals(-code).name if code < 0 else _signal_in_log(job)):
-            # Killed by a signal we did not send: kill -9, or the kernel's out-of-memory killer. The run failed,
-            # and its reason is known; `interrupted` is kept for a death nobody saw (refresh finds the pid gone).
-            hint = " (kill -9, or the system's out-of-memory killer)" if name == "SIGKILL" else ""
-            store.mark_failed(job_id, f"training process killed by {name}{hint}\n{job.log_tail(5)}", "killed")
-        else:
-            reason = f"training process exited with code {code} without reporting a result"
-            store.mark_failed(job_id, f"{reason}\n{job.log_tail(5)}", "crashed")
+    if job.status != RUNNING:
+        return
+    if job.stop_requested:
+        store.mark_cancelled(job_id, f"stopped by the user at step {job.step}")
+        return
+    tail = job.log_tail(5)
+    if name := (signal.Signals(-code).name if code < 0 else _signal_in_log(tail)):
+        # Killed by a signal we did not send: kill -9, or the kernel's out-of-memory killer. The run failed, and its
+        # reason is known; `interrupted` is kept for a death nobody saw (refresh finds the pid gone).
+        hint = " (kill -9, or the system's out-of-memory killer)" if name == "SIGKILL" else ""
+        store.mark_failed(job_id, f"training process killed by {name}{hint}\n{tail}", "killed")
+    else:
+        reason = f"training process exited with code {code} without reporting a result"
+        store.mark_failed(job_id, f"{reason}\n{tail}", "crashed")
 
 
 def _spawn(job: Job, store: JobStore, watch: bool) -> Job:
