@@ -11,8 +11,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
 import gradio as gr  # noqa: E402
 
-from engine.settings import settings  # noqa: E402
-from engine.uploads import max_upload_bytes  # noqa: E402
+from engine.common.settings import settings  # noqa: E402
+from engine.common.uploads import max_upload_bytes  # noqa: E402
 from ui import datasets_tab, tokenizer_tab, train_tab, try_tab  # noqa: E402
 
 HEADER = """\

@@ -1,11 +1,11 @@
 """Browsing a million-row split: page fetches, whole-split search and filters, memory, against pandas.
 
 Generates a split of `--rows` short reviews (Parquet, in a temporary folder), loads it the app's way
-(`engine.dataset_session.open_dataset`: memory-mapped Arrow), then measures in the same process:
+(`engine.datasets.session.open_dataset`: memory-mapped Arrow), then measures in the same process:
 
-- page fetch (`engine.dataset_view.read_page`, 20 rows) at several offsets, p50 / p95 / max of `--repeats` each;
-- whole-split search (`engine.dataset_search.filter_rows`): a substring, a label, a length range; and a SQL query
-  (`engine.dataset_sql.run_sql`), each the median of 3;
+- page fetch (`engine.datasets.view.read_page`, 20 rows) at several offsets, p50 / p95 / max of `--repeats` each;
+- whole-split search (`engine.datasets.search.filter_rows`): a substring, a label, a length range; and a SQL query
+  (`engine.datasets.sql.run_sql`), each the median of 3;
 - resident memory (VmRSS) before and after all the browsing;
 - then the same page fetches and a substring search with the whole split loaded into pandas (`to_pandas()`),
   and the memory that took; and the split read with `pd.read_parquet` into Python string objects (what pandas
@@ -87,10 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     disable_progress_bar()
     with tempfile.TemporaryDirectory(prefix="bench-datasets-") as workdir:
         os.environ["STUDIO_DATA_DIR"] = workdir  # the datasets cache goes there too, and is removed at the end
-        from engine.dataset_search import RowFilter, filter_rows
-        from engine.dataset_session import DatasetRef, open_dataset
-        from engine.dataset_sql import run_sql
-        from engine.dataset_view import read_page
+        from engine.datasets.search import RowFilter, filter_rows
+        from engine.datasets.session import DatasetRef, open_dataset
+        from engine.datasets.sql import run_sql
+        from engine.datasets.view import read_page
 
         source = Path(workdir) / "reviews.parquet"
         start = time.perf_counter()

@@ -24,7 +24,7 @@ from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from bench.padding import machine_jiffies, others_load
-from engine.jobs import JobStore
+from engine.jobs.store import JobStore
 from tests.app.launch import StudioClient, app_py_environment, serve_app_py, stop_jobs
 from tests.app.tokenizer_client import TokenizeCall
 from tests.tiny_models import biased_classifier

@@ -40,11 +40,11 @@ from transformers import (  # noqa: E402
 )
 from transformers.utils import logging as transformers_logging  # noqa: E402
 
-from engine.metrics import compute_metrics  # noqa: E402
-from engine.models import parse_model_ref, resolve_model  # noqa: E402
-from engine.recipe import classifier_model, training_arguments  # noqa: E402
-from engine.train_config import TrainConfig  # noqa: E402
-from engine.train_data import TrainingData, prepare_training_data, tokenize_splits  # noqa: E402
+from engine.models.refs import parse_model_ref, resolve_model  # noqa: E402
+from engine.training.config import TrainConfig  # noqa: E402
+from engine.training.data import TrainingData, prepare_training_data, tokenize_splits  # noqa: E402
+from engine.training.metrics import compute_metrics  # noqa: E402
+from engine.training.recipe import classifier_model, training_arguments  # noqa: E402
 
 BASELINE = "b"
 WARMUP_STEPS = 5  # an untimed run first, so that one-off costs (metric loading, first kernels) hit no variant

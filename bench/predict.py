@@ -11,7 +11,7 @@ The classifier is `scratch:small` with a classification head for `sample:sentime
 the request has arrived: `ui.try_actions.classify` (prediction, tokens and the plotly chart), and the engine's
 `predict_one` inside it, both timed here in-process, so that network and browser time are left out.
 
-File prediction: `engine.predict_file.predict_file` on a CSV of N rows (read, predict, write the CSV with the
+File prediction: `engine.inference.predict_file.predict_file` on a CSV of N rows (read, predict, write the CSV with the
 probability columns) against the bare loop: the same texts in file order, `tokenizer(batch, padding=True,
 truncation=True)` then `model(**batch)` under `torch.inference_mode()`, batch after batch, results thrown away.
 The two are interleaved (app, bare, app, bare, ...) and each one's median is compared.
@@ -50,9 +50,9 @@ def build_classifier(folder: Path) -> str:
     """`scratch:small` with a two-label head for `sample:sentiment`, saved with save_pretrained; return its path."""
     from transformers import AutoTokenizer
 
-    from engine.data import load_raw
-    from engine.recipe import classifier_model
-    from engine.scratch import build_scratch_model
+    from engine.datasets.sources import load_raw
+    from engine.models.scratch import build_scratch_model
+    from engine.training.recipe import classifier_model
 
     scratch = str(build_scratch_model("small", load_raw("sample:sentiment")["train"]["text"]))
     classifier_model(scratch, ["negative", "positive"]).save_pretrained(folder)
@@ -74,7 +74,7 @@ def time_calls(function, calls: int) -> list[float]:
 
 def bare_loop(model_path: str, texts: list[str], batch_size: int) -> None:
     """The baseline: batches in file order, tokenized and run, nothing else."""
-    from engine.classifier import load_classifier
+    from engine.models.classifier import load_classifier
 
     classifier = load_classifier(model_path)  # the same loaded model and tokenizer, so only the loop differs
     for start in range(0, len(texts), batch_size):
@@ -91,7 +91,7 @@ def bare_loop(model_path: str, texts: list[str], batch_size: int) -> None:
 
 def file_rows(rows: int) -> list[str]:
     """`rows` texts from the sentiment sample's train split, repeated as needed, in the file's order."""
-    from engine.data import load_raw
+    from engine.datasets.sources import load_raw
 
     texts = load_raw("sample:sentiment")["train"]["text"]
     return [texts[i % len(texts)] for i in range(rows)]
@@ -114,9 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     transformers_logging.set_verbosity_error()
     with tempfile.TemporaryDirectory(prefix="predict-bench-") as workdir:
         os.environ["STUDIO_DATA_DIR"] = workdir
-        from engine.predict import predict_one
-        from engine.predict_file import FilePrediction, predict_file
-        from engine.recipe import describe_hardware
+        from engine.inference.predict import predict_one
+        from engine.inference.predict_file import FilePrediction, predict_file
+        from engine.training.recipe import describe_hardware
         from ui.try_actions import classify
 
         model = build_classifier(Path(workdir) / "classifier")

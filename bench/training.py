@@ -2,8 +2,8 @@
 
 The same model, data, epochs, batch size, learning rate and seed, trained three ways in one process:
 
-- (engine) exactly what `engine/train_worker.py`'s `train()` builds: `engine.recipe.training_arguments`,
-  `engine.recipe.classifier_model`, `engine.train_data.tokenize_splits`, `DataCollatorWithPadding` and the
+- (engine) exactly what `engine/train_worker.py`'s `train()` builds: `engine.training.recipe.training_arguments`,
+  `engine.training.recipe.classifier_model`, `engine.training.data.tokenize_splits`, `DataCollatorWithPadding` and the
   job's callbacks (`StudioProgress` writing events into a job database, as a real job does);
 - (a) the course recipe (chapter 3): `Trainer` + `DataCollatorWithPadding` with default `TrainingArguments`
   except the epochs, batch size, learning rate, seed and an evaluation each epoch;
@@ -56,18 +56,18 @@ from bench.padding import (  # noqa: E402
     ratio,
     tokenized_both_ways,
 )
-from engine.jobs import JobStore  # noqa: E402
-from engine.metrics import compute_metrics  # noqa: E402
-from engine.progress import StudioProgress  # noqa: E402
-from engine.recipe import (  # noqa: E402
+from engine.jobs.store import JobStore  # noqa: E402
+from engine.training.config import TrainConfig, planned_steps  # noqa: E402
+from engine.training.data import TrainingData  # noqa: E402
+from engine.training.metrics import compute_metrics  # noqa: E402
+from engine.training.progress import StudioProgress  # noqa: E402
+from engine.training.recipe import (  # noqa: E402
     callbacks_for,
     classifier_model,
     describe_hardware,
     training_arguments,
     training_devices,
 )
-from engine.train_config import TrainConfig, planned_steps  # noqa: E402
-from engine.train_data import TrainingData  # noqa: E402
 
 ENGINE, COURSE, COURSE_DEFAULT_BATCH, PADDED = "engine", "a", "a8", "b"
 COURSE_BATCH_SIZE = 8  # `TrainingArguments`' default `per_device_train_batch_size`, which the course keeps
@@ -116,7 +116,7 @@ class Variant:
 
 
 def engine_plan(setup: Setup, max_steps: int = -1, **overrides) -> Plan:
-    """The engine's arguments and callbacks, built as `engine.train_worker.train()` builds them.
+    """The engine's arguments and callbacks, built as `engine.jobs.worker.train()` builds them.
 
     `overrides` go to `training_arguments` (for experiments: `dataloader_num_workers=1`, ...).
     """
@@ -306,7 +306,7 @@ def peak_tflops(override: float | None) -> float | None:
 
 def prepare(args: argparse.Namespace, workdir: Path) -> Setup:
     """The shared setup of every run (see `bench.padding.tokenized_both_ways`)."""
-    epochs = args.epochs  # None: the model's default (engine.models.SCRATCH_DEFAULTS for scratch models)
+    epochs = args.epochs  # None: the model's default (engine.models.refs.SCRATCH_DEFAULTS for scratch models)
     config = TrainConfig(dataset=args.dataset, model=args.model, epochs=epochs, seed=args.seed).with_defaults()
     return Setup(config, *tokenized_both_ways(config), workdir, JobStore())
 

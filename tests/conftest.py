@@ -13,8 +13,8 @@ import pytest
 from datasets import Dataset, DatasetDict
 from datasets.utils.logging import disable_progress_bar
 
-import engine.hub
-from engine.scratch import train_wordpiece
+import engine.common.hub
+from engine.models.scratch import train_wordpiece
 
 disable_progress_bar()  # keeps pytest's captured output readable
 
@@ -129,5 +129,5 @@ def hub_unreachable(monkeypatch: pytest.MonkeyPatch) -> str:
     endpoint = f"http://127.0.0.1:{port}"
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setenv("HF_ENDPOINT", endpoint)
-    monkeypatch.setattr(engine.hub, "_last_success", 0.0)  # forget any earlier successful check
+    monkeypatch.setattr(engine.common.hub, "_last_success", 0.0)  # forget any earlier successful check
     return endpoint

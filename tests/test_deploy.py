@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine import paths
-from engine.paths import REPO_ROOT
+from engine.common import paths
+from engine.common.paths import REPO_ROOT
 
 NON_ROOT_UID = 1000  # the Spaces user
 
@@ -62,7 +62,7 @@ def test_the_readme_front_matter_makes_the_repo_a_docker_space():
 
 def test_the_readme_documents_every_studio_variable_the_code_reads():
     read = set()
-    for path in [*(REPO_ROOT / "engine").glob("*.py"), *(REPO_ROOT / "ui").glob("*.py"), REPO_ROOT / "app.py"]:
+    for path in [*(REPO_ROOT / "engine").rglob("*.py"), *(REPO_ROOT / "ui").rglob("*.py"), REPO_ROOT / "app.py"]:
         read |= set(re.findall(r"\"(STUDIO_[A-Z_]+)\"", path.read_text()))
     settings_table = (REPO_ROOT / "README.md").read_text().split("## Settings", 1)[1].split("\n## ", 1)[0]
 

@@ -18,7 +18,7 @@ from transformers import (
     GPT2LMHeadModel,
 )
 
-from engine.scratch import train_wordpiece
+from engine.models.scratch import train_wordpiece
 from tests.conftest import review_rows
 
 BIAS = 5.0

@@ -1,8 +1,8 @@
-"""Plotly figures of the Datasets tab's checks: data in (`engine.dataset_stats`), figure out, no Gradio."""
+"""Plotly figures of the Datasets tab's checks: data in (`engine.datasets.stats`), figure out, no Gradio."""
 
 import plotly.graph_objects as go
 
-from engine.dataset_stats import DatasetStats, LengthSummary
+from engine.datasets.stats import DatasetStats, LengthSummary
 
 _LAYOUT = {"margin": {"l": 50, "r": 20, "t": 50, "b": 40}, "height": 320, "template": "plotly_white"}
 

@@ -1,6 +1,6 @@
 """Datasets tab: load a dataset of any size, browse, search, check and shape it, preview tokenization, export it.
 
-The page keeps only a small reference to the open dataset (`engine.dataset_session.DatasetRef`, as a dict in a
+The page keeps only a small reference to the open dataset (`engine.datasets.session.DatasetRef`, as a dict in a
 `gr.State`); the splits stay memory-mapped in the server process and every view reads only what it shows. A load
 that fails raises before any output changes, so the dataset loaded before stays loaded.
 """
@@ -13,18 +13,18 @@ import gradio as gr
 import pandas as pd
 from datasets import DatasetDict
 
-from engine.data import TABULAR_FORMATS, resolve_text_columns, sample_sources
-from engine.dataset_export import EXPORT_FORMATS, export_dataset, export_path
-from engine.dataset_overview import overview
-from engine.dataset_search import RowFilter, filter_rows, filtered_view
-from engine.dataset_session import DatasetRef, open_dataset, open_split, save_shaped, step_code
-from engine.dataset_shape import STEP_KINDS, ShapeStep
-from engine.dataset_sql import TABLE, run_sql
-from engine.dataset_stats import StatsOptions, dataset_stats
-from engine.dataset_tokenize import PaddingOptions, tokenize_preview
-from engine.dataset_view import PAGE_SIZES, page_offset, read_page, read_row
-from engine.models import load_tokenizer
-from engine.uploads import keep_upload as keep_checked_upload
+from engine.common.uploads import keep_upload as keep_checked_upload
+from engine.datasets.export import EXPORT_FORMATS, export_dataset, export_path
+from engine.datasets.overview import overview
+from engine.datasets.search import RowFilter, filter_rows, filtered_view
+from engine.datasets.session import DatasetRef, open_dataset, open_split, save_shaped, step_code
+from engine.datasets.shaping import STEP_KINDS, ShapeStep
+from engine.datasets.sources import TABULAR_FORMATS, resolve_text_columns, sample_sources
+from engine.datasets.sql import TABLE, run_sql
+from engine.datasets.stats import StatsOptions, dataset_stats
+from engine.datasets.tokenize_preview import PaddingOptions, tokenize_preview
+from engine.datasets.view import PAGE_SIZES, page_offset, read_page, read_row
+from engine.models.loading import load_tokenizer
 from ui import dataset_plots
 from ui.errors import shows_errors
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from engine.errors import USER_ERRORS
+from engine.common.errors import USER_ERRORS
 
 logger = logging.getLogger(__name__)
 

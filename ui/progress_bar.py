@@ -2,7 +2,7 @@
 
 from html import escape
 
-from engine.jobs import CANCELLED, COMPLETED, FAILED, INTERRUPTED, QUEUED, RUNNING, Job
+from engine.jobs.store import CANCELLED, COMPLETED, FAILED, INTERRUPTED, QUEUED, RUNNING, Job
 
 # Colours by status: the bar's colour says how the run ended without reading the text.
 COLOURS = {

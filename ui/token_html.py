@@ -6,9 +6,9 @@ as its `css_template`, which Gradio scopes to that component). Every piece of us
 
 from html import escape
 
-from engine.token_compare import Comparison
-from engine.token_roundtrip import DECODED_ONLY, INPUT_ONLY, RoundTrip
-from engine.tokens import Inspection
+from engine.tokenizer.compare import Comparison
+from engine.tokenizer.inspection import Inspection
+from engine.tokenizer.roundtrip import DECODED_ONLY, INPUT_ONLY, RoundTrip
 
 TOKEN_CSS = """
 .tokens { line-height: 2.1; white-space: pre-wrap; font-size: 0.95rem; }

@@ -2,7 +2,7 @@
 
 import plotly.graph_objects as go
 
-from engine.tokens import Inspection
+from engine.tokenizer.inspection import Inspection
 
 ROW_PIXELS = 22
 MAX_HEIGHT = 900

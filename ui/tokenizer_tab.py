@@ -9,13 +9,21 @@ from dataclasses import dataclass
 import gradio as gr
 import pandas as pd
 
-from engine.models import load_tokenizer, model_choices
-from engine.token_compare import Comparison, compare_tokenizers
-from engine.token_roundtrip import round_trip
-from engine.token_snippet import python_snippet, tokenizer_source
-from engine.token_stats import TextCounts, output_counts, text_counts
-from engine.tokenizer_info import describe_tokenizer, id_to_token, token_to_id
-from engine.tokens import PADDING_CHOICES, TRUNCATION_CHOICES, Inspection, TokenInput, TokenizeOptions, inspect_tokens
+from engine.models.loading import load_tokenizer
+from engine.models.refs import model_choices
+from engine.tokenizer.compare import Comparison, compare_tokenizers
+from engine.tokenizer.info import describe_tokenizer, id_to_token, token_to_id
+from engine.tokenizer.inspection import (
+    PADDING_CHOICES,
+    TRUNCATION_CHOICES,
+    Inspection,
+    TokenInput,
+    TokenizeOptions,
+    inspect_tokens,
+)
+from engine.tokenizer.roundtrip import round_trip
+from engine.tokenizer.snippet import python_snippet, tokenizer_source
+from engine.tokenizer.stats import TextCounts, output_counts, text_counts
 from ui.errors import shows_errors
 from ui.token_html import TOKEN_CSS, comparison_html, round_trip_html, token_spans_html
 from ui.token_plots import token_matrices

@@ -7,7 +7,7 @@ back to the default, so a hand-edited link still opens).
 
 from collections.abc import Mapping
 
-from engine.tokens import PADDING_CHOICES, TRUNCATION_CHOICES
+from engine.tokenizer.inspection import PADDING_CHOICES, TRUNCATION_CHOICES
 
 TAB = "tokenizer"
 SAMPLE_TEXT = "The soup was cold, but the staff made up for it."

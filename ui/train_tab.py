@@ -5,15 +5,16 @@ from dataclasses import dataclass
 import gradio as gr
 import pandas as pd
 
-from engine.access import Requester
-from engine.data import sample_sources
-from engine.jobs import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore, config_difference
-from engine.launcher import clone_job, delete_job, dispatch, resume_job, start_job, stop_job
-from engine.models import defaults_help, model_choices
-from engine.plan import plan_training
-from engine.presets import PRESETS, apply_preset
-from engine.settings import settings
-from engine.train_config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS, TrainConfig
+from engine.common.access import Requester
+from engine.common.settings import settings
+from engine.datasets.sources import sample_sources
+from engine.jobs.launcher import clone_job, delete_job, dispatch, resume_job, start_job, stop_job
+from engine.jobs.store import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore, config_difference
+from engine.models.refs import model_choices
+from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS, TrainConfig
+from engine.training.defaults import defaults_help
+from engine.training.plan import plan_training
+from engine.training.presets import PRESETS, apply_preset
 from ui.errors import shows_errors
 from ui.plots import loss_curve, metrics_curve
 from ui.progress_bar import progress_bar

@@ -6,13 +6,13 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from engine.compare import compare_inputs, compare_on_split
-from engine.evaluation import EvaluationReport, EvaluationRequest, evaluate_model
-from engine.paths import downloads_dir, safe_name
-from engine.predict import predict_one
-from engine.predict_file import FilePrediction, predict_file
-from engine.share import PushRequest, card_for_reading, model_card, push_to_hub, zip_model
-from engine.task_pipelines import TASKS, TaskRequest, run_task, suggest_task
+from engine.common.paths import downloads_dir, safe_name
+from engine.inference.compare import compare_inputs, compare_on_split
+from engine.inference.evaluation import EvaluationReport, EvaluationRequest, evaluate_model
+from engine.inference.pipelines import TASKS, TaskRequest, run_task, suggest_task
+from engine.inference.predict import predict_one
+from engine.inference.predict_file import FilePrediction, predict_file
+from engine.inference.share import PushRequest, card_for_reading, model_card, push_to_hub, zip_model
 from ui.errors import shows_errors
 from ui.plots import confusion_heatmap, probabilities_bar, reliability_diagram
 

@@ -3,9 +3,9 @@
 import gradio as gr
 import pandas as pd
 
-from engine.data import sample_sources
-from engine.models import model_choices
-from engine.task_pipelines import MAX_NEW_TOKENS, TASKS
+from engine.datasets.sources import sample_sources
+from engine.inference.pipelines import MAX_NEW_TOKENS, TASKS
+from engine.models.refs import model_choices
 from ui import try_actions as actions
 
 EXPLANATION = """\

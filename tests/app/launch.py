@@ -90,7 +90,7 @@ def stop_jobs(database: Path) -> None:
     """Wait for the jobs this server started, then stop the process group of any still running."""
     if not database.is_file():
         return
-    from engine.jobs import ACTIVE, JobStore, pid_alive
+    from engine.jobs.store import ACTIVE, JobStore, pid_alive
 
     store = JobStore(database)
     deadline = time.monotonic() + JOB_GRACE_S
@@ -110,9 +110,9 @@ def launch_studio(data_dir: Path) -> Iterator[LaunchedStudio]:
     saved = _apply(environ)
     try:
         import app
-        import engine.hub
+        import engine.common.hub
 
-        engine.hub._last_success = 0.0  # forget a Hub check made before the endpoint changed
+        engine.common.hub._last_success = 0.0  # forget a Hub check made before the endpoint changed
         demo = app.build_demo()
         _, url, _ = demo.queue(default_concurrency_limit=CONCURRENCY).launch(
             prevent_thread_lock=True,
@@ -166,7 +166,7 @@ def serve_app_py(
     """Start `python app.py` (the Dockerfile's CMD) in its own process with `environ`, and yield its address and
     pid once it answers; `GRADIO_SERVER_PORT` in `environ` chooses the port. Everything it prints goes to
     `log_path`."""
-    from engine.paths import REPO_ROOT
+    from engine.common.paths import REPO_ROOT
 
     url = f"http://{HOST}:{environ['GRADIO_SERVER_PORT']}"
     with log_path.open("wb") as log:
@@ -210,11 +210,11 @@ class StudioClient(Client):
 
 def keep_environment(studio: LaunchedStudio, monkeypatch) -> None:
     """Give one test the server's environment: a shared fixture may point `STUDIO_DATA_DIR` elsewhere per test."""
-    import engine.hub
+    import engine.common.hub
 
     for name, value in studio.environ.items():
         if value is None:
             monkeypatch.delenv(name, raising=False)
         else:
             monkeypatch.setenv(name, value)
-    monkeypatch.setattr(engine.hub, "_last_success", 0.0)
+    monkeypatch.setattr(engine.common.hub, "_last_success", 0.0)

@@ -16,9 +16,10 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from transformers import AutoTokenizer
 
-from engine.jobs import ACTIVE, COMPLETED, JobStore
-from engine.models import default_hyperparameters, parse_model_ref
-from engine.paths import SAMPLES_DIR
+from engine.common.paths import SAMPLES_DIR
+from engine.jobs.store import ACTIVE, COMPLETED, JobStore
+from engine.models.refs import parse_model_ref
+from engine.training.defaults import default_hyperparameters
 from tests.app.launch import LaunchedStudio, StudioClient, wait_for_status
 from tests.app.tokenizer_client import TokenizeCall
 from tests.app.tokenizer_client import tokenize as tokenize_tab

@@ -13,7 +13,7 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from engine.data import load_raw
+from engine.datasets.sources import load_raw
 from tests.app.launch import LaunchedStudio
 
 HUB_ERROR_SECONDS = 5.0

@@ -7,8 +7,9 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from engine.jobs import ACTIVE
-from engine.models import parse_model_ref, resolve_model
+from engine.jobs.store import ACTIVE
+from engine.models.loading import resolve_model
+from engine.models.refs import parse_model_ref
 from tests.app.launch import LaunchedStudio, StudioClient, wait_for_status
 
 TOKEN = "hf_NeverWriteMeDownAnywhere0123456789"

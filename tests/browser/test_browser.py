@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from engine.paths import SAMPLES_DIR
+from engine.common.paths import SAMPLES_DIR
 from tests.app.launch import LaunchedStudio, StudioClient
 
 TABS = ["Datasets", "Tokenizer", "Train", "Try"]

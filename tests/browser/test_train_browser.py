@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from engine.presets import PRESETS
+from engine.training.presets import PRESETS
 
 TRAIN_TIMEOUT_MS = 240_000  # 3 epochs of scratch:tiny on sample:sentiment: seconds idle, minutes on a busy machine
 

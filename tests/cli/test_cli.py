@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.paths import REPO_ROOT
+from engine.common.paths import REPO_ROOT
 from tests.cli.conftest import run_main
 
 
@@ -240,7 +240,7 @@ def test_detach_returns_at_once_and_the_job_commands_follow_stop_and_delete_it(r
     while (shown := last_json_line(run_cli("job", str(job_id), "--json")))["step"] == 0:
         assert shown["status"] in ("queued", "running") and time.monotonic() < deadline, shown
         time.sleep(1)
-    assert shown["name"] == "long run" and shown["pid"] and "engine.train_worker" in shown["command"]
+    assert shown["name"] == "long run" and shown["pid"] and "engine.jobs.worker" in shown["command"]
 
     stopped = run_cli("stop", str(job_id), "--json", timeout=180)
     assert stopped.returncode == 0, stopped.stderr

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from engine.paths import REPO_ROOT
+from engine.common.paths import REPO_ROOT
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,12 @@ import sqlite3
 import pytest
 from transformers import AutoModelForSequenceClassification, Trainer
 
-import engine.launcher
-from engine import train_worker
-from engine.jobs import COMPLETED, FAILED, QUEUED, JobStore
-from engine.launcher import check_config, resume_job
-from engine.models import job_model_dir
-from engine.train_config import TrainConfig
+import engine.jobs.launcher
+from engine.jobs.launcher import check_config, resume_job
+from engine.jobs.store import COMPLETED, FAILED, QUEUED, JobStore
+from engine.jobs.store import worker as train_worker
+from engine.models.refs import job_model_dir
+from engine.training.config import TrainConfig
 from tests.app.launch import StudioClient, launch_studio
 
 
@@ -30,7 +30,7 @@ def store() -> JobStore:
 @pytest.fixture
 def no_children(monkeypatch: pytest.MonkeyPatch) -> None:
     """Queue jobs without starting training processes: these tests run the child's `main` themselves."""
-    monkeypatch.setattr(engine.launcher, "dispatch", lambda *args, **kwargs: [])
+    monkeypatch.setattr(engine.jobs.launcher, "dispatch", lambda *args, **kwargs: [])
     monkeypatch.setattr(train_worker, "dispatch", lambda *args, **kwargs: [])
 
 

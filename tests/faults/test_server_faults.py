@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.jobs import ACTIVE, COMPLETED, FAILED, RUNNING, JobStore
+from engine.jobs.store import ACTIVE, COMPLETED, FAILED, RUNNING, JobStore
 from tests.app.launch import StudioClient, app_py_environment, serve_app_py, stop_jobs, wait_for_status
 from tests.waiting import wait_until
 

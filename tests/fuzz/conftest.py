@@ -1,7 +1,7 @@
 """Hypothesis settings for the fuzz tests: few examples and no per-example deadline, so 2 busy cores keep up.
 
 Every property here says the same thing about one engine entry that takes user input: any input yields a result
-or one of `engine.errors.USER_ERRORS` with a message, never another exception.
+or one of `engine.common.errors.USER_ERRORS` with a message, never another exception.
 """
 
 from hypothesis import HealthCheck, settings

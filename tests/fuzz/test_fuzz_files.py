@@ -8,10 +8,10 @@ from pathlib import Path
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from engine.data import load_raw
-from engine.errors import USER_ERRORS
-from engine.predict_file import read_table
-from engine.uploads import check_table_file
+from engine.common.errors import USER_ERRORS
+from engine.common.uploads import check_table_file
+from engine.datasets.sources import load_raw
+from engine.inference.predict_file import read_table
 
 _counter = itertools.count()
 SUFFIXES = st.sampled_from([".csv", ".tsv", ".json", ".jsonl"])

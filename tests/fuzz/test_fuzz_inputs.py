@@ -10,15 +10,21 @@ from datasets import Dataset, DatasetDict
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import engine.launcher
-from engine.data import resolve_columns
-from engine.dataset_sql import run_sql
-from engine.errors import USER_ERRORS
-from engine.jobs import JobStore
-from engine.launcher import start_job
-from engine.scratch import train_wordpiece
-from engine.tokens import PADDING_CHOICES, TRUNCATION_CHOICES, TokenInput, TokenizeOptions, inspect_tokens
-from engine.train_config import (
+import engine.jobs.launcher
+from engine.common.errors import USER_ERRORS
+from engine.datasets.sources import resolve_columns
+from engine.datasets.sql import run_sql
+from engine.jobs.launcher import start_job
+from engine.jobs.store import JobStore
+from engine.models.scratch import train_wordpiece
+from engine.tokenizer.inspection import (
+    PADDING_CHOICES,
+    TRUNCATION_CHOICES,
+    TokenInput,
+    TokenizeOptions,
+    inspect_tokens,
+)
+from engine.training.config import (
     BEST_MODEL_METRICS,
     EVAL_STRATEGIES,
     PRECISIONS,
@@ -116,7 +122,7 @@ def test_starting_a_job_either_queues_one_or_refuses_and_writes_nothing(
 ):
     started = []
     # No training child in a fuzz test: an accepted config is only queued; `dispatch` is what would start it.
-    monkeypatch.setattr(engine.launcher, "dispatch", lambda store, **_: started.append(store) or [])
+    monkeypatch.setattr(engine.jobs.launcher, "dispatch", lambda store, **_: started.append(store) or [])
     store = JobStore()
     before = [job.to_dict() for job in store.list()]
     config = TrainConfig(

@@ -14,7 +14,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from engine.jobs import ACTIVE, JobStore
+from engine.jobs.store import ACTIVE, JobStore
 from tests.app.launch import CALL_TIMEOUT_S, app_py_environment, serve_app_py, wait_for_status
 from tests.space.fake_openid import fake_hub
 

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from engine.jobs import JobStore
+from engine.jobs.store import JobStore
 from ui.progress_bar import COLOURS, progress_bar, progress_fraction
 
 

@@ -1,9 +1,9 @@
 """ui.token_html and ui.token_plots: the Tokenizer tab's spans, round trip, comparison and matrices."""
 
-from engine.scratch import train_wordpiece
-from engine.token_compare import compare_tokenizers
-from engine.token_roundtrip import round_trip
-from engine.tokens import TokenInput, TokenizeOptions, inspect_tokens
+from engine.models.scratch import train_wordpiece
+from engine.tokenizer.compare import compare_tokenizers
+from engine.tokenizer.inspection import TokenInput, TokenizeOptions, inspect_tokens
+from engine.tokenizer.roundtrip import round_trip
 from ui.token_html import comparison_html, round_trip_html, token_spans_html
 from ui.token_plots import row_labels, token_matrices
 

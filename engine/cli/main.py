@@ -1,0 +1,306 @@
+"""`python -m engine`: every capability of the app from the command line, through the same code.
+
+Each command prints readable text, or with `--json` one JSON object on the last line of stdout.
+Wrong input ends with a one-line `error: ...` on stderr and exit code 2; a training run that fails, exit code 1.
+"""
+
+import argparse
+import logging
+import sys
+from dataclasses import asdict, replace
+
+from engine.cli.output import emit
+from engine.common.errors import USER_ERRORS
+from engine.tokenizer.inspection import PADDING_CHOICES, TRUNCATION_CHOICES
+
+# `train` flag destination -> TrainConfig field, for the flags that default to None ("not given").
+TRAIN_FLAGS = {
+    "text_column": "text_column",
+    "text_pair_column": "text_pair_column",
+    "label_column": "label_column",
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "lr": "learning_rate",
+    "max_length": "max_length",
+    "seed": "seed",
+    "name": "name",
+    "scheduler": "scheduler",
+    "warmup_ratio": "warmup_ratio",
+    "weight_decay": "weight_decay",
+    "grad_accum": "gradient_accumulation_steps",
+    "max_grad_norm": "max_grad_norm",
+    "eval_strategy": "eval_strategy",
+    "eval_steps": "eval_steps",
+    "keep_best": "load_best_model_at_end",
+    "metric": "metric_for_best_model",
+    "early_stopping": "early_stopping_patience",
+    "precision": "precision",
+    "auto_batch_size": "auto_find_batch_size",
+    "gradient_checkpointing": "gradient_checkpointing",
+}
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from engine.datasets.sources import summarize
+
+    summary, splits = summarize(args.source, args.config)
+    lines = [f"{name}: {rows} rows" for name, rows in summary.splits.items()]
+    lines += [f"feature {name}: {kind}" for name, kind in summary.features.items()]
+    lines += [f"labels: {', '.join(summary.label_names) or '-'}", *summary.notes]
+    emit(asdict(summary), args.json, "\n".join(lines))
+    return 0
+
+
+def _token_input(args: argparse.Namespace):
+    from pathlib import Path
+
+    from engine.tokenizer.inspection import TokenInput
+
+    if args.batch_file is None:
+        if args.text is None:
+            raise ValueError("give a TEXT to tokenize, or --batch-file FILE")
+        return TokenInput.single(args.text, args.pair)
+    if args.text is not None or args.pair is not None:
+        raise ValueError("--batch-file replaces TEXT and --pair: put pairs on its lines as 'text<TAB>second text'")
+    path = Path(args.batch_file)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such batch file: {path}")
+    return TokenInput.from_lines(path.read_text(encoding="utf-8"))
+
+
+def cmd_tokenize(args: argparse.Namespace) -> int:
+    from engine.cli.token_report import format_report, inspection_report
+    from engine.models.loading import load_tokenizer
+    from engine.tokenizer.compare import compare_tokenizers
+    from engine.tokenizer.inspection import TokenizeOptions, inspect_tokens
+
+    options = TokenizeOptions(
+        add_special_tokens=not args.no_special_tokens,
+        padding=args.padding,
+        truncation=args.truncation,
+        max_length=args.max_length,
+        stride=args.stride,
+        return_overflowing_tokens=args.overflow,
+    )
+    inputs = _token_input(args)
+    tokenizer = load_tokenizer(args.tokenizer)
+    inspection = inspect_tokens(tokenizer, inputs, options)
+    comparison = None
+    if args.compare:
+        comparison = (args.compare, compare_tokenizers(tokenizer, load_tokenizer(args.compare), inputs))
+    report = inspection_report(args.tokenizer, tokenizer, inspection, comparison)
+    emit(report, args.json, format_report(report))
+    return 0
+
+
+def _print_progress(job) -> None:
+    loss = f" loss {job.loss:.4f}" if job.loss is not None else ""
+    print(f"job {job.id}: step {job.step}/{job.total_steps or '?'}{loss}", file=sys.stderr, flush=True)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from engine.jobs.launcher import start_job, wait_for_job
+    from engine.training.config import TrainConfig
+    from engine.training.presets import apply_preset
+
+    config = TrainConfig(dataset=args.dataset, model=args.model, dataset_config=args.config)
+    if args.preset:
+        config = apply_preset(config, args.preset.replace("-", " "))
+    # Flags the user gave win over the preset; the others keep the preset's or the config's defaults.
+    given = {field: getattr(args, dest) for dest, field in TRAIN_FLAGS.items() if getattr(args, dest) is not None}
+    config = replace(config, **given)
+    if args.dry_run:
+        from engine.training.plan import plan_training
+
+        plan = plan_training(config)
+        emit(asdict(plan) | {"summary": plan.summary()}, args.json, plan.summary())
+        return 0
+    job = start_job(config)
+    print(f"job {job.id} {job.status}; log: {job.log_path}", file=sys.stderr, flush=True)
+    if args.detach:
+        payload = {"job_id": job.id, "status": job.status, "output_dir": str(job.model_dir), "log": str(job.log_path)}
+        emit(payload, args.json, f"job {job.id} {job.status} in the background; follow it with: job {job.id}")
+        return 0
+    job = wait_for_job(job.id, on_progress=_print_progress)
+    payload = {
+        "job_id": job.id,
+        "status": job.status,
+        "output_dir": str(job.model_dir),
+        "metrics": job.metrics,
+        "error": job.error,
+    }
+    metrics = ", ".join(f"{k} {v:.4f}" for k, v in job.metrics.items() if k in ("accuracy", "f1"))
+    emit(payload, args.json, f"job {job.id} {job.status}: {metrics or job.error} -> {job.model_dir}")
+    if job.status != "completed":
+        print(f"error: training job {job.id} {job.status}: {(job.error or '').splitlines()[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _job_payload(job, store) -> dict:
+    return job.to_dict() | {"queue_position": store.queue_position(job)}
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from engine.jobs.launcher import dispatch
+    from engine.jobs.store import JobStore
+
+    store = JobStore()
+    dispatch(store)  # marks dead jobs and starts queued ones, as the app does when it looks
+    jobs = store.list()
+    lines = [
+        f"{job.id:>4} {job.status:<10} {job.config['model']:<24} {job.config['dataset']:<24} "
+        f"acc {job.metrics.get('accuracy', float('nan')):.3f}"
+        for job in jobs
+    ]
+    emit({"jobs": [_job_payload(job, store) for job in jobs]}, args.json, "\n".join(lines) or "no training jobs yet")
+    return 0
+
+
+def cmd_job(args: argparse.Namespace) -> int:
+    from engine.jobs.launcher import dispatch
+    from engine.jobs.store import JobStore
+
+    store = JobStore()
+    dispatch(store)
+    job = store.get(args.id)
+    payload = _job_payload(job, store) | {"events": store.events(job.id)[-5:] if args.json else []}
+    lines = [f"job {job.id} {job.status} on {job.device}: step {job.step}/{job.total_steps}"]
+    lines += [f"{name} {value:.4f}" for name, value in job.metrics.items()]
+    lines += [f"error ({job.error_category}): {job.error}"] if job.error else []
+    emit(payload, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    from engine.jobs.launcher import stop_job
+
+    job = stop_job(args.id, wait=True, grace_s=args.grace)
+    emit(job.to_dict(), args.json, f"job {job.id} {job.status}")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from engine.jobs.launcher import resume_job
+
+    job = resume_job(args.id)
+    emit(job.to_dict(), args.json, f"job {job.id} {job.status}, resuming from {job.config['resume_from_checkpoint']}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from engine.jobs.launcher import delete_job
+
+    delete_job(args.id)
+    emit({"deleted": args.id}, args.json, f"job {args.id} deleted")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from engine.cli.dataset_commands import add_dataset_commands
+    from engine.cli.try_commands import add_try_commands
+    from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
+    from engine.training.defaults import defaults_help
+    from engine.training.presets import PRESETS
+
+    parser = argparse.ArgumentParser(prog="python -m engine", description="Finetune Studio's engine.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print one JSON object on the last line")
+
+    data = commands.add_parser("data", parents=[as_json], help="describe a dataset source")
+    data.add_argument("source", help="sample:<name>, a file, a folder or a Hub dataset id")
+    data.add_argument("--config", help="Hub dataset configuration name")
+    data.set_defaults(run=cmd_data)
+
+    tokenize = commands.add_parser("tokenize", parents=[as_json], help="show what a tokenizer returns")
+    tokenize.add_argument("text", nargs="?", help="the text (or give --batch-file)")
+    tokenize.add_argument("--tokenizer", required=True, help="model reference whose tokenizer to use")
+    tokenize.add_argument("--pair", help="second text of a pair")
+    tokenize.add_argument("--batch-file", metavar="FILE", help="one text per line, or 'text<TAB>second text'")
+    tokenize.add_argument("--padding", choices=PADDING_CHOICES, default="do_not_pad")
+    tokenize.add_argument(
+        "--truncation",
+        choices=TRUNCATION_CHOICES,
+        default="none",
+        metavar="STRATEGY",
+        help=", ".join(TRUNCATION_CHOICES),
+    )
+    tokenize.add_argument("--max-length", type=int)
+    tokenize.add_argument("--stride", type=int, default=0, help="tokens shared by consecutive overflow windows")
+    tokenize.add_argument("--overflow", action="store_true", help="return_overflowing_tokens: windows of max length")
+    tokenize.add_argument("--no-special-tokens", action="store_true", help="add_special_tokens=False")
+    tokenize.add_argument("--compare", metavar="MODEL", help="another model reference whose tokenizer to compare")
+    tokenize.set_defaults(run=cmd_tokenize)
+
+    train = commands.add_parser("train", parents=[as_json], help="fine-tune a text classifier")
+    train.add_argument("--dataset", required=True)
+    train.add_argument("--model", required=True)
+    train.add_argument("--config", help="Hub dataset configuration name")
+    train.add_argument("--text-column")
+    train.add_argument("--text-pair-column")
+    train.add_argument("--label-column")
+    train.add_argument("--epochs", type=float, help=defaults_help("epochs").replace("empty", "default"))
+    train.add_argument("--batch-size", type=int, help="default: 16")
+    train.add_argument("--lr", type=float, help=defaults_help("learning_rate").replace("empty", "default"))
+    train.add_argument("--max-length", type=int, help="default: 128 tokens")
+    train.add_argument("--seed", type=int, help="default: 42")
+    train.add_argument("--name", help="a name for the job")
+    train.add_argument(
+        "--preset",
+        choices=[name.replace(" ", "-") for name in PRESETS],
+        help="; ".join(f"{name.replace(' ', '-')}: {preset.explanation}" for name, preset in PRESETS.items()),
+    )
+    train.add_argument("--scheduler", choices=SCHEDULERS, help="learning-rate decay after warm-up (default: linear)")
+    train.add_argument("--warmup-ratio", type=float, help="share of the updates spent warming up (default: 0.1)")
+    train.add_argument("--weight-decay", type=float, help="AdamW weight decay (default: 0.01)")
+    train.add_argument("--grad-accum", type=int, help="batches per optimizer update (default: 1)")
+    train.add_argument("--max-grad-norm", type=float, help="gradient clipping (default: 1.0)")
+    train.add_argument("--eval-strategy", choices=EVAL_STRATEGIES, help="evaluate each epoch or every N steps")
+    train.add_argument("--eval-steps", type=int, help="with --eval-strategy steps: updates between evaluations")
+    train.add_argument("--keep-best", action="store_const", const=True, help="end with the best evaluated checkpoint")
+    train.add_argument("--metric", choices=BEST_MODEL_METRICS, help="what 'best' means (default: f1)")
+    train.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after N evaluations without gain")
+    train.add_argument("--precision", choices=PRECISIONS, help="auto: bf16/fp16 on GPUs that support it, else fp32")
+    train.add_argument("--auto-batch-size", action="store_const", const=True, help="halve the batch on out-of-memory")
+    train.add_argument("--gradient-checkpointing", action="store_const", const=True, help="less memory, slower")
+    train.add_argument("--detach", action="store_true", help="print the job id at once; it trains in the background")
+    train.add_argument("--dry-run", action="store_true", help="check the settings and estimate the run; start nothing")
+    train.set_defaults(run=cmd_train)
+
+    add_try_commands(commands, as_json)
+
+    add_dataset_commands(commands, as_json)
+
+    jobs = commands.add_parser("jobs", parents=[as_json], help="list training jobs")
+    jobs.set_defaults(run=cmd_jobs)
+
+    for name, run, text in (
+        ("job", cmd_job, "one job: status, progress, metrics, error"),
+        ("stop", cmd_stop, "stop a job (after its current step; a checkpoint is saved)"),
+        ("resume", cmd_resume, "resume a stopped or failed job from its last checkpoint"),
+        ("delete", cmd_delete, "delete a finished job and its files"),
+    ):
+        command = commands.add_parser(name, parents=[as_json], help=text)
+        command.add_argument("id", type=int, help="job id")
+        command.set_defaults(run=run)
+        if name == "stop":
+            command.add_argument("--grace", type=float, default=30.0, help="seconds before the process is killed")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from datasets.utils.logging import disable_progress_bar
+
+    disable_progress_bar()  # keeps stdout/stderr readable; training progress is reported by the job instead
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except USER_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # python -m engine.cli.main
+    sys.exit(main())

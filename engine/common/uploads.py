@@ -1,0 +1,153 @@
+"""Data files from users: the upload size limit, and the plain mistakes a file can hold, found before it is read.
+
+`datasets` reports a broken file with a parser's traceback (or not at all: a ragged CSV loads with holes, a CSV
+with a header only loads as zero rows). These checks name the file and the problem instead.
+"""
+
+import codecs
+import csv
+import os
+import shutil
+from pathlib import Path
+
+from engine.common.paths import uploads_dir
+from engine.datasets.export import safe_name
+
+DEFAULT_MAX_UPLOAD_MB = 200  # a few million short rows: beyond that, point the app at a folder or a Hub dataset
+TEXT_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl"}
+_CHUNK = 1 << 20
+# What a binary file named .csv usually is, by its first bytes.
+_MAGIC = {
+    b"PAR1": "a Parquet file",
+    b"PK\x03\x04": "a zip archive (an .xlsx workbook is one)",
+    b"\x1f\x8b": "a gzip archive",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"ARROW1": "an Arrow file",
+    b"SQLite format 3": "an SQLite database",
+}
+
+
+def max_upload_bytes() -> int:
+    """The upload size limit in bytes, from `STUDIO_MAX_UPLOAD_MB` (default 200), read on every call.
+
+    Raises:
+        ValueError: the variable is not a positive number.
+    """
+    raw = os.environ.get("STUDIO_MAX_UPLOAD_MB", "").strip() or str(DEFAULT_MAX_UPLOAD_MB)
+    try:
+        megabytes = float(raw)
+    except ValueError:
+        raise ValueError(f"STUDIO_MAX_UPLOAD_MB must be a number of megabytes, not {raw!r}") from None
+    if megabytes <= 0:
+        raise ValueError(f"STUDIO_MAX_UPLOAD_MB must be positive, not {raw!r}")
+    return int(megabytes * 1024 * 1024)
+
+
+def check_upload_size(path: Path) -> None:
+    """Refuse a file over the upload limit, from its size on disk alone (nothing is read).
+
+    Raises:
+        ValueError: the file is larger than `max_upload_bytes()`.
+    """
+    size, limit = path.stat().st_size, max_upload_bytes()
+    if size > limit:
+        raise ValueError(
+            f"{path.name} is {size / 2**20:,.1f} MB; uploads are limited to {limit / 2**20:,.0f} MB "
+            "(STUDIO_MAX_UPLOAD_MB). For bigger data, give a folder path on the server or a Hub dataset id."
+        )
+
+
+def _check_not_binary(path: Path, head: bytes) -> None:
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            raise ValueError(f"{path.name} is {what}, not a {path.suffix} text file")
+    if b"\x00" in head:
+        raise ValueError(f"{path.name} holds NUL bytes: it is a binary file, not a {path.suffix} text file")
+
+
+def _check_utf8(path: Path) -> None:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = newlines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                line = 1 + newlines + chunk[: error.start].count(b"\n")
+                raise ValueError(
+                    f"{path.name} is not UTF-8 text: byte 0x{chunk[error.start]:02x} at offset "
+                    f"{offset + error.start:,} (line {line}); save it as UTF-8 (in a spreadsheet: CSV UTF-8)"
+                ) from None
+            offset += len(chunk)
+            newlines += chunk.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path.name} is not UTF-8 text: it ends in the middle of a character") from None
+
+
+def _check_csv_shape(path: Path) -> None:
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        header = next((row for row in reader if row), None)
+        if header is None:
+            raise ValueError(f"{path.name} holds no rows and no header, only blank lines")
+        rows = 0
+        for row in reader:
+            if not row:
+                continue  # blank lines are skipped by the reader `datasets` uses too
+            if len(row) != len(header):
+                raise ValueError(
+                    f"{path.name} is ragged: line {reader.line_num} has {len(row)} fields, the header has "
+                    f"{len(header)} ({', '.join(header)})"
+                )
+            rows += 1
+    if rows == 0:
+        raise ValueError(f"{path.name} has a header ({', '.join(header)}) but no rows")
+
+
+def check_table_file(path: Path) -> None:
+    """Check a data file for the mistakes that would otherwise show as a parser's traceback or as silent holes.
+
+    Empty files everywhere; for text formats (CSV, TSV, JSON, JSONL) binary content and non-UTF-8 bytes; for
+    CSV and TSV a header without rows and rows whose field count differs from the header's.
+
+    Raises:
+        ValueError: naming the file and what is wrong with it.
+    """
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path.name} is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    if suffix not in TEXT_SUFFIXES:
+        return
+    with path.open("rb") as handle:
+        head = handle.read(64 * 1024)
+    _check_not_binary(path, head)
+    _check_utf8(path)
+    if not head.strip():
+        raise ValueError(f"{path.name} holds only blank space")
+    if suffix in (".csv", ".tsv"):
+        _check_csv_shape(path)
+
+
+def keep_upload(path: Path, allowed_suffixes: set[str]) -> Path:
+    """Check an uploaded file and copy it into the data directory (the web server's copy is temporary).
+
+    The size is checked first, from the file system, so an oversized file is never read.
+
+    Returns:
+        The kept copy, under `STUDIO_DATA_DIR/uploads/`, with a sanitised name.
+
+    Raises:
+        ValueError: an unsupported type, a file over the limit, or a file that `check_table_file` refuses.
+    """
+    if path.suffix.lower() not in allowed_suffixes:
+        raise ValueError(f"{path.name}: unsupported file type; use one of {', '.join(sorted(allowed_suffixes))}")
+    check_upload_size(path)
+    check_table_file(path)
+    kept = uploads_dir() / (safe_name(path.stem) + path.suffix.lower())
+    shutil.copyfile(path, kept)
+    return kept

@@ -1,0 +1,80 @@
+"""Export a split (or a filtered view of one) as CSV, JSON Lines or Parquet, or a whole dataset with `save_to_disk`."""
+
+from pathlib import Path
+
+from datasets import ClassLabel, Dataset, DatasetDict, Value
+
+from engine.common import paths
+from engine.common.paths import data_dir
+
+EXPORT_FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "save_to_disk": ""}
+
+
+def safe_name(name: str) -> str:
+    """`engine.common.paths.safe_name`, with "dataset" for a name that has nothing left."""
+    return paths.safe_name(name, default="dataset")
+
+
+def exports_dir() -> Path:
+    """The folder the app exports into, `STUDIO_DATA_DIR/exports/` (created on first use)."""
+    folder = data_dir() / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def export_path(name: str, fmt: str) -> Path:
+    """Where the app writes an export of this name and format: always inside `exports_dir()`."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; formats are {', '.join(EXPORT_FORMATS)}")
+    return exports_dir() / (safe_name(name) + EXPORT_FORMATS[fmt])
+
+
+def _label_names(dataset: Dataset) -> Dataset:
+    """Label ids become their names in text and Parquet files, so that the file reads (and reloads) as labelled."""
+    labels = {name: f for name, f in dataset.features.items() if isinstance(f, ClassLabel)}
+    if not labels:
+        return dataset
+
+    def to_names(batch: dict) -> dict:
+        return {
+            name: [feature.int2str(v) if v is not None and v >= 0 else None for v in batch[name]]
+            for name, feature in labels.items()
+        }
+
+    features = dataset.features.copy()
+    for name in labels:
+        features[name] = Value("string")
+    return dataset.map(to_names, batched=True, features=features, desc="Label ids to names")
+
+
+def export_dataset(data: Dataset | DatasetDict, fmt: str, path: Path) -> Path:
+    """Write a split as `csv` / `jsonl` / `parquet`, or a split or whole dataset with `save_to_disk`.
+
+    Returns:
+        The file or folder written.
+
+    Raises:
+        ValueError: an unknown format, a `DatasetDict` for a single-file format, or a target that exists as a
+            folder (file formats) or as a file (`save_to_disk`).
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; formats are {', '.join(EXPORT_FORMATS)}")
+    path = Path(path).expanduser()
+    if fmt == "save_to_disk":
+        if path.is_file():
+            raise ValueError(f"{path} is a file; save_to_disk writes a folder")
+        data.save_to_disk(str(path))
+        return path
+    if isinstance(data, DatasetDict):
+        raise ValueError(f"{fmt} holds one split; pick a split, or use save_to_disk for all of them")
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; give a file name for the {fmt} export")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    named = _label_names(data)
+    if fmt == "csv":
+        named.to_csv(str(path), index=False)
+    elif fmt == "jsonl":
+        named.to_json(str(path), lines=True, force_ascii=False)
+    else:
+        named.to_parquet(str(path))
+    return path

@@ -1,0 +1,354 @@
+"""Dataset sources: bundled samples, local files and folders, and Hub datasets, loaded as a `DatasetDict`.
+
+A *source* is one string, the same in the app, the CLI and the job database:
+
+- `sample:<name>`: a dataset bundled under `assets/samples/<name>/` (train / validation / test CSV files);
+- a local file (`.csv`, `.tsv`, `.json`, `.jsonl`, `.parquet`): a single `train` split;
+- a local folder: split names inferred from file names (`train.csv`, `validation.csv`, `dev.jsonl`...) by the
+  same patterns `datasets` uses, or a folder written by `save_to_disk` (a `DatasetDict` or a single `Dataset`);
+- anything else is a Hub dataset id (`glue`, `user/name`) with an optional config name.
+"""
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from datasets import ClassLabel, Dataset, DatasetDict, get_dataset_config_names, load_dataset, load_from_disk
+from datasets.data_files import DataFilesDict, get_data_patterns
+
+from engine.common.access import local_path
+from engine.common.hub import HubUnreachableError, ensure_hub_reachable
+from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
+from engine.common.uploads import check_table_file
+
+logger = logging.getLogger(__name__)
+
+# Extension -> (datasets packaged builder, its options). Tabular formats only: this app classifies text rows.
+TABULAR_FORMATS = {
+    ".csv": ("csv", {}),
+    ".tsv": ("csv", {"sep": "\t"}),
+    ".json": ("json", {}),
+    ".jsonl": ("json", {}),
+    ".parquet": ("parquet", {}),
+}
+# A source ending like this is a file the user meant, never a Hub id.
+FILE_SUFFIXES = {*TABULAR_FORMATS, ".txt", ".xlsx", ".xls", ".gz", ".zip", ".arrow"}
+SAMPLE_PREFIX = "sample:"
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+
+def sample_names() -> list[str]:
+    """Return the names of the bundled sample datasets (`sentiment`, `paraphrase`, `topics`)."""
+    return sorted(p.name for p in SAMPLES_DIR.iterdir() if (p / "train.csv").is_file())
+
+
+def sample_sources() -> list[str]:
+    """Return the bundled samples as sources (`sample:sentiment`...)."""
+    return [SAMPLE_PREFIX + name for name in sample_names()]
+
+
+def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
+    suffixes = {Path(f).suffix.lower() for paths in files.values() for f in paths}
+    if len(suffixes) != 1:
+        raise ValueError(f"{where} mixes file types ({', '.join(sorted(suffixes))}); use one format per dataset")
+    builder, options = TABULAR_FORMATS[suffixes.pop()]
+    try:
+        return load_dataset(builder, data_files=files, cache_dir=str(datasets_cache_dir()), **options)
+    except Exception as error:  # datasets raises many types for unreadable files; name the file instead.
+        # A precise reason (empty, binary, not UTF-8, ragged) beats the parser's, when the checks find one.
+        for path in (Path(f) for paths in files.values() for f in paths):
+            check_table_file(path)
+        raise ValueError(f"cannot read {where} as {builder}: {error}") from error
+
+
+def is_saved_dataset(folder: Path) -> bool:
+    """True for a folder written by `Dataset.save_to_disk` or `DatasetDict.save_to_disk`."""
+    return (folder / "dataset_dict.json").is_file() or (folder / "state.json").is_file()
+
+
+def _load_saved(folder: Path) -> DatasetDict:
+    try:
+        loaded = load_from_disk(str(folder))
+    except Exception as error:  # a half-written or foreign folder: say which one
+        raise ValueError(f"cannot read {folder} as a save_to_disk folder: {error}") from error
+    return DatasetDict({"train": loaded}) if isinstance(loaded, Dataset) else loaded
+
+
+def require_hub_config(dataset_id: str, config: str | None, revision: str | None = None) -> None:
+    """Refuse to guess among a Hub dataset's configurations: without a config, one with several lists them.
+
+    Raises:
+        HubUnreachableError: the Hub cannot be reached.
+        ValueError: no config given and the dataset has several, naming them.
+    """
+    if config:
+        return
+    ensure_hub_reachable(f"the configurations of dataset {dataset_id!r}")
+    try:
+        configs = get_dataset_config_names(dataset_id, revision=revision)
+    except ConnectionError as error:
+        raise HubUnreachableError(f"cannot list the configurations of {dataset_id!r}: {error}") from error
+    except Exception as error:  # unknown or gated dataset: the Hub's message says which
+        raise ValueError(f"cannot list the configurations of Hub dataset {dataset_id!r}: {error}") from error
+    if len(configs) > 1:
+        raise ValueError(
+            f"Hub dataset {dataset_id!r} has {len(configs)} configurations; pick one: {', '.join(configs)}"
+        )
+
+
+def _folder_files(folder: Path) -> dict[str, list[str]]:
+    patterns = get_data_patterns(str(folder))
+    resolved = DataFilesDict.from_patterns(patterns, base_path=str(folder))
+    files = {
+        str(split): sorted(f for f in paths if Path(f).suffix.lower() in TABULAR_FORMATS)
+        for split, paths in resolved.items()
+    }
+    files = {split: paths for split, paths in files.items() if paths}
+    if not files:
+        formats = ", ".join(TABULAR_FORMATS)
+        raise ValueError(f"folder {folder} holds no data files ({formats})")
+    return files
+
+
+def load_raw(source: str, config: str | None = None, *, revision: str | None = None) -> DatasetDict:
+    """Load a source as a `DatasetDict`, without touching its columns.
+
+    Args:
+        source: `sample:<name>`, a local file or folder path (a `save_to_disk` folder too), or a Hub dataset id.
+        config: the Hub dataset's configuration name (e.g. `mrpc` for `glue`); ignored for local data. Without one,
+            a Hub dataset with several configurations is refused with their names.
+        revision: a Hub dataset's branch, tag or commit; ignored for local data.
+
+    Returns:
+        The dataset's splits.
+
+    Raises:
+        FileNotFoundError: a path-like source that does not exist.
+        ValueError: an unknown sample, an unsupported file type or an unreadable file.
+        HubUnreachableError: a Hub id while the Hub cannot be reached.
+    """
+    source = source.strip()
+    if not source:
+        raise ValueError("no dataset given: pick a sample, upload a file or type a Hub dataset id")
+    if source.startswith(SAMPLE_PREFIX):
+        name = source[len(SAMPLE_PREFIX) :]
+        if name not in sample_names():
+            raise ValueError(f"unknown sample {name!r}; samples are {', '.join(sample_names())}")
+        return _load_files(_folder_files(SAMPLES_DIR / name), f"sample {name!r}")
+    path = local_path(source)  # None: not to be read from this server's disk
+    if path is not None and path.is_dir():
+        if is_saved_dataset(path):
+            return _load_saved(path)
+        return _load_files(_folder_files(path), f"folder {path}")
+    if path is not None and path.is_file():
+        if path.suffix.lower() not in TABULAR_FORMATS:
+            raise ValueError(f"{path.name}: unsupported file type; use one of {', '.join(TABULAR_FORMATS)}")
+        return _load_files({"train": [str(path)]}, f"file {path}")
+    if not _HUB_ID.match(source) or Path(source).suffix.lower() in FILE_SUFFIXES:
+        raise FileNotFoundError(f"no such file or folder: {source}")
+    ensure_hub_reachable(f"dataset {source!r} (there is no local file or folder of that name)")
+    require_hub_config(source, config, revision)
+    try:
+        loaded = load_dataset(source, config or None, revision=revision, cache_dir=str(datasets_cache_dir()))
+    except ConnectionError as error:
+        raise HubUnreachableError(f"cannot fetch dataset {source!r} from the Hub: {error}") from error
+    except Exception as error:  # unknown id, gated dataset, missing config: the Hub's message names the problem.
+        raise ValueError(f"cannot load Hub dataset {source!r} (config {config!r}): {error}") from error
+    if not isinstance(loaded, DatasetDict):
+        raise ValueError(f"Hub dataset {source!r} did not load as a set of splits")
+    return loaded
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns a text classifier reads: one text (or a pair of texts) and a label."""
+
+    text: str
+    label: str
+    text_pair: str | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        return [self.text] + ([self.text_pair] if self.text_pair else [])
+
+
+def resolve_columns(
+    column_names: list[str], text: str | None = None, text_pair: str | None = None, label: str | None = None
+) -> Columns:
+    """Pick the text / pair / label columns, defaulting to `text`, `sentence1`+`sentence2` and `label`.
+
+    Raises:
+        ValueError: a named column that does not exist, or no default that fits, naming the columns there are.
+    """
+    available = ", ".join(column_names)
+    # Every named column is checked first, so that a wrong name is reported before a missing default.
+    _check_named(column_names, text, text_pair)
+    if label and label not in column_names:
+        raise ValueError(f"label column {label!r} not found; columns are {available}")
+    text, text_pair = _text_and_pair(column_names, text, text_pair)
+    if not label:
+        if "label" not in column_names:
+            raise ValueError(f"no 'label' column; name the label column (columns are {available})")
+        label = "label"
+    if label in (text, text_pair):
+        raise ValueError(f"column {label!r} cannot be both a text and the label")
+    return Columns(text=text, label=label, text_pair=text_pair)
+
+
+def resolve_text_columns(column_names: list[str], text: str | None = None, text_pair: str | None = None) -> list[str]:
+    """The text column (and second text column) as `resolve_columns` picks them, for uses that need no label
+    (dataset checks, tokenize previews).
+
+    Raises:
+        ValueError: a named column that does not exist, or no default that fits, naming the columns there are.
+    """
+    text, text_pair = _text_and_pair(column_names, text, text_pair)
+    return [text] + ([text_pair] if text_pair else [])
+
+
+def _check_named(column_names: list[str], text: str | None, text_pair: str | None) -> None:
+    for role, name in (("text", text), ("text pair", text_pair)):
+        if name and name not in column_names:
+            raise ValueError(f"{role} column {name!r} not found; columns are {', '.join(column_names)}")
+
+
+def _text_and_pair(column_names: list[str], text: str | None, text_pair: str | None) -> tuple[str, str | None]:
+    """Check the named text columns, fill in the defaults (`text`, `sentence1`+`sentence2`, `sentence`)."""
+    _check_named(column_names, text, text_pair)
+    if not text:
+        if "text" in column_names:
+            text = "text"
+        elif "sentence1" in column_names and "sentence2" in column_names:
+            text, text_pair = "sentence1", text_pair or "sentence2"
+        elif "sentence" in column_names:
+            text = "sentence"
+        else:
+            raise ValueError(f"no 'text' column; name the text column (columns are {', '.join(column_names)})")
+    if text_pair == text:
+        raise ValueError(f"text column and second text column are both {text!r}")
+    return text, text_pair or None
+
+
+def _sort_key(value: object) -> tuple:
+    return (0, value, "") if isinstance(value, (int, float)) else (1, 0, str(value))
+
+
+def encode_labels(splits: DatasetDict, label_column: str) -> DatasetDict:
+    """Cast the label column to `ClassLabel`, so that its names reach the model's `id2label` / `label2id`.
+
+    String labels get sorted names; integer labels keep their numeric order (`1..5` become ids `0..4`
+    named `"1".."5"`). Columns that already are `ClassLabel` (most Hub datasets) are kept as they are.
+
+    Raises:
+        ValueError: empty labels, float labels, or fewer than two classes in the train split.
+    """
+    first = next(iter(splits.values()))
+    feature = first.features[label_column]
+    if not isinstance(feature, ClassLabel):
+        values: set = set()
+        for name, split in splits.items():
+            found = set(split.unique(label_column))
+            if None in found or "" in found:
+                raise ValueError(f"label column {label_column!r} has empty values in the {name} split")
+            if any(isinstance(v, float) for v in found):
+                raise ValueError(f"label column {label_column!r} holds numbers with decimals; labels must be classes")
+            values |= found
+        ordered = sorted(values, key=_sort_key)
+        ids = {value: index for index, value in enumerate(ordered)}
+        feature = ClassLabel(names=[str(v) for v in ordered])
+        splits = splits.map(
+            lambda batch: {label_column: [ids[v] for v in batch[label_column]]}, batched=True, desc="Encoding labels"
+        ).cast_column(label_column, feature)
+    train = splits["train"] if "train" in splits else first
+    present = train.unique(label_column)
+    if len(present) < 2:
+        only = feature.int2str(present[0]) if present else "none"
+        raise ValueError(
+            f"label column {label_column!r} has a single class ({only!r}) in the train split; "
+            "a classifier needs at least two"
+        )
+    return splits
+
+
+VALIDATION_FRACTION = 0.1  # enough rows to compare runs, few enough to leave most data for training
+
+
+def ensure_validation(splits: DatasetDict, label_column: str, seed: int = 42) -> tuple[DatasetDict, str | None]:
+    """Return splits with a `validation` split, carving a stratified one from `train` when there is none.
+
+    Returns:
+        The splits and a note for the user when a split was carved (None otherwise).
+    """
+    if "validation" in splits:
+        return splits, None
+    if "train" not in splits:
+        raise ValueError(f"no train split (splits are {', '.join(splits)})")
+    train = splits["train"]
+    if len(train) < 10:
+        raise ValueError(f"the train split has {len(train)} rows; at least 10 are needed to train and validate")
+    if min(Counter(train[label_column]).values()) >= 2:
+        parts = train.train_test_split(test_size=VALIDATION_FRACTION, seed=seed, stratify_by_column=label_column)
+        how = "stratified by label"
+    else:  # a class with a single row cannot be in both parts
+        parts = train.train_test_split(test_size=VALIDATION_FRACTION, seed=seed)
+        how = "not stratified: a class has a single row"
+    carved = DatasetDict({**splits, "train": parts["train"], "validation": parts["test"]})
+    note = (
+        f"No validation split: carved {len(parts['test'])} rows ({VALIDATION_FRACTION:.0%}) from train, "
+        f"{how}, seed {seed}."
+    )
+    return carved, note
+
+
+@dataclass
+class DatasetSummary:
+    """What the Datasets tab and `python -m engine data` show about a source."""
+
+    source: str
+    config: str | None
+    splits: dict[str, int]
+    features: dict[str, str]
+    label_column: str | None
+    label_names: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def _feature_text(feature: object) -> str:
+    if isinstance(feature, ClassLabel):
+        return f"ClassLabel({', '.join(feature.names)})"
+    dtype = getattr(feature, "dtype", None)
+    return str(dtype) if dtype else type(feature).__name__
+
+
+def summarize(source: str, config: str | None = None) -> tuple[DatasetSummary, DatasetDict]:
+    """Load a source and describe it: splits with row counts, features, the label column and its names.
+
+    The label column is `label` when there is one; its names are what training will use (sorted strings,
+    or the dataset's own `ClassLabel` names).
+    """
+    splits = load_raw(source, config)
+    first = next(iter(splits.values()))
+    features = {name: _feature_text(f) for name, f in first.features.items()}
+    notes = []
+    label_column = "label" if "label" in first.column_names else None
+    label_names: list[str] = []
+    if label_column:
+        try:
+            encoded = next(iter(encode_labels(splits, label_column).values()))
+            label_names = encoded.features[label_column].names
+        except ValueError as error:
+            notes.append(f"Label column cannot be used for training as it is: {error}")
+    if "validation" not in splits:
+        notes.append("No validation split: training will carve a stratified 10% of train, seed 42.")
+    summary = DatasetSummary(
+        source=source,
+        config=config or None,
+        splits={name: len(split) for name, split in splits.items()},
+        features=features,
+        label_column=label_column,
+        label_names=label_names,
+        notes=notes,
+    )
+    return summary, splits

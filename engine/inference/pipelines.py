@@ -1,0 +1,147 @@
+"""Models of other tasks, run through `transformers.pipeline` (chapter 1 of the Hugging Face course).
+
+transformers 5 removed the `question-answering`, `summarization` and `translation` pipelines and points to
+`text-generation` with a chat model instead; those three tasks are run that way here: the inputs become one
+instruction, sent as a chat message when the model has a chat template and as a plain prompt otherwise.
+"""
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import torch
+from transformers import AutoConfig, Pipeline, pipeline
+
+from engine.common.settings import remote_code_allowed
+from engine.models.loading import MODEL_LOADING, bundled_corpus, resolve_model
+from engine.models.refs import parse_model_ref
+
+# Task -> the form fields it needs (the first is the main text).
+TASKS: dict[str, tuple[str, ...]] = {
+    "text-classification": ("text", "text_pair"),
+    "zero-shot-classification": ("text", "candidate_labels"),
+    "fill-mask": ("text",),
+    "token-classification": ("text",),
+    "text-generation": ("text",),
+    "question-answering": ("context", "question"),
+    "summarization": ("text",),
+    "translation": ("text", "target_language"),
+}
+# Run as instructions to a chat (or plain causal) model: their dedicated pipelines are gone from transformers 5.
+INSTRUCTION_TASKS = ("question-answering", "summarization", "translation")
+# Architecture name endings -> the task a model of that architecture does.
+_ARCHITECTURE_TASKS = (
+    ("ForSequenceClassification", "text-classification"),
+    ("ForMaskedLM", "fill-mask"),
+    ("ForTokenClassification", "token-classification"),
+    ("ForCausalLM", "text-generation"),
+    ("LMHeadModel", "text-generation"),
+)
+MAX_NEW_TOKENS = 64
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    """One pipeline call: the task, the model reference and the form's values."""
+
+    task: str
+    model: str
+    inputs: dict[str, str] = field(default_factory=dict)
+    max_new_tokens: int = MAX_NEW_TOKENS
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"unknown task {self.task!r}; tasks are {', '.join(TASKS)}")
+        main = TASKS[self.task][0]
+        if not (self.inputs.get(main) or "").strip():
+            raise ValueError(f"{self.task} needs a {main.replace('_', ' ')}")
+        if self.task == "zero-shot-classification" and not candidate_labels(self.inputs.get("candidate_labels")):
+            raise ValueError("zero-shot classification needs candidate labels, separated by commas")
+        if self.task == "question-answering" and not (self.inputs.get("question") or "").strip():
+            raise ValueError("question answering needs a question")
+        if self.task == "translation" and not (self.inputs.get("target_language") or "").strip():
+            raise ValueError("translation needs a target language")
+        if not 1 <= self.max_new_tokens <= 1024:
+            raise ValueError(f"max new tokens must be between 1 and 1024, not {self.max_new_tokens}")
+
+
+def candidate_labels(text: str | None) -> list[str]:
+    """'sport, politics , tech' -> ['sport', 'politics', 'tech']."""
+    return [label.strip() for label in (text or "").split(",") if label.strip()]
+
+
+def suggest_task(reference: str) -> str | None:
+    """The task a model was built for, from its config's architectures (None when unknown)."""
+    config = AutoConfig.from_pretrained(_path(reference), trust_remote_code=remote_code_allowed())
+    for architecture in config.architectures or ():
+        for ending, task in _ARCHITECTURE_TASKS:
+            if architecture.endswith(ending):
+                labels = {str(name).lower() for name in (config.id2label or {}).values()}
+                return "zero-shot-classification" if task == "text-classification" and "entailment" in labels else task
+    return None
+
+
+def _path(reference: str) -> str:
+    return resolve_model(parse_model_ref(reference), bundled_corpus)
+
+
+@lru_cache(maxsize=2)  # bounded: pipelines hold whole models
+def _pipeline(task: str, path: str) -> Pipeline:
+    device = 0 if torch.cuda.is_available() else -1
+    # Remote code stays off unless the operator opts in: a model repository could run its own Python here.
+    return pipeline(task, model=path, tokenizer=path, device=device, trust_remote_code=remote_code_allowed())
+
+
+def instruction(task: str, inputs: dict[str, str]) -> str:
+    """The instruction a chat model gets for a task whose own pipeline transformers 5 removed."""
+    if task == "question-answering":
+        return (
+            "Answer the question using only the context.\n\n"
+            f"Context: {inputs['context'].strip()}\n\nQuestion: {inputs['question'].strip()}"
+        )
+    if task == "summarization":
+        return f"Summarize the following text in a few sentences.\n\n{inputs['text'].strip()}"
+    return f"Translate the following text into {inputs['target_language'].strip()}.\n\n{inputs['text'].strip()}"
+
+
+def run_task(request: TaskRequest) -> list | dict:
+    """Run the request's pipeline and return its output (plain lists and dicts, ready for JSON).
+
+    Raises:
+        ValueError: the model cannot run the task (wrong architecture, no mask token in a fill-mask text...).
+    """
+    path = _path(request.model)
+    pipeline_task = "text-generation" if request.task in INSTRUCTION_TASKS else request.task
+    try:
+        with MODEL_LOADING:
+            runner = _pipeline(pipeline_task, path)
+    except (OSError, ValueError, KeyError) as error:
+        raise ValueError(f"{request.model!r} cannot run {request.task}: {error}") from error
+    inputs = request.inputs
+    try:
+        if request.task == "text-classification":
+            pair = (inputs.get("text_pair") or "").strip()
+            return runner({"text": inputs["text"], "text_pair": pair} if pair else inputs["text"], top_k=None)
+        if request.task == "zero-shot-classification":
+            return runner(inputs["text"], candidate_labels=candidate_labels(inputs["candidate_labels"]))
+        if request.task == "fill-mask":
+            mask = runner.tokenizer.mask_token
+            if not mask or mask not in inputs["text"]:
+                raise ValueError(f"put the mask token {mask} where the model should fill in a word")
+            return runner(inputs["text"])
+        if request.task == "token-classification":
+            return _plain(runner(inputs["text"], aggregation_strategy="simple"))
+        prompt = inputs["text"] if request.task == "text-generation" else instruction(request.task, inputs)
+        if request.task in INSTRUCTION_TASKS and runner.tokenizer.chat_template:
+            prompt = [{"role": "user", "content": prompt}]
+        return _plain(runner(prompt, max_new_tokens=request.max_new_tokens, return_full_text=False))
+    except (RuntimeError, IndexError) as error:  # e.g. a text longer than the model's positions
+        raise ValueError(f"{request.task} failed on this input: {error}") from error
+
+
+def _plain(value):
+    """numpy scalars (token-classification scores) -> Python numbers, so the result serialises."""
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value.item() if hasattr(value, "item") else value

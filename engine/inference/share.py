@@ -1,0 +1,106 @@
+"""Sharing a trained model: its model card, a zip of its folder, or a push to the Hugging Face Hub.
+
+A Hub token is only ever passed to `huggingface_hub` for the one call that needs it: it is not stored in the
+database, written to a log or a job config, or returned to the page.
+"""
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from huggingface_hub import HfApi, ModelCard
+
+from engine.common.hub import ensure_hub_reachable
+from engine.common.paths import data_dir, downloads_dir, safe_name
+from engine.models.refs import HUB, JOB, LOCAL, job_model_dir, parse_model_ref
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
+
+
+def model_folder(reference: str) -> Path:
+    """The folder of a model that lives here: a finished job's model or a save_pretrained folder inside the data
+    directory.
+
+    Raises:
+        ValueError: a Hub id or a scratch starter, which have nothing of the user's to share, or a folder outside
+            the data directory.
+    """
+    ref = parse_model_ref(reference)
+    if ref.kind == JOB:
+        return job_model_dir(int(ref.name))
+    if ref.kind == LOCAL:
+        folder = Path(ref.name).resolve()
+        # On a shared server a typed path must not hand out folders that are not the app's: its own models only.
+        if not folder.is_relative_to(data_dir()):
+            raise ValueError(
+                f"{reference!r} is outside the app's data directory; only finished jobs (job:<id>) and model "
+                "folders inside the data directory can be shared"
+            )
+        return folder
+    where = "is on the Hub already" if ref.kind == HUB else "is an untrained starter model"
+    raise ValueError(f"{reference!r} {where}; share a finished job (job:<id>) or a local model folder")
+
+
+def model_card(reference: str) -> str:
+    """The model card (`README.md`) of a finished job or local folder, as Markdown, metadata header included.
+
+    Raises:
+        ValueError: the model has no card.
+    """
+    card = model_folder(reference) / "README.md"
+    if not card.is_file():
+        raise ValueError(f"{reference!r} has no model card (README.md) in its folder")
+    return card.read_text(encoding="utf-8", errors="replace")
+
+
+def card_for_reading(text: str) -> str:
+    """A card as a page shows it: the YAML metadata header (which Markdown would print as a run of text) moved
+    into a code block under the body."""
+    card = ModelCard(text, ignore_metadata_errors=True)
+    metadata = card.data.to_yaml().strip() if card.data else ""
+    return card.text.strip() + (f"\n\n**Metadata**\n\n```yaml\n{metadata}\n```" if metadata else "")
+
+
+def zip_model(reference: str) -> Path:
+    """Zip the model folder (weights, tokenizer, config, card) into the downloads folder; return the zip."""
+    folder = model_folder(reference)
+    name = Path(reference).name if Path(reference).is_dir() else reference  # a folder's own name; job:3 -> job-3
+    target = downloads_dir() / safe_name(name, default="model")
+    return Path(shutil.make_archive(str(target), "zip", root_dir=folder))
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    """A push of a model folder to a Hub repository."""
+
+    reference: str
+    repo_id: str
+    private: bool = True
+
+    def __post_init__(self) -> None:
+        if not _REPO_ID.match((self.repo_id or "").strip()):
+            raise ValueError(f"repository id {self.repo_id!r} should look like user-or-org/model-name")
+
+
+def push_to_hub(request: PushRequest, token: str | None = None) -> str:
+    """Create (or reuse) the Hub repository and upload the model folder; return the repository's URL.
+
+    Args:
+        request: what to push and where.
+        token: a Hub token with write access; `HF_TOKEN` when not given. Used for this call only.
+
+    Raises:
+        ValueError: no token, or a model that does not live here.
+        HubUnreachableError: the Hub cannot be reached (checked first, in seconds).
+    """
+    folder = model_folder(request.reference)
+    token = (token or "").strip() or os.environ.get("HF_TOKEN", "").strip()
+    if not token:
+        raise ValueError("a Hub token with write access is needed: type one, or set HF_TOKEN")
+    ensure_hub_reachable(f"a push to {request.repo_id!r}")
+    api = HfApi(token=token)
+    url = api.create_repo(request.repo_id, private=request.private, exist_ok=True)
+    api.upload_folder(folder_path=str(folder), repo_id=request.repo_id, commit_message="Upload from Finetune Studio")
+    return str(url)

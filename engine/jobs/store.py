@@ -1,0 +1,428 @@
+"""The job database: every training run is a row in SQLite, so nothing is lost when the page or server restarts.
+
+The web server and the CLI create rows and watch them; the training child updates its own row and appends its
+metric events. Status is never taken on faith: a row that says `running` is checked against its process
+(`refresh`), so a child that died without a word is reported, with the tail of its log, within seconds.
+"""
+
+from __future__ import annotations  # `JobStore.list` would shadow `list` in annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import time
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.common.paths import database_path, jobs_dir
+
+QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED, INTERRUPTED = (
+    "queued",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+    "interrupted",
+)
+ACTIVE = (QUEUED, RUNNING)
+FINISHED = (COMPLETED, FAILED, CANCELLED, INTERRUPTED)
+
+# Why a job did not complete, in words a user can act on.
+ERROR_CATEGORIES = ("out_of_memory", "data", "killed", "crashed", "stopped", "error")
+
+_COLUMNS = {
+    "id": "INTEGER PRIMARY KEY AUTOINCREMENT",
+    "name": "TEXT",
+    "created_at": "REAL NOT NULL",
+    "updated_at": "REAL NOT NULL",
+    "started_at": "REAL",
+    "finished_at": "REAL",
+    "status": "TEXT NOT NULL",
+    "config": "TEXT NOT NULL",
+    "command": "TEXT",
+    "pid": "INTEGER",
+    "device": "TEXT NOT NULL DEFAULT 'cpu'",
+    "step": "INTEGER NOT NULL DEFAULT 0",
+    "total_steps": "INTEGER NOT NULL DEFAULT 0",
+    "epoch": "REAL",
+    "loss": "REAL",
+    "metrics": "TEXT",
+    "error_category": "TEXT",
+    "error": "TEXT",
+    "stop_requested": "INTEGER NOT NULL DEFAULT 0",
+    # Who may stop or delete it (engine.common.access): `user:<name>`, `session:<hash>` or `cli`; NULL for older rows.
+    "owner": "TEXT",
+}
+_EVENTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    time REAL NOT NULL,
+    kind TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    epoch REAL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_job ON events(job_id, id);
+"""
+
+
+@dataclass
+class Job:
+    """One training run as stored in the database."""
+
+    id: int
+    created_at: float
+    updated_at: float
+    status: str
+    config: dict
+    name: str | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    command: str | None = None
+    pid: int | None = None
+    device: str = "cpu"
+    step: int = 0
+    total_steps: int = 0
+    epoch: float | None = None
+    loss: float | None = None
+    metrics: dict = field(default_factory=dict)
+    error_category: str | None = None
+    error: str | None = None
+    stop_requested: bool = False
+    owner: str | None = None  # not in `to_dict`: a session hash shown to others would let them pose as its owner
+
+    @property
+    def folder(self) -> Path:
+        """The job's folder: `train.log`, `checkpoints/` and, once finished, `model/`."""
+        return jobs_dir() / str(self.id)
+
+    @property
+    def model_dir(self) -> Path:
+        return self.folder / "model"
+
+    @property
+    def model_missing(self) -> bool:
+        """A completed job whose model folder is gone (deleted by hand, a lost volume): it cannot be used or shared."""
+        return self.status == COMPLETED and not self.model_dir.is_dir()
+
+    @property
+    def log_path(self) -> Path:
+        return self.folder / "train.log"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.folder / "checkpoints"
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to finish (or to now while running); None before it starts."""
+        if self.started_at is None:
+            return None
+        return (self.finished_at or time.time()) - self.started_at
+
+    def last_checkpoint(self) -> Path | None:
+        """The newest `checkpoint-<step>` folder `Trainer` saved, to resume from."""
+        found = [p for p in self.checkpoints_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()]
+        return max(found, key=lambda p: int(p.name.split("-")[-1]), default=None)
+
+    def log_tail(self, lines: int = 20) -> str:
+        """Return the last lines of the job's log (empty when there is none yet)."""
+        if not self.log_path.is_file():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "step": self.step,
+            "total_steps": self.total_steps,
+            "epoch": self.epoch,
+            "loss": self.loss,
+            "metrics": self.metrics,
+            "error_category": self.error_category,
+            "error": self.error,
+            "config": self.config,
+            "command": self.command,
+            "pid": self.pid,
+            "device": self.device,
+            "output_dir": str(self.model_dir),
+            "model_missing": self.model_missing,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "updated_at": self.updated_at,
+        }
+
+
+# What a job whose stored config cannot be read shows for it; the labels and tables read these two keys.
+UNREADABLE_CONFIG = {"dataset": "(unreadable)", "model": "(unreadable)"}
+
+
+def _json_object(values: dict, column: str, problems: list[str]) -> dict | None:
+    text = values[column]
+    if not text:
+        return None
+    try:
+        parsed = json.loads(text)
+    except ValueError as error:
+        problems.append(f"its {column} is not JSON ({error})")
+        return None
+    if not isinstance(parsed, dict):
+        problems.append(f"its {column} is a JSON {type(parsed).__name__}, not an object")
+        return None
+    return parsed
+
+
+def _row_to_job(row: sqlite3.Row) -> Job:
+    values = dict(row)
+    problems: list[str] = []
+    config, metrics = _json_object(values, "config", problems), _json_object(values, "metrics", problems)
+    values["config"] = dict(UNREADABLE_CONFIG) if config is None else config
+    values["metrics"] = metrics or {}
+    values["stop_requested"] = bool(values["stop_requested"])
+    if problems:  # flag this job instead of failing every listing: the other jobs stay usable
+        values["error_category"] = "corrupt"
+        values["error"] = f"the database row of job {values['id']} is damaged: " + "; ".join(problems)
+        if values["status"] in ACTIVE:
+            values["status"] = FAILED  # it cannot run: its settings are lost
+    return Job(**values)
+
+
+def config_difference(first: dict, second: dict) -> list[tuple[str, object, object]]:
+    """The settings two jobs do not share, as (setting, first value, second value), sorted by setting."""
+    keys = sorted(set(first) | set(second))
+    return [(key, first.get(key), second.get(key)) for key in keys if first.get(key) != second.get(key)]
+
+
+# Children this process reaps itself (`launcher._watch`). Their exit status says how they ended (a signal, an exit
+# code), so `refresh` leaves them to the watcher instead of racing it with a vaguer "ended without reporting".
+WATCHED_PIDS: set[int] = set()
+
+
+def pid_alive(pid: int | None) -> bool:
+    """Return True when a process with this pid exists and is not a zombie."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    try:  # a finished child that nobody has waited for yet is a zombie: dead for our purposes
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+class JobStore:
+    """Training jobs and their metric events in a SQLite database (WAL mode: readers never block the child)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path else database_path()
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            columns = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
+            db.execute(f"CREATE TABLE IF NOT EXISTS jobs ({columns})")
+            present = {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}
+            for name, kind in _COLUMNS.items():  # databases made by an older version gain the new columns
+                if name not in present:
+                    db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
+            db.executescript(_EVENTS_SCHEMA)
+
+    @contextmanager
+    def _connect(self):
+        # One short-lived connection per operation: safe across the server's threads and the child process.
+        with closing(sqlite3.connect(self.path, timeout=30)) as db:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA foreign_keys=ON")
+            with db:
+                yield db
+
+    def create(self, config: dict, name: str | None = None, device: str = "cpu", owner: str | None = None) -> Job:
+        """Insert a queued job for `config`, started by `owner`, and create its folder."""
+        now = time.time()
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO jobs (name, created_at, updated_at, status, config, device, owner) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (name, now, now, QUEUED, json.dumps(config), device, owner),
+            )
+            job_id = cursor.lastrowid
+        job = self.get(job_id)
+        job.folder.mkdir(parents=True, exist_ok=True)
+        return job
+
+    def get(self, job_id: int) -> Job:
+        """Return the job with this id.
+
+        Raises:
+            LookupError: no such job.
+        """
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (int(job_id),)).fetchone()
+        if row is None:
+            raise LookupError(f"no training job {job_id}")
+        return _row_to_job(row)
+
+    def list(self, status: str | None = None) -> list[Job]:
+        """Return all jobs, newest first, optionally only those with `status`."""
+        query, args = "SELECT * FROM jobs", ()
+        if status:
+            query, args = query + " WHERE status = ?", (status,)
+        with self._connect() as db:
+            rows = db.execute(query + " ORDER BY id DESC", args).fetchall()
+        return [_row_to_job(row) for row in rows]
+
+    def _update(self, job_id: int, **values: object) -> None:
+        values["updated_at"] = time.time()
+        columns = ", ".join(f"{name} = ?" for name in values)
+        with self._connect() as db:
+            db.execute(f"UPDATE jobs SET {columns} WHERE id = ?", (*values.values(), job_id))
+
+    def claim_next(self, device: str, limit: int) -> Job | None:
+        """Atomically turn the oldest queued job on `device` into a running one, if fewer than `limit` run there.
+
+        Returns the claimed job (its process is not started yet), or None when the device is busy or nothing waits.
+        """
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")  # one claimer at a time, across processes
+            running = db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE status = ? AND device = ?", (RUNNING, device)
+            ).fetchone()[0]
+            if running >= limit:
+                return None
+            row = db.execute(
+                "SELECT id FROM jobs WHERE status = ? AND device = ? ORDER BY id LIMIT 1", (QUEUED, device)
+            ).fetchone()
+            if row is None:
+                return None
+            now = time.time()
+            db.execute(
+                "UPDATE jobs SET status = ?, started_at = ?, updated_at = ?, pid = NULL WHERE id = ?",
+                (RUNNING, now, now, row["id"]),
+            )
+        return self.get(row["id"])
+
+    def queue_position(self, job: Job) -> int | None:
+        """1 for the next queued job on its device, 2 for the one after...; None when not queued."""
+        if job.status != QUEUED:
+            return None
+        with self._connect() as db:
+            ahead = db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE status = ? AND device = ? AND id < ?", (QUEUED, job.device, job.id)
+            ).fetchone()[0]
+        return ahead + 1
+
+    def mark_started(self, job_id: int, pid: int, command: str | None = None) -> None:
+        """Record the pid of the job's process group leader (the launcher) and the command it runs."""
+        with self._connect() as db:  # a child that already finished keeps its final status
+            db.execute(
+                "UPDATE jobs SET pid = ?, command = COALESCE(?, command), updated_at = ?, "
+                "started_at = COALESCE(started_at, ?), "
+                "status = CASE WHEN status = ? THEN ? ELSE status END WHERE id = ?",
+                (pid, command, time.time(), time.time(), QUEUED, RUNNING, job_id),
+            )
+
+    def record_progress(
+        self, job_id: int, step: int, total_steps: int, loss: float | None = None, epoch: float | None = None
+    ) -> None:
+        """Record the optimizer step reached, out of how many, the epoch and the latest training loss."""
+        values: dict = {"step": step, "total_steps": total_steps}
+        if loss is not None:
+            values["loss"] = loss
+        if epoch is not None:
+            values["epoch"] = epoch
+        self._update(job_id, **values)
+
+    def add_event(self, job_id: int, kind: str, step: int, epoch: float | None, data: dict) -> None:
+        """Append one metric event: `train` (loss, learning rate, grad norm) or `eval` (loss and metrics)."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO events (job_id, time, kind, step, epoch, data) VALUES (?, ?, ?, ?, ?, ?)",
+                (job_id, time.time(), kind, step, epoch, json.dumps(data)),
+            )
+
+    def events(self, job_id: int, after_id: int = 0) -> list[dict]:
+        """Return the job's metric events in order, as flat dicts (`id`, `kind`, `step`, `epoch`, values...)."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM events WHERE job_id = ? AND id > ? ORDER BY id", (job_id, after_id)
+            ).fetchall()
+        return [
+            {"id": r["id"], "time": r["time"], "kind": r["kind"], "step": r["step"], "epoch": r["epoch"]}
+            | json.loads(r["data"])
+            for r in rows
+        ]
+
+    def _finish(self, job_id: int, status: str, **values: object) -> None:
+        self._update(job_id, status=status, finished_at=time.time(), **values)
+
+    def mark_completed(self, job_id: int, metrics: dict) -> None:
+        self._finish(job_id, COMPLETED, metrics=json.dumps(metrics))
+
+    def mark_failed(self, job_id: int, error: str, category: str = "error") -> None:
+        self._finish(job_id, FAILED, error=error, error_category=category)
+
+    def mark_cancelled(self, job_id: int, reason: str = "stopped by the user") -> None:
+        self._finish(job_id, CANCELLED, error=reason, error_category="stopped")
+
+    def mark_interrupted(self, job_id: int, reason: str, category: str = "killed") -> None:
+        self._finish(job_id, INTERRUPTED, error=reason, error_category=category)
+
+    def request_stop(self, job_id: int) -> None:
+        """Ask a running job to stop after its current step (the child polls this flag)."""
+        self._update(job_id, stop_requested=1)
+
+    def stop_requested(self, job_id: int) -> bool:
+        with self._connect() as db:
+            row = db.execute("SELECT stop_requested FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return bool(row and row[0])
+
+    def requeue(self, job_id: int, config: dict) -> Job:
+        """Put a finished job back in the queue with `config` (resume keeps the id, events and folder)."""
+        self._update(
+            job_id,
+            status=QUEUED,
+            config=json.dumps(config),
+            pid=None,
+            finished_at=None,
+            error=None,
+            error_category=None,
+            stop_requested=0,
+        )
+        return self.get(job_id)
+
+    def delete(self, job_id: int) -> None:
+        """Delete a finished job, its events and its folder.
+
+        Raises:
+            LookupError: no such job.
+            ValueError: the job is still queued or running.
+        """
+        job = self.get(job_id)
+        if job.status in ACTIVE:
+            raise ValueError(f"job {job_id} is {job.status}; stop it before deleting it")
+        with self._connect() as db:
+            db.execute("DELETE FROM events WHERE job_id = ?", (job_id,))
+            db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+        shutil.rmtree(job.folder, ignore_errors=True)
+
+    def refresh(self, job: Job) -> Job:
+        """Return the job, marked interrupted if it claims to be running but its process is gone (and no thread of
+        this process is about to record how it ended)."""
+        if job.status == RUNNING and job.pid and job.pid not in WATCHED_PIDS and not pid_alive(job.pid):
+            latest = self.get(job.id)  # the child may have finished between the two reads
+            if latest.status == RUNNING:
+                tail = latest.log_tail(5)
+                self.mark_interrupted(
+                    job.id, f"training process {job.pid} ended without reporting a result\n{tail}", "crashed"
+                )
+            return self.get(job.id)
+        return job

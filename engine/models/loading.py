@@ -1,0 +1,89 @@
+"""Loading what a model reference names: the folder or Hub id `from_pretrained` reads, and its tokenizer.
+
+Every model load in a process goes through one lock (`MODEL_LOADING`); tokenizers, which build no weights, do not.
+"""
+
+import threading
+from collections.abc import Callable, Sequence
+from functools import cache, lru_cache
+from pathlib import Path
+
+from huggingface_hub import try_to_load_from_cache
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
+
+from engine.common.hub import OFFLINE_CHOICES, HubUnreachableError, ensure_hub_reachable
+from engine.common.settings import remote_code_allowed
+from engine.models.refs import JOB, LOCAL, SCRATCH, ModelRef, job_model_dir, parse_model_ref
+from engine.models.scratch import build_scratch_model
+
+# transformers 5's `from_pretrained` is not thread-safe: a model loaded while another thread loads one can keep
+# its tied weights on the meta device (a fill-mask pipeline loaded next to a looping classifier load failed 15 times
+# out of 15). The app serves its users from threads, so every model load in a process goes through this lock; it also
+# stops several users asking for the same model at once from loading it several times.
+MODEL_LOADING = threading.RLock()
+
+
+def _hub_model(model_id: str) -> str:
+    try:
+        ensure_hub_reachable(f"model {model_id!r}")
+        return model_id
+    except HubUnreachableError:
+        cached = try_to_load_from_cache(model_id, "config.json")
+        if isinstance(cached, str):  # downloaded earlier: use the cached snapshot offline
+            return str(Path(cached).parent)
+        raise
+
+
+def resolve_model(ref: ModelRef, corpus: Callable[[], Sequence[str]], seed: int = 42) -> str:
+    """Return what `from_pretrained` should load for this reference: a folder or a Hub id.
+
+    Args:
+        ref: the parsed reference.
+        corpus: called only for `scratch:` models, to get the texts their tokenizer is trained on.
+        seed: seeds a scratch model's initial weights.
+
+    Raises:
+        HubUnreachableError: a Hub id that is neither reachable nor cached.
+    """
+    if ref.kind == SCRATCH:
+        texts = corpus()  # outside the lock: reading a dataset is no model loading
+        with MODEL_LOADING:
+            return str(build_scratch_model(ref.name, texts, seed))
+    if ref.kind == JOB:
+        return str(job_model_dir(int(ref.name)))
+    if ref.kind == LOCAL:
+        return ref.name
+    return _hub_model(ref.name)
+
+
+@cache  # the samples ship with the code and never change while it runs
+def bundled_corpus() -> tuple[str, ...]:
+    """All text of the bundled samples' train splits: the corpus of a scratch tokenizer with no dataset."""
+    from engine.datasets.sources import load_raw, resolve_columns, sample_sources
+
+    texts: list[str] = []
+    for source in sample_sources():
+        train = load_raw(source)["train"]
+        columns = resolve_columns(train.column_names)
+        for column in columns.texts:
+            texts.extend(train[column])
+    return tuple(texts)
+
+
+@lru_cache(maxsize=8)
+def _tokenizer_at(path: str, stamp: int) -> PreTrainedTokenizerBase:
+    return AutoTokenizer.from_pretrained(path, trust_remote_code=remote_code_allowed())
+
+
+def load_tokenizer(reference: str) -> PreTrainedTokenizerBase:
+    """Load the tokenizer of any model reference (scratch tokenizers are trained on the bundled text)."""
+    path = resolve_model(parse_model_ref(reference), bundled_corpus)
+    folder = Path(path)
+    # Keyed by the folder's modification time, so a folder saved again is read again.
+    stamp = folder.stat().st_mtime_ns if folder.is_dir() else 0
+    try:
+        # No MODEL_LOADING here: a tokenizer builds no model weights (the race that lock closes), and the Tokenizer
+        # tab's cached lookups must not wait while another user's model loads.
+        return _tokenizer_at(path, stamp)
+    except OSError as error:
+        raise ValueError(f"cannot load a tokenizer from {reference!r}: {error}. {OFFLINE_CHOICES}") from error

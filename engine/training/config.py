@@ -1,0 +1,212 @@
+"""The settings of one fine-tuning run, validated as soon as they are made, and checked against the run's size."""
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+import torch
+
+from engine.models.refs import parse_model_ref
+from engine.training.defaults import default_hyperparameters
+
+SCHEDULERS = ("linear", "cosine")
+EVAL_STRATEGIES = ("epoch", "steps")
+BEST_MODEL_METRICS = ("accuracy", "f1", "precision", "recall", "loss")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+NAME_MAX_CHARS = 100
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What to fine-tune, on what, and how.
+
+    `epochs` and `learning_rate` left as None take defaults that suit the model (see
+    `engine.training.defaults.default_hyperparameters`): a scratch model needs more of both than a pretrained one.
+    The device-dependent checks (bf16 / fp16 need CUDA) and the checks that depend on the dataset's size
+    (early stopping must be able to trigger) are in `check_fits`, run before a job is launched.
+    """
+
+    dataset: str
+    model: str
+    dataset_config: str | None = None
+    text_column: str | None = None
+    text_pair_column: str | None = None
+    label_column: str | None = None
+    epochs: float | None = None
+    batch_size: int = 16
+    learning_rate: float | None = None
+    # 128 tokens covers the sentences and headlines this app is made for; longer inputs are truncated.
+    max_length: int = 128
+    seed: int = 42
+    # AdamW's learning rate rises linearly over the warm-up, then decays to 0 (linearly, or along a cosine).
+    scheduler: str = "linear"
+    warmup_ratio: float = 0.1  # BERT-style fine-tunes are unstable without a short warm-up
+    weight_decay: float = 0.01  # the BERT paper's value: a light pull towards 0 that curbs overfitting
+    # Several batches' gradients summed per update: a larger effective batch without the memory of one.
+    gradient_accumulation_steps: int = 1
+    max_grad_norm: float = 1.0  # clipping keeps one bad batch from wrecking the weights early on
+    eval_strategy: str = "epoch"
+    eval_steps: int | None = None  # with eval_strategy "steps" only: evaluate every this many updates
+    # Macro F1 weighs every label equally, so a model that ignores a rare label cannot look best.
+    metric_for_best_model: str = "f1"
+    load_best_model_at_end: bool = False
+    early_stopping_patience: int | None = None  # stop after this many evaluations without improvement
+    precision: str = "auto"  # auto: bf16 on CUDA GPUs that support it, else fp16 on CUDA, else fp32
+    auto_find_batch_size: bool = False  # on out-of-memory, halve the batch size and retry
+    gradient_checkpointing: bool = False  # recompute activations in the backward pass: less memory, ~20% slower
+    name: str | None = None
+    resume_from_checkpoint: str | None = None  # a `checkpoint-<step>` folder of an earlier run
+
+    def __post_init__(self) -> None:
+        self._check_data_and_model()
+        self._check_optimisation()
+        self._check_evaluation()
+        self._check_run()
+
+    def _check_data_and_model(self) -> None:
+        if not self.dataset or not self.dataset.strip():
+            raise ValueError("no dataset given")
+        if not self.model or not self.model.strip():
+            raise ValueError("no model given")
+        if not 8 <= self.max_length <= 8192:
+            raise ValueError(f"max_length must be in [8, 8192], not {self.max_length}")
+        if self.text_pair_column and self.text_pair_column == self.text_column:
+            raise ValueError(f"text column and text pair column are both {self.text_column!r}")
+
+    def _check_optimisation(self) -> None:
+        if self.epochs is not None and not 0 < self.epochs <= 1000:
+            raise ValueError(f"epochs must be in (0, 1000], not {self.epochs}")
+        if not 1 <= self.batch_size <= 4096:
+            raise ValueError(f"batch_size must be in [1, 4096], not {self.batch_size}")
+        if self.learning_rate is not None and not 0 < self.learning_rate < 1:
+            raise ValueError(f"learning_rate must be in (0, 1), not {self.learning_rate}")
+        if self.scheduler not in SCHEDULERS:
+            raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, not {self.scheduler!r}")
+        if not 0 <= self.warmup_ratio <= 0.5:
+            raise ValueError(f"warmup_ratio must be in [0, 0.5], not {self.warmup_ratio}")
+        if not 0 <= self.weight_decay <= 1:
+            raise ValueError(f"weight_decay must be in [0, 1], not {self.weight_decay}")
+        accumulation = self.gradient_accumulation_steps
+        if not _is_whole(accumulation) or not 1 <= accumulation <= 1024:
+            raise ValueError(f"gradient_accumulation_steps must be a whole number in [1, 1024], not {accumulation}")
+        if not 0 < self.max_grad_norm < math.inf:
+            raise ValueError(f"max_grad_norm must be a positive number, not {self.max_grad_norm}")
+
+    def _check_evaluation(self) -> None:
+        if self.eval_strategy not in EVAL_STRATEGIES:
+            raise ValueError(f"eval_strategy must be one of {', '.join(EVAL_STRATEGIES)}, not {self.eval_strategy!r}")
+        if self.eval_strategy == "steps" and self.eval_steps is None:
+            raise ValueError('eval_strategy "steps" needs eval_steps: evaluate every how many updates?')
+        if self.eval_steps is not None and (not _is_whole(self.eval_steps) or self.eval_steps < 1):
+            raise ValueError(f"eval_steps must be a whole number >= 1, not {self.eval_steps}")
+        if self.metric_for_best_model not in BEST_MODEL_METRICS:
+            raise ValueError(
+                f"metric_for_best_model must be one of {', '.join(BEST_MODEL_METRICS)}, "
+                f"not {self.metric_for_best_model!r}"
+            )
+        patience = self.early_stopping_patience
+        if patience is not None and (not _is_whole(patience) or patience < 1):
+            raise ValueError(f"early_stopping_patience must be a whole number >= 1 or None, not {patience}")
+        if patience is not None and not self.load_best_model_at_end:
+            raise ValueError(
+                "early_stopping_patience needs load_best_model_at_end: otherwise the model kept is the last one, "
+                f"{patience} evaluation(s) past the best"
+            )
+
+    def _check_run(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        if self.name is not None and len(self.name) > NAME_MAX_CHARS:
+            raise ValueError(f"name must be at most {NAME_MAX_CHARS} characters, not {len(self.name)}")
+        if self.resume_from_checkpoint is not None and not self.resume_from_checkpoint.strip():
+            raise ValueError("resume_from_checkpoint is empty: give a checkpoint folder or None")
+
+    def with_defaults(self) -> "TrainConfig":
+        """Return a copy with `epochs` / `learning_rate` filled in for this model."""
+        defaults = default_hyperparameters(parse_model_ref(self.model))
+        return replace(
+            self,
+            epochs=self.epochs if self.epochs is not None else defaults["epochs"],
+            learning_rate=self.learning_rate if self.learning_rate is not None else defaults["learning_rate"],
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        """Rebuild a config saved by `to_dict`; unknown keys are ignored and missing ones take their defaults."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def planned_steps(config: TrainConfig, train_rows: int, processes: int = 1) -> int:
+    """The optimizer updates `Trainer` will make, computed as it does (`set_initial_training_values`).
+
+    Args:
+        config: the run's settings; `epochs` None takes the model's default.
+        train_rows: rows in the train split.
+        processes: data-parallel processes (GPUs), each taking `batch_size` rows per batch.
+    """
+    epochs = config.epochs if config.epochs is not None else config.with_defaults().epochs
+    batches = math.ceil(train_rows / (config.batch_size * processes))
+    updates_per_epoch = max(1, math.ceil(batches / config.gradient_accumulation_steps))
+    return math.ceil(epochs * updates_per_epoch)
+
+
+def evaluations_planned(config: TrainConfig, train_rows: int, processes: int = 1) -> int:
+    """How many times the run will score the validation split (early stopping and keep-best compare these)."""
+    if config.eval_strategy == "epoch":
+        epochs = config.epochs if config.epochs is not None else config.with_defaults().epochs
+        return math.ceil(epochs)  # a last, partial epoch ends with an evaluation too
+    # Every `eval_steps` updates, plus one at the end when the last update is not on that beat.
+    return math.ceil(planned_steps(config, train_rows, processes) / config.eval_steps)
+
+
+def resolve_precision(precision: str) -> str:
+    """Turn a `precision` setting into what this machine will train in: "fp32", "bf16" or "fp16".
+
+    Raises:
+        ValueError: bf16 or fp16 asked for on a machine without a CUDA GPU (or bf16 on a GPU without it).
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    cuda = torch.cuda.is_available()
+    # Native bf16 only (Ampere and later): emulated bf16 is slower than fp32.
+    bf16 = cuda and torch.cuda.is_bf16_supported(including_emulation=False)
+    if precision == "auto":
+        if not cuda:
+            return "fp32"
+        return "bf16" if bf16 else "fp16"
+    if precision != "fp32" and not cuda:
+        raise ValueError(f"precision {precision} needs a CUDA GPU; this machine trains on the CPU: use fp32 or auto")
+    if precision == "bf16" and not bf16:
+        device = torch.cuda.get_device_name(0)
+        raise ValueError(f"precision bf16 is not supported by {device}: use fp16 or auto")
+    return precision
+
+
+def check_fits(config: TrainConfig, train_rows: int, processes: int = 1) -> None:
+    """Check the settings that depend on the dataset's size and on this machine, before a job is launched.
+
+    Raises:
+        ValueError: an early-stopping patience that cannot trigger (naming the patience and the number of
+            evaluations), a precision this machine cannot train in, or a resume folder that is no checkpoint.
+    """
+    patience = config.early_stopping_patience
+    if patience is not None:
+        evaluations = evaluations_planned(config, train_rows, processes)
+        if patience >= evaluations:
+            raise ValueError(
+                f"early stopping patience {patience} can never trigger: the run evaluates only {evaluations} "
+                f"time(s), and stopping needs {patience + 1}; lower the patience, train longer or evaluate more often"
+            )
+    resolve_precision(config.precision)
+    if config.resume_from_checkpoint is not None:
+        folder = Path(config.resume_from_checkpoint).expanduser()
+        if not (folder / "trainer_state.json").is_file():
+            raise ValueError(f"cannot resume from {folder}: it is not a checkpoint folder (no trainer_state.json)")

@@ -1,0 +1,125 @@
+"""What a run will cost, said before it starts: the device, the number of updates, memory and time.
+
+Memory is a rough estimate from the model's size (fp32 weights, gradients and AdamW's two moments: 16 bytes per
+parameter) plus activations; time comes from earlier runs of the same model on the same device, when there are
+any, since nothing predicts a machine's speed better than having watched it.
+"""
+
+import statistics
+from dataclasses import dataclass
+
+import torch
+from transformers import AutoConfig, AutoModelForSequenceClassification
+
+from engine.common.settings import remote_code_allowed
+from engine.jobs.launcher import checked_config, job_device
+from engine.jobs.store import COMPLETED, JobStore
+from engine.models.loading import MODEL_LOADING, resolve_model
+from engine.models.refs import SCRATCH, parse_model_ref
+from engine.models.scratch import SIZES
+from engine.training.config import TrainConfig, evaluations_planned, planned_steps
+from engine.training.recipe import describe_hardware
+
+BYTES_PER_PARAMETER = 16  # fp32 weights 4 + gradients 4 + AdamW first and second moments 8
+# Activations kept for the backward pass, per layer and token, in units of the hidden size (Korthikanti et al.,
+# 2022: about 34 values per hidden unit and token for a transformer layer), at 4 bytes each in fp32.
+ACTIVATION_VALUES_PER_HIDDEN = 34
+
+
+@dataclass
+class TrainingPlan:
+    """A run's expected cost; `seconds` is None when no earlier run of this model on this device can tell."""
+
+    device: str
+    hardware: str
+    train_rows: int
+    steps: int
+    evaluations: int
+    parameters: int
+    memory_bytes: int
+    seconds: float | None
+    estimate_basis: str
+
+    def summary(self) -> str:
+        """The plan in one or two plain sentences."""
+        where = "the CPU: it works, slowly" if self.device == "cpu" else f"the GPU ({self.hardware})"
+        time = f"about {_duration(self.seconds)} ({self.estimate_basis})" if self.seconds else self.estimate_basis
+        return (
+            f"Trains on {where}. {self.train_rows:,} training rows, {self.steps:,} updates, "
+            f"{self.evaluations} evaluations; {self.parameters / 1e6:.1f} M parameters, roughly "
+            f"{self.memory_bytes / 1024**3:.1f} GB of memory. Time: {time}."
+        )
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def _architecture(config: TrainConfig, labels: int):
+    ref = parse_model_ref(config.model)
+    if ref.kind == SCRATCH:
+        shape = SIZES[ref.name]
+        return shape.bert_config(shape.vocab_size, num_labels=labels)  # the vocabulary's ceiling: an upper bound
+    return AutoConfig.from_pretrained(
+        resolve_model(ref, corpus=list), num_labels=labels, trust_remote_code=remote_code_allowed()
+    )
+
+
+def count_parameters(config: TrainConfig, labels: int) -> tuple[int, object]:
+    """The classifier's parameter count, from its configuration alone (no weights are loaded)."""
+    architecture = _architecture(config, labels)
+    # Meta tensors: the shapes without the memory. `torch.device` as a context is local to this thread, unlike
+    # accelerate's `init_empty_weights`, which patches `nn.Module` for every thread: a model another user loads
+    # meanwhile in the app (a prediction, a pipeline) would come out on the meta device.
+    with MODEL_LOADING, torch.device("meta"):
+        model = AutoModelForSequenceClassification.from_config(architecture)
+    return sum(p.numel() for p in model.parameters()), architecture
+
+
+def _seconds_per_step(config: TrainConfig, device: str, store: JobStore) -> tuple[float | None, str]:
+    similar = [
+        job
+        for job in store.list(status=COMPLETED)
+        if job.config.get("model") == config.model and job.device == device and job.total_steps and job.duration
+    ]
+    if not similar:
+        return None, "no estimate yet: the first run of this model on this device measures it"
+    # Scale by batch size and length: compute per step grows with both (a rough, linear view).
+    rates = [
+        job.duration
+        / job.total_steps
+        * (config.batch_size * config.max_length)
+        / (job.config.get("batch_size", 16) * job.config.get("max_length", 128))
+        for job in similar[:5]
+    ]
+    jobs = ", ".join(f"#{job.id}" for job in similar[:5])
+    return statistics.median(rates), f"from earlier runs {jobs}"
+
+
+def plan_training(config: TrainConfig, store: JobStore | None = None) -> TrainingPlan:
+    """Check `config` (as a launch would) and estimate what the run will take.
+
+    Raises:
+        the errors of `engine.jobs.launcher.check_config`.
+    """
+    store = store or JobStore()
+    resolved, data = checked_config(config)
+    train_rows = len(data.splits["train"])
+    parameters, architecture = count_parameters(resolved, len(data.label_names))
+    layers = getattr(architecture, "num_hidden_layers", 12)
+    hidden = getattr(architecture, "hidden_size", 768)
+    activations = layers * resolved.batch_size * resolved.max_length * hidden * ACTIVATION_VALUES_PER_HIDDEN * 4
+    device = job_device()
+    per_step, basis = _seconds_per_step(resolved, device, store)
+    steps = planned_steps(resolved, train_rows)
+    return TrainingPlan(
+        device=device,
+        hardware=describe_hardware(),
+        train_rows=train_rows,
+        steps=steps,
+        evaluations=evaluations_planned(resolved, train_rows),
+        parameters=parameters,
+        memory_bytes=parameters * BYTES_PER_PARAMETER + activations,
+        seconds=per_step * steps if per_step else None,
+        estimate_basis=basis,
+    )

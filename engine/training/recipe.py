@@ -1,0 +1,139 @@
+"""The fine-tuning recipe: how `Trainer` is set up for a `TrainConfig` (chapter 3 of the Hugging Face course)."""
+
+import os
+import platform
+from pathlib import Path
+
+import torch
+from transformers import (
+    AutoModelForSequenceClassification,
+    EarlyStoppingCallback,
+    PreTrainedModel,
+    TrainerCallback,
+    TrainingArguments,
+)
+
+from engine.common.settings import remote_code_allowed
+from engine.training.config import TrainConfig, resolve_precision
+
+LOG_POINTS = 50  # about this many loss points per run, whatever its length
+# The best checkpoint is always kept on top of this many recent ones: 2 keeps the last one for a resume too.
+SAVE_TOTAL_LIMIT = 2
+
+
+def classifier_model(path: str, label_names: list[str]) -> PreTrainedModel:
+    """Load `path` with a classification head sized and named for `label_names`, from safetensors weights only.
+
+    Raises:
+        ValueError: `path` is a folder whose weights are only pickled (`.bin`, `.pt`): loading those can run code.
+    """
+    folder = Path(path)
+    if folder.is_dir() and not any(folder.glob("*.safetensors")):
+        pickled = sorted(p.name for p in folder.iterdir() if p.suffix in (".bin", ".pt", ".pth", ".ckpt"))
+        if pickled:
+            raise ValueError(
+                f"{path} holds only pickled weights ({', '.join(pickled)}); Finetune Studio loads safetensors only "
+                "(a pickle can run code); convert it with save_pretrained(folder, safe_serialization=True)"
+            )
+    return AutoModelForSequenceClassification.from_pretrained(
+        path,
+        use_safetensors=True,  # pickled weights can run arbitrary code when loaded
+        trust_remote_code=remote_code_allowed(),
+        num_labels=len(label_names),
+        id2label=dict(enumerate(label_names)),
+        label2id={name: i for i, name in enumerate(label_names)},
+        # A model fine-tuned on other labels (job:<id>, a Hub classifier) gets a fresh head of the right size.
+        ignore_mismatched_sizes=True,
+    )
+
+
+def training_arguments(config: TrainConfig, output_dir: Path, total_steps: int, **overrides) -> TrainingArguments:
+    """The app's `TrainingArguments` for `config`.
+
+    Args:
+        config: the run's settings, with `epochs` and `learning_rate` filled (`TrainConfig.with_defaults`).
+        output_dir: where checkpoints go.
+        total_steps: the optimizer updates planned (`engine.training.config.planned_steps`), to space the logs.
+        overrides: any `TrainingArguments` field; they win over the config. Settings that follow from the
+            evaluation strategy (saving, keep-best, the metric) follow the overridden one, so
+            `eval_strategy="no"` also turns off checkpoints and keep-best.
+
+    Raises:
+        ValueError: a precision this machine cannot train in (see `resolve_precision`).
+    """
+    precision = resolve_precision(config.precision)
+    arguments = {
+        "output_dir": str(output_dir),
+        "num_train_epochs": config.epochs,
+        "per_device_train_batch_size": config.batch_size,
+        "per_device_eval_batch_size": config.batch_size * 2,  # no gradients kept: twice the rows fit
+        "auto_find_batch_size": config.auto_find_batch_size,
+        "gradient_accumulation_steps": config.gradient_accumulation_steps,
+        "learning_rate": config.learning_rate,
+        "lr_scheduler_type": config.scheduler,
+        "warmup_steps": config.warmup_ratio,  # a float below 1 is a share of all steps
+        "weight_decay": config.weight_decay,
+        "max_grad_norm": config.max_grad_norm,
+        "bf16": precision == "bf16",
+        "fp16": precision == "fp16",
+        "activation_checkpointing": config.gradient_checkpointing,  # transformers 5's name for it
+        "logging_strategy": "steps",
+        "logging_steps": max(1, total_steps // LOG_POINTS),
+        "report_to": "none",
+        "disable_tqdm": True,
+        "seed": config.seed,
+        "use_cpu": not torch.cuda.is_available(),
+        # Batches of similar lengths waste less compute on padding.
+        "train_sampling_strategy": "group_by_length",
+        **_evaluation_arguments(config, overrides.get("eval_strategy", config.eval_strategy)),
+    }
+    return TrainingArguments(**{**arguments, **overrides})
+
+
+def _evaluation_arguments(config: TrainConfig, eval_strategy: str) -> dict:
+    """Evaluation, checkpoints and keep-best, which must agree with each other."""
+    if eval_strategy == "no":
+        return {"eval_strategy": "no", "save_strategy": "no", "load_best_model_at_end": False}
+    steps = {"eval_steps": config.eval_steps, "save_steps": config.eval_steps} if eval_strategy == "steps" else {}
+    return {
+        "eval_strategy": eval_strategy,
+        # A checkpoint at each evaluation: keep-best can go back to any of them, and a stopped run can resume.
+        "save_strategy": eval_strategy,
+        "save_total_limit": SAVE_TOTAL_LIMIT,
+        "load_best_model_at_end": config.load_best_model_at_end,
+        # Set even without keep-best: the trainer state then records the best score and step.
+        "metric_for_best_model": config.metric_for_best_model,
+        "greater_is_better": config.metric_for_best_model != "loss",
+        **steps,
+    }
+
+
+def callbacks_for(config: TrainConfig) -> list[TrainerCallback]:
+    """The callbacks the config asks for: early stopping when a patience is set."""
+    if config.early_stopping_patience is None:
+        return []
+    return [EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)]
+
+
+def training_devices(processes: int = 1) -> int:
+    """How many devices share each batch: one per process, or every visible GPU for a single process
+    (`Trainer` then wraps the model in `DataParallel`)."""
+    if processes > 1:
+        return processes
+    return max(1, torch.cuda.device_count()) if torch.cuda.is_available() else 1
+
+
+def describe_hardware(processes: int = 1) -> str:
+    """The hardware a run trains on, in words: "1 × NVIDIA H200" or "CPU: AMD EPYC 7B13 (2 cores)"."""
+    if torch.cuda.is_available():
+        return f"{training_devices(processes)} × {torch.cuda.get_device_name(0)}"
+    return f"CPU: {_cpu_name()} ({os.cpu_count()} cores)"
+
+
+def _cpu_name() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():  # Linux: the marketing name; platform.processor() there is only "x86_64"
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine() or "unknown"
