@@ -40,7 +40,8 @@ from transformers import (  # noqa: E402
 )
 from transformers.utils import logging as transformers_logging  # noqa: E402
 
-from engine.models.refs import parse_model_ref, resolve_model  # noqa: E402
+from engine.models.loading import resolve_model  # noqa: E402
+from engine.models.refs import parse_model_ref  # noqa: E402
 from engine.training.config import TrainConfig  # noqa: E402
 from engine.training.data import TrainingData, prepare_training_data, tokenize_splits  # noqa: E402
 from engine.training.metrics import compute_metrics  # noqa: E402

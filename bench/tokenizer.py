@@ -33,7 +33,7 @@ elif str(REPO_ROOT) not in sys.path:
 
 from bench.padding import machine_jiffies, others_load, percent  # noqa: E402
 from engine.datasets.sources import load_raw  # noqa: E402
-from engine.models.refs import load_tokenizer  # noqa: E402
+from engine.models.loading import load_tokenizer  # noqa: E402
 from engine.tokenizer.inspection import TokenInput, TokenizeOptions, inspect_tokens  # noqa: E402
 
 TEXT_CHARACTERS = 2_000

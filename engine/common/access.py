@@ -8,14 +8,11 @@ machine itself, so it is the operator. Jobs record their owner as `user:<name>`,
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.common.errors import NotAllowedError
 from engine.common.paths import ASSETS_DIR, data_dir
 from engine.common.settings import settings
 
 CLI_OWNER = "cli"
-
-
-class NotAllowedError(ValueError):
-    """The requester may not do this (a user error: the app shows it, the CLI exits with code 2)."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ import socket
 import time
 from urllib.parse import urlparse
 
+from engine.common.errors import HubUnreachableError
+
 OFFLINE_CHOICES = (
     "Offline choices: datasets sample:sentiment, sample:paraphrase, sample:topics or a local file/folder; "
     "models scratch:tiny, scratch:small, a local save_pretrained folder or job:<id>."
@@ -18,10 +20,6 @@ _CONNECT_TIMEOUT_S = 3.0
 # Remember a successful check for a while: a page that loads many things should not probe the network each time.
 _REACHABLE_TTL_S = 60.0
 _last_success = 0.0
-
-
-class HubUnreachableError(ConnectionError):
-    """The Hugging Face Hub cannot be reached (offline mode, no DNS, no route, firewall)."""
 
 
 def hub_endpoint() -> str:
