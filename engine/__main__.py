@@ -4,4 +4,5 @@ import sys
 
 from engine.cli.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # imported (by the tests, say), it only re-exports `main`
+    sys.exit(main())

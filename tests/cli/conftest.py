@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.__main__ import main
+from engine.cli.main import main
 
 
 def run_main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
