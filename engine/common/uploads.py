@@ -10,8 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
-from engine.common.paths import uploads_dir
-from engine.datasets.export import safe_name
+from engine.common.paths import safe_name, uploads_dir
 
 DEFAULT_MAX_UPLOAD_MB = 200  # a few million short rows: beyond that, point the app at a folder or a Hub dataset
 TEXT_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl"}
@@ -148,6 +147,6 @@ def keep_upload(path: Path, allowed_suffixes: set[str]) -> Path:
         raise ValueError(f"{path.name}: unsupported file type; use one of {', '.join(sorted(allowed_suffixes))}")
     check_upload_size(path)
     check_table_file(path)
-    kept = uploads_dir() / (safe_name(path.stem) + path.suffix.lower())
+    kept = uploads_dir() / (safe_name(path.stem, default="dataset") + path.suffix.lower())
     shutil.copyfile(path, kept)
     return kept
