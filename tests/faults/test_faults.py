@@ -14,9 +14,9 @@ import pytest
 from transformers import AutoModelForSequenceClassification, Trainer
 
 import engine.jobs.launcher
+from engine.jobs import worker as train_worker
 from engine.jobs.launcher import check_config, resume_job
 from engine.jobs.store import COMPLETED, FAILED, QUEUED, JobStore
-from engine.jobs.store import worker as train_worker
 from engine.models.refs import job_model_dir
 from engine.training.config import TrainConfig
 from tests.app.launch import StudioClient, launch_studio
