@@ -25,7 +25,7 @@ from engine.datasets.stats import StatsOptions, dataset_stats
 from engine.datasets.tokenize_preview import PaddingOptions, tokenize_preview
 from engine.datasets.view import PAGE_SIZES, page_offset, read_page, read_row
 from engine.models.loading import load_tokenizer
-from ui import dataset_plots
+from ui.plots import datasets as dataset_plots
 from ui.errors import shows_errors
 
 EXPLANATION = """\

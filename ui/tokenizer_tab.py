@@ -25,8 +25,8 @@ from engine.tokenizer.roundtrip import round_trip
 from engine.tokenizer.snippet import python_snippet, tokenizer_source
 from engine.tokenizer.stats import TextCounts, output_counts, text_counts
 from ui.errors import shows_errors
+from ui.plots.tokenizer import token_matrices
 from ui.token_html import TOKEN_CSS, comparison_html, round_trip_html, token_spans_html
-from ui.token_plots import token_matrices
 from ui.tokenizer_url import SAMPLE_TEXT, TAB, UPDATE_URL_JS, form_values
 
 EXPLANATION = """\
