@@ -25,8 +25,8 @@ from engine.datasets.stats import StatsOptions, dataset_stats
 from engine.datasets.tokenize_preview import PaddingOptions, tokenize_preview
 from engine.datasets.view import PAGE_SIZES, page_offset, read_page, read_row
 from engine.models.loading import load_tokenizer
-from ui.plots import datasets as dataset_plots
 from ui.errors import shows_errors
+from ui.plots import datasets as dataset_plots
 
 EXPLANATION = """\
 A dataset has **splits**: the model learns from *train*, and *validation* tells you how well it does on rows it has
