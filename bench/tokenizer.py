@@ -5,7 +5,7 @@ Two cases, interleaved call by call so that a noisy spell on a shared machine hi
 - (single) a 2,000-character text, default options (special tokens, no padding, no truncation); goal p95 < 50 ms;
 - (batch) 64 texts, one per line, padded to the longest; goal p95 < 100 ms.
 
-Each call is `ui.tokenizer_tab.tokenize_view`, the function behind `/tokenize`: it loads the tokenizer (from the
+Each call is `ui.tokenizer_actions.tokenize_view`, the function behind `/tokenize`: it loads the tokenizer (from the
 cache after the first call), tokenizes, counts, decodes, draws the spans, the table, the matrices and the snippet,
 i.e. everything the server does for a page except (de)serialising and the network. `--http` also times the same
 calls through `gradio_client` against the launched app, for the full round trip. The texts are the bundled
@@ -104,7 +104,7 @@ def timed(call: Callable[[], object]) -> float:
 
 def run_server_side(cases: list[Case], calls: int) -> float | None:
     """Time the handler and the engine call, interleaved; return the others' CPU load meanwhile."""
-    from ui.tokenizer_tab import tokenize_view
+    from ui.tokenizer_actions import tokenize_view
 
     engines = {case.name: engine_call(case) for case in cases}
     for case in cases:

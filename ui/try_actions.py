@@ -14,7 +14,7 @@ from engine.inference.predict import predict_one
 from engine.inference.predict_file import FilePrediction, predict_file
 from engine.inference.share import PushRequest, card_for_reading, model_card, push_to_hub, zip_model
 from ui.errors import shows_errors
-from ui.plots import confusion_heatmap, probabilities_bar, reliability_diagram
+from ui.plots.evaluation import confusion_heatmap, probabilities_bar, reliability_diagram
 
 PREVIEW_ROWS = 20
 EXAMPLE_COLUMNS = ["true", "predicted", "confidence", "text", "text_pair"]  # short columns first

@@ -162,7 +162,7 @@ def test_the_app_starts_and_reports_on_a_database_with_a_damaged_row(tmp_path):
 
 
 def test_the_jobs_table_of_the_train_tab_says_when_a_finished_run_lost_its_model(store):
-    from ui.train_tab import _jobs_table
+    from ui.train_actions import _jobs_table
 
     kept = store.create({"dataset": "sample:topics", "model": "scratch:tiny"})
     lost = store.create({"dataset": "sample:topics", "model": "scratch:tiny"})

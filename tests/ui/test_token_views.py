@@ -1,11 +1,11 @@
-"""ui.token_html and ui.token_plots: the Tokenizer tab's spans, round trip, comparison and matrices."""
+"""ui.token_html and ui.plots.tokenizer: the Tokenizer tab's spans, round trip, comparison and matrices."""
 
 from engine.models.scratch import train_wordpiece
 from engine.tokenizer.compare import compare_tokenizers
 from engine.tokenizer.inspection import TokenInput, TokenizeOptions, inspect_tokens
 from engine.tokenizer.roundtrip import round_trip
+from ui.plots.tokenizer import row_labels, token_matrices
 from ui.token_html import comparison_html, round_trip_html, token_spans_html
-from ui.token_plots import row_labels, token_matrices
 
 
 def test_spans_cover_the_original_text_with_html_escaped(wordpiece_tokenizer):
