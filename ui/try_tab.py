@@ -1,5 +1,7 @@
 """Try tab: run a trained classifier, predict a file, evaluate it with error analysis, compare, other tasks, share."""
 
+from dataclasses import dataclass
+
 import gradio as gr
 import pandas as pd
 
@@ -45,7 +47,15 @@ def _split_form():
     return [dataset, config, split, text_column, pair_column, label_column]
 
 
-def build() -> gr.Dropdown:
+@dataclass
+class TryTab:
+    """What the rest of the page needs from the Try tab."""
+
+    model: gr.Dropdown  # the model every part of the tab uses
+
+
+def build() -> TryTab:
+    """Lay out the Try tab and wire its handlers (`ui.try_actions`)."""
     gr.Markdown(EXPLANATION)
     model = _model_dropdown("Model", "a finished run (job:<id>), a local folder or a Hub text-classification model")
     model.focus(_latest_choices, model, model, api_name=False)
@@ -177,4 +187,4 @@ def build() -> gr.Dropdown:
         push.click(actions.push, [model, repo_id, token, private], pushed, api_name="push_to_hub").then(
             lambda: "", None, token, api_name=False
         )
-    return model
+    return TryTab(model=model)
