@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import gradio as gr
 import pandas as pd
 
+from engine.jobs.store import model_choices
 from engine.models.loading import load_tokenizer
-from engine.models.refs import model_choices
 from engine.tokenizer.compare import Comparison, compare_tokenizers
 from engine.tokenizer.info import describe_tokenizer, id_to_token, token_to_id
 from engine.tokenizer.inspection import (

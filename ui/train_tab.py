@@ -8,9 +8,10 @@ import pandas as pd
 from engine.common.access import Requester
 from engine.common.settings import settings
 from engine.datasets.sources import sample_sources
-from engine.jobs.launcher import clone_job, delete_job, dispatch, resume_job, start_job, stop_job
-from engine.jobs.store import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore, config_difference
-from engine.models.refs import model_choices
+from engine.jobs.actions import clone_job, delete_job, resume_job, start_job, stop_job
+from engine.jobs.process import check_alive
+from engine.jobs.queue import advance_queue
+from engine.jobs.store import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore, config_difference, model_choices
 from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS, TrainConfig
 from engine.training.defaults import defaults_help
 from engine.training.plan import plan_training
@@ -60,7 +61,7 @@ def start_training(request: gr.Request, profile: gr.OAuthProfile | None, *values
 @shows_errors
 def plan(*values):
     """Check the settings as a launch would, and say what the run will take: device, updates, memory, time."""
-    return plan_training(_train_config(*values)).summary()
+    return plan_training(_train_config(*values), JobStore().past_runs()).summary()
 
 
 def _train_config(
@@ -199,7 +200,7 @@ def job_status(job_id: int) -> dict:
     if job_id in (None, ""):
         return {}
     store = JobStore()
-    job = store.refresh(store.get(int(job_id)))
+    job = check_alive(store.get(int(job_id)), store)
     return job.to_dict() | {"queue_position": store.queue_position(job)}
 
 
@@ -221,11 +222,11 @@ def _jobs_table(store: JobStore) -> pd.DataFrame:
 
 
 @shows_errors
-def watch(job_id: int | None, compare_ids: list[int] | None = None):
+def poll_jobs(job_id: int | None, compare_ids: list[int] | None = None):
     """Everything the page shows about one job: status text, progress bar, charts (with the compared jobs' curves
     overlaid), log tail, details, the settings that differ from the first compared job, and the jobs table."""
     store = JobStore()
-    dispatch(store)  # notices dead processes and starts queued jobs, even after a server restart
+    advance_queue(store)  # notices dead processes and starts queued jobs, even after a server restart
     if job_id in (None, ""):
         empty = pd.DataFrame(columns=DIFF_COLUMNS)
         nothing = ("No training job yet.", "", loss_curve([]), metrics_curve([]), "", {}, "", empty)
@@ -391,10 +392,10 @@ def build() -> TrainTab:
     )
     watched = [status, bar, curve, metrics, log, details, command, difference, jobs]
     start.click(start_training, inputs, [job, details], api_name="start_training", concurrency_id="training")
-    job.change(watch, [job, compare], watched, api_name=False, show_progress="hidden")
-    compare.change(watch, [job, compare], watched, api_name=False, show_progress="hidden")
+    job.change(poll_jobs, [job, compare], watched, api_name=False, show_progress="hidden")
+    compare.change(poll_jobs, [job, compare], watched, api_name=False, show_progress="hidden")
     compare.focus(_compare_choices, None, compare, api_name=False)
-    timer.tick(watch, [job, compare], watched, api_name=False, show_progress="hidden")
+    timer.tick(poll_jobs, [job, compare], watched, api_name=False, show_progress="hidden")
     gr.api(job_status, api_name="job_status")
     stop_button.click(stop, job, details, api_name="stop_job")
     resume_button.click(resume, job, details, api_name="resume_job")
