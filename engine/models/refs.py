@@ -78,9 +78,8 @@ def job_model_dir(job_id: int) -> Path:
     if (model / "config.json").is_file():
         return model
     if not folder.is_dir():
-        raise MissingFileError(
-            f"the model folder of job {job_id} is missing ({model}): no such job here, or its folder was deleted "
-            "or moved; train it again"
+        raise MissingFileError(  # never trained here, or its folder was deleted or moved
+            f"no training job {job_id} here: the model folder of job {job_id} is missing ({model}); train it again"
         )
     raise NotFoundError(
         f"job {job_id} has no saved model: it has not completed (it is queued, running, stopped or failed); "

@@ -119,7 +119,7 @@ def test_a_job_that_has_not_completed_has_no_model_to_use():
 
 
 def test_an_unknown_job_has_no_model_folder():
-    with pytest.raises(FileNotFoundError, match="the model folder of job 404 is missing .*: no such job here"):
+    with pytest.raises(FileNotFoundError, match="no training job 404 here: the model folder of job 404 is missing"):
         resolve_model(parse_model_ref("job:404"), no_corpus)
 
 

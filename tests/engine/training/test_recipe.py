@@ -240,7 +240,7 @@ def test_a_run_saves_the_model_its_config_metrics_trainer_state_and_card_and_rep
 
     assert set(metrics) == {"loss", "accuracy", "f1", "precision", "recall"}
     assert {type(report) for report in reports} == {Progress, TrainEvent, EvalEvent, SummaryEvent}
-    assert reports[-1] == Progress(8, 8, 2.0)
+    assert Progress(8, 8, 2.0) in reports  # the end of training, whose last step need not be a logging step
     saved = {path.name for path in folders.model.iterdir()}
     assert {"model.safetensors", "config.json", "tokenizer.json", "README.md"} <= saved
     assert json.loads((folders.model / "metrics.json").read_text()) == metrics
