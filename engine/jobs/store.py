@@ -15,6 +15,7 @@ import threading
 import time
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from engine.common.errors import NotFoundError, StudioError
@@ -24,14 +25,20 @@ from engine.training.events import Event, event_from_row
 from engine.training.failures import ErrorCategory
 from engine.training.plan import PastRun
 
-QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED, INTERRUPTED = (
-    "queued",
-    "running",
-    "completed",
-    "failed",
-    "cancelled",
-    "interrupted",
-)
+
+class JobStatus(StrEnum):
+    """Where a job is in its life; stored as these strings."""
+
+    QUEUED = "queued"  # waiting for its device
+    RUNNING = "running"  # its process is training (or about to start)
+    COMPLETED = "completed"  # trained; its model is in model/
+    FAILED = "failed"  # ended on an error; `error_category` says why
+    CANCELLED = "cancelled"  # stopped by a user; resumable from its last checkpoint
+    INTERRUPTED = "interrupted"  # its process vanished without a word (a server restart, a crash)
+
+
+QUEUED, RUNNING, COMPLETED = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.COMPLETED
+FAILED, CANCELLED, INTERRUPTED = JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED
 ACTIVE = (QUEUED, RUNNING)
 
 _COLUMNS = {
