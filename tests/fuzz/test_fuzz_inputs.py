@@ -121,7 +121,7 @@ def test_starting_a_job_either_queues_one_or_refuses_and_writes_nothing(
     monkeypatch, text, label, max_length, batch_size, patience
 ):
     started = []
-    # No training child in a fuzz test: an accepted config is only queued; `dispatch` is what would start it.
+    # No training child in a fuzz test: an accepted config is only queued; `advance_queue` is what would start it.
     monkeypatch.setattr(engine.jobs.queue, "advance_queue", lambda store, **_: started.append(store) or [])
     store = JobStore()
     before = [job.to_dict() for job in store.list()]
