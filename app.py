@@ -42,7 +42,7 @@ def build_demo() -> gr.Blocks:
         # A dataset loaded in the first tab is the one to train on.
         datasets.loaded_source.change(lambda source: source, datasets.loaded_source, train.dataset, api_name=False)
         # Re-attach to the latest job whenever the page (re)loads: jobs live in the database, not in the page.
-        demo.load(train.refresh, None, train.job, api_name=False)
+        demo.load(train.reattach, None, train.job, api_name=False)
         # A shared link (?tab=tokenizer&text=...) opens the Tokenizer tab on the view it describes.
         tokenizer.restore_from_url(demo, tabs)
     return demo

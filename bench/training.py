@@ -2,7 +2,7 @@
 
 The same model, data, epochs, batch size, learning rate and seed, trained three ways in one process:
 
-- (engine) exactly what `engine/train_worker.py`'s `train()` builds: `engine.training.recipe.training_arguments`,
+- (engine) exactly what `engine.training.run.train()` builds: `engine.training.recipe.training_arguments`,
   `engine.training.recipe.classifier_model`, `engine.training.data.tokenize_splits`, `DataCollatorWithPadding` and the
   job's callbacks (`StudioProgress` writing events into a job database, as a real job does);
 - (a) the course recipe (chapter 3): `Trainer` + `DataCollatorWithPadding` with default `TrainingArguments`
@@ -57,6 +57,7 @@ from bench.padding import (  # noqa: E402
     tokenized_both_ways,
 )
 from engine.jobs.store import JobStore  # noqa: E402
+from engine.jobs.worker import reporter  # noqa: E402
 from engine.training.config import TrainConfig, planned_steps  # noqa: E402
 from engine.training.data import TrainingData  # noqa: E402
 from engine.training.metrics import compute_metrics  # noqa: E402
@@ -116,7 +117,7 @@ class Variant:
 
 
 def engine_plan(setup: Setup, max_steps: int = -1, **overrides) -> Plan:
-    """The engine's arguments and callbacks, built as `engine.jobs.worker.train()` builds them.
+    """The engine's arguments and callbacks, built as `engine.training.run.train()` builds them.
 
     `overrides` go to `training_arguments` (for experiments: `dataloader_num_workers=1`, ...).
     """
@@ -126,7 +127,14 @@ def engine_plan(setup: Setup, max_steps: int = -1, **overrides) -> Plan:
     if max_steps > 0:  # the warm-up run: no evaluation, no checkpoints
         overrides = {**overrides, "max_steps": max_steps, "eval_strategy": "no"}
     arguments = training_arguments(config, job.checkpoints_dir, total_steps, **overrides)
-    return Plan(arguments, [StudioProgress(setup.store, job), *callbacks_for(config)], job.folder)
+    return Plan(
+        arguments,
+        [
+            StudioProgress(reporter(job, setup.store), lambda: setup.store.stop_requested(job.id)),
+            *callbacks_for(config),
+        ],
+        job.folder,
+    )
 
 
 def course_plan(setup: Setup, max_steps: int = -1, batch_size: int | None = None, **overrides) -> Plan:

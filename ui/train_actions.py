@@ -4,7 +4,9 @@ import gradio as gr
 import pandas as pd
 
 from engine.common.access import Requester
-from engine.jobs.launcher import clone_job, delete_job, dispatch, resume_job, start_job, stop_job
+from engine.jobs.actions import clone_job, delete_job, resume_job, start_job, stop_job
+from engine.jobs.process import check_alive
+from engine.jobs.queue import advance_queue
 from engine.jobs.store import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore, config_difference
 from engine.training.config import TrainConfig
 from engine.training.plan import plan_training
@@ -85,7 +87,7 @@ def start_training(form: dict, request: gr.Request, profile: gr.OAuthProfile | N
 @TRAIN_FORM.listener
 def plan(form: dict):
     """Check the settings as a launch would, and say what the run will take: device, updates, memory, time."""
-    return plan_training(train_config(form)).summary()
+    return plan_training(train_config(form), JobStore().past_runs()).summary()
 
 
 @shows_errors
@@ -164,7 +166,7 @@ def job_status(job_id: int) -> dict:
     if job_id in (None, ""):
         return {}
     store = JobStore()
-    job = store.refresh(store.get(int(job_id)))
+    job = check_alive(store.get(int(job_id)), store)
     return job.to_dict() | {"queue_position": store.queue_position(job)}
 
 
@@ -186,11 +188,11 @@ def _jobs_table(store: JobStore) -> pd.DataFrame:
 
 
 @shows_errors
-def watch(job_id: int | None, compare_ids: list[int] | None = None):
+def poll_jobs(job_id: int | None, compare_ids: list[int] | None = None):
     """Everything the page shows about one job: status text, progress bar, charts (with the compared jobs' curves
     overlaid), log tail, details, the settings that differ from the first compared job, and the jobs table."""
     store = JobStore()
-    dispatch(store)  # notices dead processes and starts queued jobs, even after a server restart
+    advance_queue(store)  # notices dead processes and starts queued jobs, even after a server restart
     if job_id in (None, ""):
         empty = pd.DataFrame(columns=DIFF_COLUMNS)
         nothing = ("No training job yet.", "", loss_curve([]), metrics_curve([]), "", {}, "", empty)

@@ -7,7 +7,7 @@ import gradio as gr
 
 from engine.common.settings import settings
 from engine.datasets.sources import sample_sources
-from engine.models.refs import model_choices
+from engine.jobs.store import model_choices
 from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
 from engine.training.defaults import defaults_help
 from engine.training.presets import PRESETS
@@ -30,7 +30,7 @@ CUSTOM = "custom"
 class TrainTab:
     dataset: gr.Dropdown
     job: gr.Dropdown
-    refresh: Callable  # the function that re-attaches the page to its jobs
+    reattach: Callable  # on page load: the job choices, the latest job picked (jobs live in the database)
 
 
 # Said before anyone fills the form, not only when Start refuses: which users this server lets train.
@@ -159,13 +159,13 @@ def build() -> TrainTab:
     )
     watched = [status, bar, curve, metrics, log, details, command, difference, jobs]
     start.click(actions.start_training, inputs, [job, details], api_name="start_training", concurrency_id="training")
-    job.change(actions.watch, [job, compare], watched, api_name=False, show_progress="hidden")
-    compare.change(actions.watch, [job, compare], watched, api_name=False, show_progress="hidden")
+    job.change(actions.poll_jobs, [job, compare], watched, api_name=False, show_progress="hidden")
+    compare.change(actions.poll_jobs, [job, compare], watched, api_name=False, show_progress="hidden")
     compare.focus(actions.compare_choices, None, compare, api_name=False)
-    timer.tick(actions.watch, [job, compare], watched, api_name=False, show_progress="hidden")
+    timer.tick(actions.poll_jobs, [job, compare], watched, api_name=False, show_progress="hidden")
     gr.api(actions.job_status, api_name="job_status")
     stop_button.click(actions.stop, job, details, api_name="stop_job")
     resume_button.click(actions.resume, job, details, api_name="resume_job")
     clone_button.click(actions.clone, job, [job, details], api_name="clone_job")
     delete_button.click(actions.delete, [job, confirm_delete], [job, confirm_delete], api_name="delete_job")
-    return TrainTab(dataset=dataset, job=job, refresh=actions.job_choices)
+    return TrainTab(dataset=dataset, job=job, reattach=actions.job_choices)

@@ -99,7 +99,7 @@ def _print_progress(job) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from engine.jobs.launcher import start_job, wait_for_job
+    from engine.jobs.actions import start_job, wait_for_job
     from engine.training.config import TrainConfig
     from engine.training.presets import apply_preset
 
@@ -110,9 +110,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     given = {field: getattr(args, dest) for dest, field in TRAIN_FLAGS.items() if getattr(args, dest) is not None}
     config = replace(config, **given)
     if args.dry_run:
+        from engine.jobs.store import JobStore
         from engine.training.plan import plan_training
 
-        plan = plan_training(config)
+        plan = plan_training(config, JobStore().past_runs())
         emit(asdict(plan) | {"summary": plan.summary()}, args.json, plan.summary())
         return 0
     job = start_job(config)
@@ -142,11 +143,11 @@ def _job_payload(job, store) -> dict:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from engine.jobs.launcher import dispatch
+    from engine.jobs.queue import advance_queue
     from engine.jobs.store import JobStore
 
     store = JobStore()
-    dispatch(store)  # marks dead jobs and starts queued ones, as the app does when it looks
+    advance_queue(store)  # marks dead jobs and starts queued ones, as the app does when it looks
     jobs = store.list()
     lines = [
         f"{job.id:>4} {job.status:<10} {job.config['model']:<24} {job.config['dataset']:<24} "
@@ -158,11 +159,11 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 
 def cmd_job(args: argparse.Namespace) -> int:
-    from engine.jobs.launcher import dispatch
+    from engine.jobs.queue import advance_queue
     from engine.jobs.store import JobStore
 
     store = JobStore()
-    dispatch(store)
+    advance_queue(store)
     job = store.get(args.id)
     payload = _job_payload(job, store) | {"events": store.events(job.id)[-5:] if args.json else []}
     lines = [f"job {job.id} {job.status} on {job.device}: step {job.step}/{job.total_steps}"]
@@ -173,7 +174,7 @@ def cmd_job(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    from engine.jobs.launcher import stop_job
+    from engine.jobs.actions import stop_job
 
     job = stop_job(args.id, wait=True, grace_s=args.grace)
     emit(job.to_dict(), args.json, f"job {job.id} {job.status}")
@@ -181,7 +182,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from engine.jobs.launcher import resume_job
+    from engine.jobs.actions import resume_job
 
     job = resume_job(args.id)
     emit(job.to_dict(), args.json, f"job {job.id} {job.status}, resuming from {job.config['resume_from_checkpoint']}")
@@ -189,7 +190,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from engine.jobs.launcher import delete_job
+    from engine.jobs.actions import delete_job
 
     delete_job(args.id)
     emit({"deleted": args.id}, args.json, f"job {args.id} deleted")

@@ -2,35 +2,44 @@
 
 The web server and the CLI create rows and watch them; the training child updates its own row and appends its
 metric events. Status is never taken on faith: a row that says `running` is checked against its process
-(`refresh`), so a child that died without a word is reported, with the tail of its log, within seconds.
+(`engine.jobs.process.check_alive`), so a child that died without a word is reported, with the tail of its log,
+within seconds. The schema is created or migrated once per process and database file.
 """
 
 from __future__ import annotations  # `JobStore.list` would shadow `list` in annotations
 
 import json
-import os
 import shutil
 import sqlite3
+import threading
 import time
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
+from engine.common.errors import NotFoundError, StudioError
 from engine.common.paths import database_path, jobs_dir
+from engine.models.scratch import SIZES
+from engine.training.events import Event, event_from_row
+from engine.training.failures import ErrorCategory
+from engine.training.plan import PastRun
 
-QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED, INTERRUPTED = (
-    "queued",
-    "running",
-    "completed",
-    "failed",
-    "cancelled",
-    "interrupted",
-)
+
+class JobStatus(StrEnum):
+    """Where a job is in its life; stored as these strings."""
+
+    QUEUED = "queued"  # waiting for its device
+    RUNNING = "running"  # its process is training (or about to start)
+    COMPLETED = "completed"  # trained; its model is in model/
+    FAILED = "failed"  # ended on an error; `error_category` says why
+    CANCELLED = "cancelled"  # stopped by a user; resumable from its last checkpoint
+    INTERRUPTED = "interrupted"  # its process vanished without a word (a server restart, a crash)
+
+
+QUEUED, RUNNING, COMPLETED = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.COMPLETED
+FAILED, CANCELLED, INTERRUPTED = JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED
 ACTIVE = (QUEUED, RUNNING)
-FINISHED = (COMPLETED, FAILED, CANCELLED, INTERRUPTED)
-
-# Why a job did not complete, in words a user can act on.
-ERROR_CATEGORIES = ("out_of_memory", "data", "killed", "crashed", "stopped", "error")
 
 _COLUMNS = {
     "id": "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -186,7 +195,7 @@ def _row_to_job(row: sqlite3.Row) -> Job:
     values["metrics"] = metrics or {}
     values["stop_requested"] = bool(values["stop_requested"])
     if problems:  # flag this job instead of failing every listing: the other jobs stay usable
-        values["error_category"] = "corrupt"
+        values["error_category"] = ErrorCategory.CORRUPT
         values["error"] = f"the database row of job {values['id']} is damaged: " + "; ".join(problems)
         if values["status"] in ACTIVE:
             values["status"] = FAILED  # it cannot run: its settings are lost
@@ -199,26 +208,18 @@ def config_difference(first: dict, second: dict) -> list[tuple[str, object, obje
     return [(key, first.get(key), second.get(key)) for key in keys if first.get(key) != second.get(key)]
 
 
-# Children this process reaps itself (`launcher._watch`). Their exit status says how they ended (a signal, an exit
-# code), so `refresh` leaves them to the watcher instead of racing it with a vaguer "ended without reporting".
-WATCHED_PIDS: set[int] = set()
+# Databases whose schema this process has created or migrated, by path and file identity: a file deleted and made
+# again is a new file (a new inode) and gets its schema again.
+_MIGRATED: set[tuple[str, int, int]] = set()
+_MIGRATING = threading.Lock()
 
 
-def pid_alive(pid: int | None) -> bool:
-    """Return True when a process with this pid exists and is not a zombie."""
-    if not pid:
-        return False
+def _file_identity(path: Path) -> tuple[str, int, int] | None:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    try:  # a finished child that nobody has waited for yet is a zombie: dead for our purposes
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return str(path.resolve()), stat.st_dev, stat.st_ino
 
 
 class JobStore:
@@ -226,6 +227,14 @@ class JobStore:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else database_path()
+        if _file_identity(self.path) in _MIGRATED:
+            return
+        with _MIGRATING:
+            self._migrate()
+            _MIGRATED.add(_file_identity(self.path))
+
+    def _migrate(self) -> None:
+        """Create the tables, and add the columns a database made by an older version lacks."""
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             columns = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
@@ -263,12 +272,12 @@ class JobStore:
         """Return the job with this id.
 
         Raises:
-            LookupError: no such job.
+            NotFoundError: no such job.
         """
         with self._connect() as db:
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (int(job_id),)).fetchone()
         if row is None:
-            raise LookupError(f"no training job {job_id}")
+            raise NotFoundError(f"no training job {job_id}")
         return _row_to_job(row)
 
     def list(self, status: str | None = None) -> list[Job]:
@@ -341,25 +350,30 @@ class JobStore:
             values["epoch"] = epoch
         self._update(job_id, **values)
 
-    def add_event(self, job_id: int, kind: str, step: int, epoch: float | None, data: dict) -> None:
-        """Append one metric event: `train` (loss, learning rate, grad norm) or `eval` (loss and metrics)."""
+    def add_event(self, job_id: int, event: Event) -> None:
+        """Append one metric event (`engine.training.events`): train loss, an evaluation or the run's summary."""
         with self._connect() as db:
             db.execute(
                 "INSERT INTO events (job_id, time, kind, step, epoch, data) VALUES (?, ?, ?, ?, ?, ?)",
-                (job_id, time.time(), kind, step, epoch, json.dumps(data)),
+                (job_id, time.time(), event.kind, event.step, event.epoch, json.dumps(event.to_data())),
             )
 
     def events(self, job_id: int, after_id: int = 0) -> list[dict]:
-        """Return the job's metric events in order, as flat dicts (`id`, `kind`, `step`, `epoch`, values...)."""
+        """Return the job's metric events in order, as flat dicts for the charts and the API: `id`, `time`,
+        `kind`, `step`, `epoch`, then the event's values (`loss`, `learning_rate`, `accuracy`...)."""
         with self._connect() as db:
             rows = db.execute(
                 "SELECT * FROM events WHERE job_id = ? AND id > ? ORDER BY id", (job_id, after_id)
             ).fetchall()
-        return [
-            {"id": r["id"], "time": r["time"], "kind": r["kind"], "step": r["step"], "epoch": r["epoch"]}
-            | json.loads(r["data"])
-            for r in rows
-        ]
+        flat = []
+        for row in rows:
+            event = event_from_row(row["kind"], row["step"], row["epoch"], json.loads(row["data"]))
+            flat.append(
+                {"id": row["id"], "time": row["time"], "kind": event.kind, "step": event.step}
+                | {"epoch": event.epoch}
+                | event.to_data()
+            )
+        return flat
 
     def _finish(self, job_id: int, status: str, **values: object) -> None:
         self._update(job_id, status=status, finished_at=time.time(), **values)
@@ -367,14 +381,14 @@ class JobStore:
     def mark_completed(self, job_id: int, metrics: dict) -> None:
         self._finish(job_id, COMPLETED, metrics=json.dumps(metrics))
 
-    def mark_failed(self, job_id: int, error: str, category: str = "error") -> None:
-        self._finish(job_id, FAILED, error=error, error_category=category)
+    def mark_failed(self, job_id: int, error: str, category: ErrorCategory = ErrorCategory.CRASHED) -> None:
+        self._finish(job_id, FAILED, error=error, error_category=ErrorCategory(category))
 
     def mark_cancelled(self, job_id: int, reason: str = "stopped by the user") -> None:
-        self._finish(job_id, CANCELLED, error=reason, error_category="stopped")
+        self._finish(job_id, CANCELLED, error=reason, error_category=ErrorCategory.STOPPED)
 
-    def mark_interrupted(self, job_id: int, reason: str, category: str = "killed") -> None:
-        self._finish(job_id, INTERRUPTED, error=reason, error_category=category)
+    def mark_interrupted(self, job_id: int, reason: str, category: ErrorCategory = ErrorCategory.KILLED) -> None:
+        self._finish(job_id, INTERRUPTED, error=reason, error_category=ErrorCategory(category))
 
     def request_stop(self, job_id: int) -> None:
         """Ask a running job to stop after its current step (the child polls this flag)."""
@@ -403,26 +417,35 @@ class JobStore:
         """Delete a finished job, its events and its folder.
 
         Raises:
-            LookupError: no such job.
-            ValueError: the job is still queued or running.
+            NotFoundError: no such job.
+            StudioError: the job is still queued or running.
         """
         job = self.get(job_id)
         if job.status in ACTIVE:
-            raise ValueError(f"job {job_id} is {job.status}; stop it before deleting it")
+            raise StudioError(f"job {job_id} is {job.status}; stop it before deleting it")
         with self._connect() as db:
             db.execute("DELETE FROM events WHERE job_id = ?", (job_id,))
             db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
         shutil.rmtree(job.folder, ignore_errors=True)
 
-    def refresh(self, job: Job) -> Job:
-        """Return the job, marked interrupted if it claims to be running but its process is gone (and no thread of
-        this process is about to record how it ended)."""
-        if job.status == RUNNING and job.pid and job.pid not in WATCHED_PIDS and not pid_alive(job.pid):
-            latest = self.get(job.id)  # the child may have finished between the two reads
-            if latest.status == RUNNING:
-                tail = latest.log_tail(5)
-                self.mark_interrupted(
-                    job.id, f"training process {job.pid} ended without reporting a result\n{tail}", "crashed"
-                )
-            return self.get(job.id)
-        return job
+    def past_runs(self) -> list[PastRun]:
+        """The completed runs that can tell how fast a model trains on a device, newest first (for plans)."""
+        return [
+            PastRun(
+                run_id=job.id,
+                model=str(job.config.get("model")),
+                device=job.device,
+                steps=job.total_steps,
+                seconds=job.duration,
+                batch_size=job.config.get("batch_size", 16),
+                max_length=job.config.get("max_length", 128),
+            )
+            for job in self.list(status=COMPLETED)
+            if job.total_steps and job.duration
+        ]
+
+
+def model_choices(store: JobStore | None = None) -> list[str]:
+    """The model references offered in dropdowns: the scratch starters, then completed jobs, newest first."""
+    finished = [f"job:{job.id}" for job in (store or JobStore()).list(status=COMPLETED)]
+    return [f"scratch:{size}" for size in SIZES] + finished

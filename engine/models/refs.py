@@ -2,7 +2,8 @@
 
 - `distilbert-base-uncased`, `user/model`: a Hub id, used when the Hub can be reached (or already cached);
 - `./my-model`, `/models/bert`: a local folder saved with `save_pretrained`;
-- `job:<id>`: the model a finished training job saved;
+- `job:<id>`: the model a finished training job saved (its folder `<jobs dir>/<id>/model`, which the training child
+  publishes in one rename only once the run has completed: no database is read);
 - `scratch:tiny`, `scratch:small`: a small BERT built here from `BertConfig`, with a WordPiece tokenizer
   trained on the dataset's text (or on all bundled text when there is no dataset).
 """
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.common.access import local_path
-from engine.jobs.store import COMPLETED, JobStore
+from engine.common.errors import MissingFileError, NotFoundError
+from engine.common.paths import jobs_dir
 from engine.models.scratch import SIZES
 
 SCRATCH, JOB, LOCAL, HUB = "scratch", "job", "local", "hub"
@@ -64,23 +66,22 @@ def parse_model_ref(reference: str) -> ModelRef:
     return ModelRef(reference, HUB, reference)
 
 
-def model_choices() -> list[str]:
-    """The references offered in dropdowns: the scratch starters, then finished jobs, newest first."""
-    finished = [f"job:{job.id}" for job in JobStore().list(status=COMPLETED)]
-    return [f"scratch:{size}" for size in SIZES] + finished
-
-
 def job_model_dir(job_id: int) -> Path:
     """Return the model folder of a finished training job.
 
     Raises:
-        LookupError: no such job.
-        ValueError: the job has not completed.
-        FileNotFoundError: its model folder was deleted or moved.
+        NotFoundError: the job has no saved model (queued, running, stopped or failed).
+        MissingFileError: no folder for this job: no such job here, or its folder was deleted or moved.
     """
-    job = JobStore().get(job_id)
-    if job.status != COMPLETED:
-        raise ValueError(f"job {job_id} is {job.status}; only a completed job has a model to use")
-    if not job.model_dir.is_dir():
-        raise FileNotFoundError(f"the model folder of job {job_id} is missing ({job.model_dir}): train it again")
-    return job.model_dir
+    folder = jobs_dir() / str(job_id)
+    model = folder / "model"
+    if (model / "config.json").is_file():
+        return model
+    if not folder.is_dir():
+        raise MissingFileError(  # never trained here, or its folder was deleted or moved
+            f"no training job {job_id} here: the model folder of job {job_id} is missing ({model}); train it again"
+        )
+    raise NotFoundError(
+        f"job {job_id} has no saved model: it has not completed (it is queued, running, stopped or failed); "
+        "only a completed job has a model to use"
+    )

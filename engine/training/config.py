@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 
+from engine.common.errors import StudioError
 from engine.models.refs import parse_model_ref
 from engine.training.defaults import default_hyperparameters
 
@@ -65,61 +66,61 @@ class TrainConfig:
 
     def _check_data_and_model(self) -> None:
         if not self.dataset or not self.dataset.strip():
-            raise ValueError("no dataset given")
+            raise StudioError("no dataset given")
         if not self.model or not self.model.strip():
-            raise ValueError("no model given")
+            raise StudioError("no model given")
         if not 8 <= self.max_length <= 8192:
-            raise ValueError(f"max_length must be in [8, 8192], not {self.max_length}")
+            raise StudioError(f"max_length must be in [8, 8192], not {self.max_length}")
         if self.text_pair_column and self.text_pair_column == self.text_column:
-            raise ValueError(f"text column and text pair column are both {self.text_column!r}")
+            raise StudioError(f"text column and text pair column are both {self.text_column!r}")
 
     def _check_optimisation(self) -> None:
         if self.epochs is not None and not 0 < self.epochs <= 1000:
-            raise ValueError(f"epochs must be in (0, 1000], not {self.epochs}")
+            raise StudioError(f"epochs must be in (0, 1000], not {self.epochs}")
         if not 1 <= self.batch_size <= 4096:
-            raise ValueError(f"batch_size must be in [1, 4096], not {self.batch_size}")
+            raise StudioError(f"batch_size must be in [1, 4096], not {self.batch_size}")
         if self.learning_rate is not None and not 0 < self.learning_rate < 1:
-            raise ValueError(f"learning_rate must be in (0, 1), not {self.learning_rate}")
+            raise StudioError(f"learning_rate must be in (0, 1), not {self.learning_rate}")
         if self.scheduler not in SCHEDULERS:
-            raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, not {self.scheduler!r}")
+            raise StudioError(f"scheduler must be one of {', '.join(SCHEDULERS)}, not {self.scheduler!r}")
         if not 0 <= self.warmup_ratio <= 0.5:
-            raise ValueError(f"warmup_ratio must be in [0, 0.5], not {self.warmup_ratio}")
+            raise StudioError(f"warmup_ratio must be in [0, 0.5], not {self.warmup_ratio}")
         if not 0 <= self.weight_decay <= 1:
-            raise ValueError(f"weight_decay must be in [0, 1], not {self.weight_decay}")
+            raise StudioError(f"weight_decay must be in [0, 1], not {self.weight_decay}")
         accumulation = self.gradient_accumulation_steps
         if not _is_whole(accumulation) or not 1 <= accumulation <= 1024:
-            raise ValueError(f"gradient_accumulation_steps must be a whole number in [1, 1024], not {accumulation}")
+            raise StudioError(f"gradient_accumulation_steps must be a whole number in [1, 1024], not {accumulation}")
         if not 0 < self.max_grad_norm < math.inf:
-            raise ValueError(f"max_grad_norm must be a positive number, not {self.max_grad_norm}")
+            raise StudioError(f"max_grad_norm must be a positive number, not {self.max_grad_norm}")
 
     def _check_evaluation(self) -> None:
         if self.eval_strategy not in EVAL_STRATEGIES:
-            raise ValueError(f"eval_strategy must be one of {', '.join(EVAL_STRATEGIES)}, not {self.eval_strategy!r}")
+            raise StudioError(f"eval_strategy must be one of {', '.join(EVAL_STRATEGIES)}, not {self.eval_strategy!r}")
         if self.eval_strategy == "steps" and self.eval_steps is None:
-            raise ValueError('eval_strategy "steps" needs eval_steps: evaluate every how many updates?')
+            raise StudioError('eval_strategy "steps" needs eval_steps: evaluate every how many updates?')
         if self.eval_steps is not None and (not _is_whole(self.eval_steps) or self.eval_steps < 1):
-            raise ValueError(f"eval_steps must be a whole number >= 1, not {self.eval_steps}")
+            raise StudioError(f"eval_steps must be a whole number >= 1, not {self.eval_steps}")
         if self.metric_for_best_model not in BEST_MODEL_METRICS:
-            raise ValueError(
+            raise StudioError(
                 f"metric_for_best_model must be one of {', '.join(BEST_MODEL_METRICS)}, "
                 f"not {self.metric_for_best_model!r}"
             )
         patience = self.early_stopping_patience
         if patience is not None and (not _is_whole(patience) or patience < 1):
-            raise ValueError(f"early_stopping_patience must be a whole number >= 1 or None, not {patience}")
+            raise StudioError(f"early_stopping_patience must be a whole number >= 1 or None, not {patience}")
         if patience is not None and not self.load_best_model_at_end:
-            raise ValueError(
+            raise StudioError(
                 "early_stopping_patience needs load_best_model_at_end: otherwise the model kept is the last one, "
                 f"{patience} evaluation(s) past the best"
             )
 
     def _check_run(self) -> None:
         if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+            raise StudioError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
         if self.name is not None and len(self.name) > NAME_MAX_CHARS:
-            raise ValueError(f"name must be at most {NAME_MAX_CHARS} characters, not {len(self.name)}")
+            raise StudioError(f"name must be at most {NAME_MAX_CHARS} characters, not {len(self.name)}")
         if self.resume_from_checkpoint is not None and not self.resume_from_checkpoint.strip():
-            raise ValueError("resume_from_checkpoint is empty: give a checkpoint folder or None")
+            raise StudioError("resume_from_checkpoint is empty: give a checkpoint folder or None")
 
     def with_defaults(self) -> "TrainConfig":
         """Return a copy with `epochs` / `learning_rate` filled in for this model."""
@@ -174,7 +175,7 @@ def resolve_precision(precision: str) -> str:
         ValueError: bf16 or fp16 asked for on a machine without a CUDA GPU (or bf16 on a GPU without it).
     """
     if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        raise StudioError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     cuda = torch.cuda.is_available()
     # Native bf16 only (Ampere and later): emulated bf16 is slower than fp32.
     bf16 = cuda and torch.cuda.is_bf16_supported(including_emulation=False)
@@ -183,10 +184,10 @@ def resolve_precision(precision: str) -> str:
             return "fp32"
         return "bf16" if bf16 else "fp16"
     if precision != "fp32" and not cuda:
-        raise ValueError(f"precision {precision} needs a CUDA GPU; this machine trains on the CPU: use fp32 or auto")
+        raise StudioError(f"precision {precision} needs a CUDA GPU; this machine trains on the CPU: use fp32 or auto")
     if precision == "bf16" and not bf16:
         device = torch.cuda.get_device_name(0)
-        raise ValueError(f"precision bf16 is not supported by {device}: use fp16 or auto")
+        raise StudioError(f"precision bf16 is not supported by {device}: use fp16 or auto")
     return precision
 
 
@@ -201,7 +202,7 @@ def check_fits(config: TrainConfig, train_rows: int, processes: int = 1) -> None
     if patience is not None:
         evaluations = evaluations_planned(config, train_rows, processes)
         if patience >= evaluations:
-            raise ValueError(
+            raise StudioError(
                 f"early stopping patience {patience} can never trigger: the run evaluates only {evaluations} "
                 f"time(s), and stopping needs {patience + 1}; lower the patience, train longer or evaluate more often"
             )
@@ -209,4 +210,4 @@ def check_fits(config: TrainConfig, train_rows: int, processes: int = 1) -> None
     if config.resume_from_checkpoint is not None:
         folder = Path(config.resume_from_checkpoint).expanduser()
         if not (folder / "trainer_state.json").is_file():
-            raise ValueError(f"cannot resume from {folder}: it is not a checkpoint folder (no trainer_state.json)")
+            raise StudioError(f"cannot resume from {folder}: it is not a checkpoint folder (no trainer_state.json)")

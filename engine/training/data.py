@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datasets import DatasetDict
 from transformers import PreTrainedTokenizerBase
 
+from engine.common.errors import StudioError
 from engine.datasets.sources import Columns, encode_labels, ensure_validation, load_raw, resolve_columns
 from engine.training.config import TrainConfig
 
@@ -37,7 +38,7 @@ def prepare_training_data(config: TrainConfig) -> TrainingData:
     for column in columns.texts:
         dtype = getattr(first.features[column], "dtype", None)
         if dtype not in ("string", "large_string"):
-            raise ValueError(f"text column {column!r} holds {dtype or 'non-text values'}, not text")
+            raise StudioError(f"text column {column!r} holds {dtype or 'non-text values'}, not text")
     splits = encode_labels(splits, columns.label)
     splits, note = ensure_validation(splits, columns.label, config.seed)
     label_names = splits["train"].features[columns.label].names

@@ -6,24 +6,43 @@ any, since nothing predicts a machine's speed better than having watched it.
 """
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 from transformers import AutoConfig, AutoModelForSequenceClassification
 
+from engine.common.errors import StudioError
 from engine.common.settings import remote_code_allowed
-from engine.jobs.launcher import checked_config, job_device
-from engine.jobs.store import COMPLETED, JobStore
 from engine.models.loading import MODEL_LOADING, resolve_model
 from engine.models.refs import SCRATCH, parse_model_ref
 from engine.models.scratch import SIZES
+from engine.training.checks import check_config
 from engine.training.config import TrainConfig, evaluations_planned, planned_steps
-from engine.training.recipe import describe_hardware
+from engine.training.recipe import describe_hardware, training_device
 
 BYTES_PER_PARAMETER = 16  # fp32 weights 4 + gradients 4 + AdamW first and second moments 8
 # Activations kept for the backward pass, per layer and token, in units of the hidden size (Korthikanti et al.,
 # 2022: about 34 values per hidden unit and token for a transformer layer), at 4 bytes each in fp32.
 ACTIVATION_VALUES_PER_HIDDEN = 34
+
+
+@dataclass(frozen=True)
+class PastRun:
+    """A finished run to learn a machine's speed from: which model, on which device, how many updates took how long,
+    at which batch size and max length."""
+
+    run_id: int
+    model: str
+    device: str
+    steps: int
+    seconds: float
+    batch_size: int
+    max_length: int
+
+    def __post_init__(self) -> None:
+        if self.steps < 1 or self.seconds <= 0:
+            raise StudioError(f"run {self.run_id}: a past run needs at least one step and a positive duration")
 
 
 @dataclass
@@ -76,41 +95,42 @@ def count_parameters(config: TrainConfig, labels: int) -> tuple[int, object]:
     return sum(p.numel() for p in model.parameters()), architecture
 
 
-def _seconds_per_step(config: TrainConfig, device: str, store: JobStore) -> tuple[float | None, str]:
-    similar = [
-        job
-        for job in store.list(status=COMPLETED)
-        if job.config.get("model") == config.model and job.device == device and job.total_steps and job.duration
-    ]
+def _seconds_per_step(config: TrainConfig, device: str, past_runs: Sequence[PastRun]) -> tuple[float | None, str]:
+    similar = [run for run in past_runs if run.model == config.model and run.device == device][:5]
     if not similar:
         return None, "no estimate yet: the first run of this model on this device measures it"
     # Scale by batch size and length: compute per step grows with both (a rough, linear view).
     rates = [
-        job.duration
-        / job.total_steps
-        * (config.batch_size * config.max_length)
-        / (job.config.get("batch_size", 16) * job.config.get("max_length", 128))
-        for job in similar[:5]
+        run.seconds / run.steps * (config.batch_size * config.max_length) / (run.batch_size * run.max_length)
+        for run in similar
     ]
-    jobs = ", ".join(f"#{job.id}" for job in similar[:5])
-    return statistics.median(rates), f"from earlier runs {jobs}"
+    runs = ", ".join(f"#{run.run_id}" for run in similar)
+    return statistics.median(rates), f"from earlier runs {runs}"
 
 
-def plan_training(config: TrainConfig, store: JobStore | None = None) -> TrainingPlan:
+def plan_training(config: TrainConfig, past_runs: Sequence[PastRun] = (), device: str | None = None) -> TrainingPlan:
     """Check `config` (as a launch would) and estimate what the run will take.
 
+    Args:
+        config: the run as the user asked for it.
+        past_runs: finished runs, newest first; the five newest of the same model on the same device set the time.
+        device: where the run would train (`cuda` or `cpu`); this machine's by default.
+
+    Returns:
+        The plan; its `seconds` is None when no past run can tell.
+
     Raises:
-        the errors of `engine.jobs.launcher.check_config`.
+        StudioError: the errors of `engine.training.checks.check_config`.
     """
-    store = store or JobStore()
-    resolved, data = checked_config(config)
+    checked = check_config(config)
+    resolved, data = checked.config, checked.data
     train_rows = len(data.splits["train"])
     parameters, architecture = count_parameters(resolved, len(data.label_names))
     layers = getattr(architecture, "num_hidden_layers", 12)
     hidden = getattr(architecture, "hidden_size", 768)
     activations = layers * resolved.batch_size * resolved.max_length * hidden * ACTIVATION_VALUES_PER_HIDDEN * 4
-    device = job_device()
-    per_step, basis = _seconds_per_step(resolved, device, store)
+    device = device or training_device()
+    per_step, basis = _seconds_per_step(resolved, device, past_runs)
     steps = planned_steps(resolved, train_rows)
     return TrainingPlan(
         device=device,

@@ -8,6 +8,7 @@ epochs, as well as a pretrained one, which needs few.
 
 from dataclasses import dataclass, replace
 
+from engine.common.errors import StudioError
 from engine.models.refs import parse_model_ref
 from engine.training.config import TrainConfig
 from engine.training.defaults import default_hyperparameters
@@ -36,7 +37,7 @@ class Preset:
 
     def __post_init__(self) -> None:
         if self.epochs_scale is not None and self.epochs_scale <= 0:
-            raise ValueError(f"preset {self.name!r}: epochs_scale must be positive, not {self.epochs_scale}")
+            raise StudioError(f"preset {self.name!r}: epochs_scale must be positive, not {self.epochs_scale}")
 
 
 PRESETS = {
@@ -82,7 +83,7 @@ def apply_preset(config: TrainConfig, name: str) -> TrainConfig:
         ValueError: an unknown preset name, or a model reference that cannot be parsed.
     """
     if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; presets are {', '.join(PRESETS)}")
+        raise StudioError(f"unknown preset {name!r}; presets are {', '.join(PRESETS)}")
     preset = PRESETS[name]
     epochs = None
     if preset.epochs_scale is not None:

@@ -13,6 +13,7 @@ from transformers import (
     TrainingArguments,
 )
 
+from engine.common.errors import StudioError
 from engine.common.settings import remote_code_allowed
 from engine.training.config import TrainConfig, resolve_precision
 
@@ -31,7 +32,7 @@ def classifier_model(path: str, label_names: list[str]) -> PreTrainedModel:
     if folder.is_dir() and not any(folder.glob("*.safetensors")):
         pickled = sorted(p.name for p in folder.iterdir() if p.suffix in (".bin", ".pt", ".pth", ".ckpt"))
         if pickled:
-            raise ValueError(
+            raise StudioError(
                 f"{path} holds only pickled weights ({', '.join(pickled)}); Finetune Studio loads safetensors only "
                 "(a pickle can run code); convert it with save_pretrained(folder, safe_serialization=True)"
             )
@@ -121,6 +122,11 @@ def training_devices(processes: int = 1) -> int:
     if processes > 1:
         return processes
     return max(1, torch.cuda.device_count()) if torch.cuda.is_available() else 1
+
+
+def training_device() -> str:
+    """The device a new run trains on, and so the queue its job joins: `cuda` when there is a GPU, else `cpu`."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def describe_hardware(processes: int = 1) -> str:

@@ -90,7 +90,8 @@ def stop_jobs(database: Path) -> None:
     """Wait for the jobs this server started, then stop the process group of any still running."""
     if not database.is_file():
         return
-    from engine.jobs.store import ACTIVE, JobStore, pid_alive
+    from engine.jobs.process import pid_alive
+    from engine.jobs.store import ACTIVE, JobStore
 
     store = JobStore(database)
     deadline = time.monotonic() + JOB_GRACE_S

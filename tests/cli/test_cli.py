@@ -166,7 +166,9 @@ def test_train_rejects_wrong_input_with_exit_2_and_one_error_line(
 
 
 def test_predict_with_an_unknown_job_exits_2_naming_it(cli_main):
-    assert cli_main("predict", "--model", "job:999", "hello", "--json") == (2, "", "error: no training job 999\n")
+    code, out, err = cli_main("predict", "--model", "job:999", "hello", "--json")
+
+    assert (code, out) == (2, "") and err.startswith("error: no training job 999 here: the model folder of job 999")
 
 
 def test_tokenize_with_a_jobs_tokenizer_marks_the_pair(trained, cli_main):

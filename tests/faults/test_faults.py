@@ -13,12 +13,14 @@ import sqlite3
 import pytest
 from transformers import AutoModelForSequenceClassification, Trainer
 
-import engine.jobs.launcher
+import engine.jobs.queue
 from engine.jobs import worker as train_worker
-from engine.jobs.launcher import check_config, resume_job
+from engine.jobs.actions import resume_job
 from engine.jobs.store import COMPLETED, FAILED, QUEUED, JobStore
 from engine.models.refs import job_model_dir
+from engine.training.checks import check_config
 from engine.training.config import TrainConfig
+from engine.training.failures import error_category
 from tests.app.launch import StudioClient, launch_studio
 
 
@@ -30,8 +32,7 @@ def store() -> JobStore:
 @pytest.fixture
 def no_children(monkeypatch: pytest.MonkeyPatch) -> None:
     """Queue jobs without starting training processes: these tests run the child's `main` themselves."""
-    monkeypatch.setattr(engine.jobs.launcher, "dispatch", lambda *args, **kwargs: [])
-    monkeypatch.setattr(train_worker, "dispatch", lambda *args, **kwargs: [])
+    monkeypatch.setattr(engine.jobs.queue, "advance_queue", lambda *args, **kwargs: [])
 
 
 def fill_disk_on_save(monkeypatch: pytest.MonkeyPatch, save_number: int) -> list[str]:
@@ -53,7 +54,9 @@ def fill_disk_on_save(monkeypatch: pytest.MonkeyPatch, save_number: int) -> list
 def test_disk_full_at_the_second_checkpoint_fails_the_job_and_the_first_checkpoint_resumes(
     store, tiny_csv_folder, no_children, monkeypatch
 ):
-    config = check_config(TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny", epochs=2, batch_size=8))
+    config = check_config(
+        TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny", epochs=2, batch_size=8)
+    ).config
     job = store.create(config.to_dict())
     saves = fill_disk_on_save(monkeypatch, save_number=2)
 
@@ -86,8 +89,8 @@ def test_disk_full_is_its_own_category_even_when_a_library_wraps_the_error():
         except OSError as error:
             raise RuntimeError("could not save the checkpoint") from error
     except RuntimeError as wrapped:
-        assert train_worker.error_category(wrapped) == "disk_full"
-    assert train_worker.error_category(OSError(errno.EACCES, "Permission denied")) == "crashed"
+        assert error_category(wrapped) == "disk_full"
+    assert error_category(OSError(errno.EACCES, "Permission denied")) == "crashed"
 
 
 @pytest.mark.parametrize(
@@ -98,8 +101,8 @@ def test_disk_full_is_its_own_category_even_when_a_library_wraps_the_error():
     ],
 )
 def test_a_full_disk_reported_without_an_errno_is_still_disk_full(message):
-    assert train_worker.error_category(RuntimeError(message)) == "disk_full"
-    assert train_worker.error_category(RuntimeError("expected scalar type Float but found Half")) == "crashed"
+    assert error_category(RuntimeError(message)) == "disk_full"
+    assert error_category(RuntimeError("expected scalar type Float but found Half")) == "crashed"
 
 
 def damage(store: JobStore, job_id: int, column: str, text: str) -> None:

@@ -10,11 +10,11 @@ from datasets import Dataset, DatasetDict
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import engine.jobs.launcher
+import engine.jobs.queue
 from engine.common.errors import USER_ERRORS
 from engine.datasets.sources import resolve_columns
 from engine.datasets.sql import run_sql
-from engine.jobs.launcher import start_job
+from engine.jobs.actions import start_job
 from engine.jobs.store import JobStore
 from engine.models.scratch import train_wordpiece
 from engine.tokenizer.inspection import (
@@ -121,8 +121,8 @@ def test_starting_a_job_either_queues_one_or_refuses_and_writes_nothing(
     monkeypatch, text, label, max_length, batch_size, patience
 ):
     started = []
-    # No training child in a fuzz test: an accepted config is only queued; `dispatch` is what would start it.
-    monkeypatch.setattr(engine.jobs.launcher, "dispatch", lambda store, **_: started.append(store) or [])
+    # No training child in a fuzz test: an accepted config is only queued; `advance_queue` is what would start it.
+    monkeypatch.setattr(engine.jobs.queue, "advance_queue", lambda store, **_: started.append(store) or [])
     store = JobStore()
     before = [job.to_dict() for job in store.list()]
     config = TrainConfig(

@@ -6,7 +6,7 @@ from contextlib import closing
 import pytest
 
 from engine.common.access import CLI_OWNER, OPERATOR, NotAllowedError, Requester
-from engine.jobs.launcher import delete_job, resume_job, start_job, stop_job
+from engine.jobs.actions import delete_job, resume_job, start_job, stop_job
 from engine.jobs.store import JobStore
 from engine.training.config import TrainConfig
 
@@ -35,7 +35,7 @@ def test_owners_are_named_by_user_then_session_and_the_cli_is_the_operator():
 
 def test_a_started_job_records_its_owner(store, tiny_csv_folder, monkeypatch):
     monkeypatch.setattr(
-        "engine.jobs.launcher.dispatch", lambda store=None, watch=True: []
+        "engine.jobs.queue.advance_queue", lambda store=None, watch=True: []
     )  # record only, start nothing
     config = TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny", epochs=1, batch_size=8, max_length=32)
 

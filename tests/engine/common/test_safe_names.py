@@ -6,7 +6,7 @@ import pytest
 
 from engine.common.paths import data_dir, jobs_dir
 from engine.datasets.export import export_path, exports_dir
-from engine.jobs.launcher import start_job
+from engine.jobs.actions import start_job
 from engine.jobs.store import JobStore
 from engine.training.config import TrainConfig
 from engine.training.recipe import classifier_model
@@ -24,7 +24,7 @@ def test_an_export_name_cannot_leave_the_exports_folder(name):
 @pytest.mark.parametrize("name", ESCAPES)
 def test_a_job_name_is_only_a_label_its_folder_is_its_id(name, tiny_csv_folder, monkeypatch):
     monkeypatch.setattr(
-        "engine.jobs.launcher.dispatch", lambda store=None, watch=True: []
+        "engine.jobs.queue.advance_queue", lambda store=None, watch=True: []
     )  # record only, start nothing
     config = TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny", name=name, epochs=1, max_length=32)
 

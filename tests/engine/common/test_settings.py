@@ -8,7 +8,7 @@ import pytest
 from engine.common.access import NotAllowedError, Requester
 from engine.common.paths import REPO_ROOT
 from engine.common.settings import DEFAULT_MAX_QUEUED_JOBS, Settings, remote_code_allowed, settings
-from engine.jobs.launcher import clone_job, resume_job, start_job
+from engine.jobs.actions import clone_job, resume_job, start_job
 from engine.jobs.store import JobStore
 from engine.training.config import TrainConfig
 
@@ -100,7 +100,7 @@ def _loads_in(path: Path) -> list[ast.Call]:
 def test_every_model_tokenizer_config_and_pipeline_load_in_the_engine_follows_the_remote_code_setting():
     files = sorted((REPO_ROOT / "engine").rglob("*.py"))
     calls = [(path.name, call) for path in files for call in _loads_in(path)]
-    assert len(calls) >= 7  # recipe, launcher, plan, models, task_pipelines (2), train_worker, classifier
+    assert len(calls) >= 7  # recipe, checks, plan, models, task_pipelines (2), run, classifier
     for name, call in calls:
         keyword = next((k for k in call.keywords if k.arg == "trust_remote_code"), None)
         assert keyword is not None, f"{name}:{call.lineno} loads without trust_remote_code"
@@ -146,19 +146,20 @@ def test_a_start_beyond_the_queue_limit_is_refused_naming_the_limit(tiny_csv_fol
 def test_two_users_starting_at_once_cannot_both_take_the_last_place(tiny_csv_folder, monkeypatch):
     import threading
 
-    import engine.jobs.launcher
+    import engine.jobs.actions
+    import engine.jobs.queue
 
     monkeypatch.setenv("STUDIO_MAX_QUEUED_JOBS", "1")
-    monkeypatch.setattr(engine.jobs.launcher, "dispatch", lambda store: None)  # queued, never started
+    monkeypatch.setattr(engine.jobs.queue, "advance_queue", lambda store: None)  # queued, never started
     both_checked = threading.Barrier(2)
-    real_check = engine.jobs.launcher.check_config
+    real_check = engine.jobs.actions.check_config
 
     def slow_check(config):
         resolved = real_check(config)
         both_checked.wait(timeout=30)  # both passed the early capacity check before either creates its job
         return resolved
 
-    monkeypatch.setattr(engine.jobs.launcher, "check_config", slow_check)
+    monkeypatch.setattr(engine.jobs.actions, "check_config", slow_check)
     outcomes = []
 
     def start():

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.jobs.launcher import resume_job, start_job, stop_job, wait_for_job
+from engine.jobs.actions import resume_job, start_job, stop_job, wait_for_job
+from engine.jobs.process import check_alive
 from engine.jobs.store import CANCELLED, COMPLETED, FAILED, QUEUED, RUNNING, JobStore
 from engine.training.config import TrainConfig
 from tests import waiting
@@ -80,10 +81,10 @@ def test_killing_the_training_process_fails_the_job_with_the_signal_within_five_
         (worker,) = Path(f"/proc/{job.pid}/task/{job.pid}/children").read_text().split()
         os.kill(int(worker), signal.SIGKILL)
 
-    # Read as the app reads a status (refresh: is the pid still alive?) while the watcher thread records the exit:
+    # Read as the app reads a status (check_alive: is the pid still alive?) while the watcher thread records the exit:
     # the exit status it has (SIGKILL) wins over a vague "ended without reporting".
     ended = wait_until(
-        lambda: (j := store.refresh(store.get(job.id))).status != RUNNING and j, "the job to be marked", timeout=5
+        lambda: (j := check_alive(store.get(job.id), store)).status != RUNNING and j, "the job to be marked", timeout=5
     )
     assert ended.status == FAILED
     assert ended.error_category == "killed"

@@ -105,7 +105,8 @@ def test_a_completed_job_resolves_to_its_model_folder():
     store = JobStore()
     job = store.create({"model": "scratch:tiny", "dataset": "x"})
     store.mark_completed(job.id, {"accuracy": 1.0})
-    job.model_dir.mkdir()  # the training child saves the model there before marking the job completed
+    job.model_dir.mkdir()  # the training child publishes the whole model there before marking the job completed
+    (job.model_dir / "config.json").write_text("{}")
 
     assert resolve_model(parse_model_ref(f"job:{job.id}"), no_corpus) == str(job.model_dir)
 
@@ -113,12 +114,12 @@ def test_a_completed_job_resolves_to_its_model_folder():
 def test_a_job_that_has_not_completed_has_no_model_to_use():
     job = JobStore().create({"model": "scratch:tiny", "dataset": "x"})
 
-    with pytest.raises(ValueError, match=f"job {job.id} is queued; only a completed job"):
+    with pytest.raises(ValueError, match=f"job {job.id} has no saved model: it has not completed"):
         resolve_model(parse_model_ref(f"job:{job.id}"), no_corpus)
 
 
-def test_an_unknown_job_is_a_lookup_error():
-    with pytest.raises(LookupError, match="no training job 404"):
+def test_an_unknown_job_has_no_model_folder():
+    with pytest.raises(FileNotFoundError, match="no training job 404 here: the model folder of job 404 is missing"):
         resolve_model(parse_model_ref("job:404"), no_corpus)
 
 

@@ -40,7 +40,11 @@ def test_time_is_estimated_from_an_earlier_run_of_the_same_model(tiny_csv_folder
             "UPDATE jobs SET started_at = 100, finished_at = 120, status = 'completed' WHERE id = ?", (earlier.id,)
         )
 
-    plan = plan_training(TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny", epochs=1, batch_size=8))
+    plan = plan_training(
+        TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny", epochs=1, batch_size=8),
+        store.past_runs(),
+        "cpu",
+    )
 
     assert plan.seconds == pytest.approx(2.0 * plan.steps)
     assert f"#{earlier.id}" in plan.estimate_basis

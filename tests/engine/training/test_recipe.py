@@ -226,21 +226,25 @@ def test_gradient_checkpointing_trains_on_the_cpu(reviews, tmp_path):
     assert trainer.model.is_gradient_checkpointing
 
 
-def test_the_worker_saves_the_model_its_config_metrics_trainer_state_and_card(tiny_csv_folder):
-    from engine.jobs.store import JobStore
-    from engine.jobs.worker import train
+def test_a_run_saves_the_model_its_config_metrics_trainer_state_and_card_and_reports_typed_events(
+    tiny_csv_folder, tmp_path
+):
+    from engine.training.events import EvalEvent, Progress, SummaryEvent, TrainEvent
+    from engine.training.run import RunFolders, train
 
-    store = JobStore()
     run = config(dataset=str(tiny_csv_folder), epochs=2.0, load_best_model_at_end=True, early_stopping_patience=1)
-    job = store.create(run.to_dict())
+    folders = RunFolders(tmp_path / "checkpoints", tmp_path / "model", tmp_path / "trainer_state.json")
+    reports = []
 
-    metrics = train(job, run, store)
+    metrics = train(run, folders, reports.append, should_stop=lambda: False)
 
     assert set(metrics) == {"loss", "accuracy", "f1", "precision", "recall"}
-    saved = {path.name for path in job.model_dir.iterdir()}
+    assert {type(report) for report in reports} == {Progress, TrainEvent, EvalEvent, SummaryEvent}
+    assert Progress(8, 8, 2.0) in reports  # the end of training, whose last step need not be a logging step
+    saved = {path.name for path in folders.model.iterdir()}
     assert {"model.safetensors", "config.json", "tokenizer.json", "README.md"} <= saved
-    assert json.loads((job.model_dir / "metrics.json").read_text()) == metrics
-    assert TrainConfig.from_dict(json.loads((job.model_dir / "training_config.json").read_text())) == run
-    state = json.loads((job.folder / "trainer_state.json").read_text())
+    assert json.loads((folders.model / "metrics.json").read_text()) == metrics
+    assert TrainConfig.from_dict(json.loads((folders.model / "training_config.json").read_text())) == run
+    state = json.loads(folders.trainer_state.read_text())
     assert state["global_step"] == 8 and state["best_metric"] is not None
-    assert "Hardware: CPU: " in (job.model_dir / "README.md").read_text()
+    assert "Hardware: CPU: " in (folders.model / "README.md").read_text()

@@ -1,4 +1,5 @@
-"""engine.jobs.store: training runs are SQLite rows whose status is checked against their process."""
+"""engine.jobs.store (and engine.jobs.process.check_alive): training runs are SQLite rows whose status is checked
+against their process."""
 
 import os
 import sqlite3
@@ -9,6 +10,7 @@ import time
 import pytest
 
 from engine.common.paths import database_path
+from engine.jobs.process import check_alive, pid_alive
 from engine.jobs.store import (
     CANCELLED,
     COMPLETED,
@@ -18,8 +20,8 @@ from engine.jobs.store import (
     RUNNING,
     JobStore,
     config_difference,
-    pid_alive,
 )
+from engine.training.events import EvalEvent, TrainEvent
 
 CONFIG = {"dataset": "sample:topics", "model": "scratch:tiny", "epochs": 1.0}
 
@@ -120,12 +122,12 @@ def test_mark_started_does_not_overwrite_a_job_that_already_finished(store):
     assert (store.get(job.id).status, store.get(job.id).pid) == (COMPLETED, 4321)
 
 
-def test_refresh_marks_a_running_job_whose_process_is_gone_as_interrupted_with_its_log_tail(store, dead_pid):
+def test_check_alive_marks_a_running_job_whose_process_is_gone_as_interrupted_with_its_log_tail(store, dead_pid):
     job = store.create(CONFIG)
     job.log_path.write_text("loading data\nKilled\n")
     store.mark_started(job.id, dead_pid)
 
-    refreshed = store.refresh(store.get(job.id))
+    refreshed = check_alive(store.get(job.id), store)
 
     assert refreshed.status == INTERRUPTED
     assert refreshed.error_category == "crashed"
@@ -134,28 +136,28 @@ def test_refresh_marks_a_running_job_whose_process_is_gone_as_interrupted_with_i
     assert store.get(job.id).finished_at is not None
 
 
-def test_refresh_leaves_a_running_job_whose_process_is_alive(store):
+def test_check_alive_leaves_a_running_job_whose_process_is_alive(store):
     job = store.create(CONFIG)
     store.mark_started(job.id, os.getpid())
 
-    assert store.refresh(store.get(job.id)).status == RUNNING
+    assert check_alive(store.get(job.id), store).status == RUNNING
 
 
-def test_refresh_leaves_a_finished_job_alone_even_when_its_process_is_gone(store, dead_pid):
+def test_check_alive_leaves_a_finished_job_alone_even_when_its_process_is_gone(store, dead_pid):
     job = store.create(CONFIG)
     store.mark_started(job.id, dead_pid)
     store.mark_completed(job.id, {"accuracy": 1.0})
 
-    assert store.refresh(store.get(job.id)).status == COMPLETED
+    assert check_alive(store.get(job.id), store).status == COMPLETED
 
 
-def test_refresh_trusts_the_database_over_a_stale_copy(store, dead_pid):
+def test_check_alive_trusts_the_database_over_a_stale_copy(store, dead_pid):
     job = store.create(CONFIG)
     store.mark_started(job.id, dead_pid)
     stale = store.get(job.id)
     store.mark_completed(job.id, {"accuracy": 1.0})  # the child finished after the copy was read
 
-    assert store.refresh(stale).status == COMPLETED
+    assert check_alive(stale, store).status == COMPLETED
 
 
 def test_a_finished_child_not_yet_reaped_counts_as_dead():
@@ -195,8 +197,8 @@ def test_to_dict_names_the_model_folder(store):
 
 def test_metric_events_come_back_in_order_with_their_values(store):
     job = store.create(CONFIG)
-    store.add_event(job.id, "train", 10, 0.5, {"loss": 0.7, "learning_rate": 1e-4, "grad_norm": 2.0})
-    store.add_event(job.id, "eval", 20, 1.0, {"loss": 0.6, "accuracy": 0.8})
+    store.add_event(job.id, TrainEvent(10, 0.5, loss=0.7, learning_rate=1e-4, grad_norm=2.0))
+    store.add_event(job.id, EvalEvent(20, 1.0, {"loss": 0.6, "accuracy": 0.8}))
 
     events = store.events(job.id)
 
@@ -258,7 +260,7 @@ def test_finished_states_record_why(store):
 
 def test_requeue_keeps_the_id_and_events_and_clears_the_error(store):
     job = store.create(CONFIG)
-    store.add_event(job.id, "train", 5, 0.1, {"loss": 1.0})
+    store.add_event(job.id, TrainEvent(5, 0.1, loss=1.0))
     store.request_stop(job.id)
     store.mark_cancelled(job.id)
 
@@ -271,7 +273,7 @@ def test_requeue_keeps_the_id_and_events_and_clears_the_error(store):
 
 def test_delete_removes_the_row_events_and_folder_but_refuses_an_active_job(store):
     job = store.create(CONFIG)
-    store.add_event(job.id, "train", 1, 0.1, {"loss": 1.0})
+    store.add_event(job.id, TrainEvent(1, 0.1, loss=1.0))
     with pytest.raises(ValueError, match=f"job {job.id} is queued; stop it before deleting it"):
         store.delete(job.id)
     store.mark_completed(job.id, {})
@@ -314,3 +316,26 @@ def test_config_difference_lists_only_the_settings_that_differ():
     second = {"model": "scratch:tiny", "epochs": 5.0, "name": "longer"}
 
     assert config_difference(first, second) == [("epochs", 3.0, 5.0), ("name", None, "longer"), ("seed", 42, None)]
+
+
+def test_the_schema_is_migrated_once_per_process_and_database_file(tmp_path, monkeypatch):
+    path = tmp_path / "once.sqlite3"
+    migrations = []
+    real_migrate = JobStore._migrate
+    monkeypatch.setattr(JobStore, "_migrate", lambda self: migrations.append(self.path) or real_migrate(self))
+
+    JobStore(path)
+    JobStore(path).create(CONFIG)
+
+    assert migrations == [path]
+
+
+def test_a_deleted_database_file_gets_its_schema_again(tmp_path):
+    path = tmp_path / "again.sqlite3"
+    JobStore(path).create(CONFIG)
+    for leftover in tmp_path.glob("again.sqlite3*"):  # the database and its WAL files
+        leftover.unlink()
+
+    store = JobStore(path)
+
+    assert store.list() == [] and store.create(CONFIG).id == 1

@@ -1,0 +1,94 @@
+"""One fine-tuning run: a config in; the model, its files and typed events out.
+
+The run knows no database: it reports progress and events through `report`, asks `should_stop` whether to stop,
+and writes only into the folders it is given. Whoever runs it (the job worker, a benchmark, a test) decides where
+the reports go and what a finished model folder means.
+"""
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from accelerate import PartialState
+from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, set_seed
+
+from engine.common.settings import remote_code_allowed
+from engine.models.loading import resolve_model
+from engine.models.refs import parse_model_ref
+from engine.training.config import TrainConfig, planned_steps
+from engine.training.data import prepare_training_data, tokenize_splits
+from engine.training.metrics import METRIC_NAMES, compute_metrics
+from engine.training.model_card import write_model_card
+from engine.training.progress import Report, StudioProgress
+from engine.training.recipe import (
+    callbacks_for,
+    classifier_model,
+    describe_hardware,
+    training_arguments,
+    training_devices,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunFolders:
+    """Where a run writes: its checkpoints, its model (weights, tokenizer, config, metrics, card) and the
+    `trainer_state.json` (the log history, best metric and best checkpoint)."""
+
+    checkpoints: Path
+    model: Path
+    trainer_state: Path
+
+
+def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop: Callable[[], bool]) -> dict:
+    """Fine-tune `config.model` on `config.dataset` and return the final validation metrics.
+
+    Resumes from `config.resume_from_checkpoint` when set. With keep-best, the metrics are the best model's.
+
+    Args:
+        config: a checked config (`engine.training.checks.check_config`).
+        folders: where to write; `folders.model` receives the model and tokenizer (safetensors),
+            `training_config.json`, `metrics.json` and the model card.
+        report: receives `Progress` records and `TrainEvent`/`EvalEvent`/`SummaryEvent`s (main process only).
+        should_stop: True asks the run to stop after the current step, saving a checkpoint to resume from.
+
+    Returns:
+        The validation loss and metrics by name (`loss`, `accuracy`, `f1`, `precision`, `recall`).
+
+    Raises:
+        StudioError: the dataset or model do not fit the config; other exceptions for failures of the run
+        (`engine.training.failures.error_category` sorts them).
+    """
+    set_seed(config.seed)
+    data = prepare_training_data(config)
+    for note in data.notes:
+        logger.info(note)
+    path = resolve_model(parse_model_ref(config.model), data.train_texts, config.seed)
+    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote_code_allowed())
+    tokenized = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"))
+    processes = PartialState().num_processes
+    total_steps = planned_steps(config, len(tokenized["train"]), training_devices(processes))
+    trainer = Trainer(
+        model=classifier_model(path, data.label_names),
+        args=training_arguments(config, folders.checkpoints, total_steps),
+        train_dataset=tokenized["train"],
+        eval_dataset=tokenized["validation"],
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=compute_metrics,
+        callbacks=[StudioProgress(report, should_stop), *callbacks_for(config)],
+    )
+    output = trainer.train(resume_from_checkpoint=config.resume_from_checkpoint)
+    evaluation = trainer.evaluate()
+    metrics = {name: evaluation[f"eval_{name}"] for name in ("loss", *METRIC_NAMES)}
+    trainer.save_model(str(folders.model))
+    if trainer.is_world_process_zero():
+        trainer.state.save_to_json(str(folders.trainer_state))
+        (folders.model / "training_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+        (folders.model / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        seconds, hardware = output.metrics.get("train_runtime"), describe_hardware(processes)
+        write_model_card(folders.model, config, data, metrics, train_seconds=seconds, hardware=hardware)
+    return metrics
