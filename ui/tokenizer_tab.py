@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from engine.jobs.store import model_choices
+from engine.jobs.catalog import model_choices
 from engine.tokenizer.inspection import PADDING_CHOICES, TRUNCATION_CHOICES
 from ui import tokenizer_actions as actions
 from ui.token_html import TOKEN_CSS

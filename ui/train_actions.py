@@ -5,6 +5,7 @@ import pandas as pd
 
 from engine.common.access import Requester
 from engine.jobs.actions import clone_job, delete_job, resume_job, start_job, stop_job
+from engine.jobs.catalog import past_runs
 from engine.jobs.process import check_alive
 from engine.jobs.queue import advance_queue
 from engine.jobs.store import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore, config_difference
@@ -87,7 +88,7 @@ def start_training(form: dict, request: gr.Request, profile: gr.OAuthProfile | N
 @TRAIN_FORM.listener
 def plan(form: dict):
     """Check the settings as a launch would, and say what the run will take: device, updates, memory, time."""
-    return plan_training(train_config(form), JobStore().past_runs()).summary()
+    return plan_training(train_config(form), past_runs()).summary()
 
 
 @shows_errors

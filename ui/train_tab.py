@@ -7,7 +7,7 @@ import gradio as gr
 
 from engine.common.settings import settings
 from engine.datasets.sources import sample_sources
-from engine.jobs.store import model_choices
+from engine.jobs.catalog import model_choices
 from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
 from engine.training.defaults import defaults_help
 from engine.training.presets import PRESETS

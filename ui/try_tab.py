@@ -7,7 +7,7 @@ import pandas as pd
 
 from engine.datasets.sources import sample_sources
 from engine.inference.pipelines import MAX_NEW_TOKENS, TASKS
-from engine.jobs.store import model_choices
+from engine.jobs.catalog import model_choices
 from ui import try_actions as actions
 
 EXPLANATION = """\

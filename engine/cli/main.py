@@ -110,10 +110,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     given = {field: getattr(args, dest) for dest, field in TRAIN_FLAGS.items() if getattr(args, dest) is not None}
     config = replace(config, **given)
     if args.dry_run:
-        from engine.jobs.store import JobStore
+        from engine.jobs.catalog import past_runs
         from engine.training.plan import plan_training
 
-        plan = plan_training(config, JobStore().past_runs())
+        plan = plan_training(config, past_runs())
         emit(asdict(plan) | {"summary": plan.summary()}, args.json, plan.summary())
         return 0
     job = start_job(config)

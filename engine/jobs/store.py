@@ -20,10 +20,8 @@ from pathlib import Path
 
 from engine.common.errors import NotFoundError, StudioError
 from engine.common.paths import database_path, jobs_dir
-from engine.models.scratch import SIZES
 from engine.training.events import Event, event_from_row
 from engine.training.failures import ErrorCategory
-from engine.training.plan import PastRun
 
 
 class JobStatus(StrEnum):
@@ -427,25 +425,3 @@ class JobStore:
             db.execute("DELETE FROM events WHERE job_id = ?", (job_id,))
             db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
         shutil.rmtree(job.folder, ignore_errors=True)
-
-    def past_runs(self) -> list[PastRun]:
-        """The completed runs that can tell how fast a model trains on a device, newest first (for plans)."""
-        return [
-            PastRun(
-                run_id=job.id,
-                model=str(job.config.get("model")),
-                device=job.device,
-                steps=job.total_steps,
-                seconds=job.duration,
-                batch_size=job.config.get("batch_size", 16),
-                max_length=job.config.get("max_length", 128),
-            )
-            for job in self.list(status=COMPLETED)
-            if job.total_steps and job.duration
-        ]
-
-
-def model_choices(store: JobStore | None = None) -> list[str]:
-    """The model references offered in dropdowns: the scratch starters, then completed jobs, newest first."""
-    finished = [f"job:{job.id}" for job in (store or JobStore()).list(status=COMPLETED)]
-    return [f"scratch:{size}" for size in SIZES] + finished

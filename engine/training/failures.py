@@ -11,8 +11,6 @@ import shutil
 from enum import StrEnum
 from pathlib import Path
 
-import torch
-
 from engine.common.errors import USER_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -55,6 +53,8 @@ def error_category(error: BaseException) -> ErrorCategory:
     """Sort a training failure into what the user can do about it."""
     if out_of_space(error):
         return ErrorCategory.DISK_FULL
+    import torch  # here, not at the top: the job store imports the categories, and the CLI lists jobs without torch
+
     if isinstance(error, torch.OutOfMemoryError) or "out of memory" in str(error).lower():
         return ErrorCategory.OUT_OF_MEMORY
     if isinstance(error, USER_ERRORS):

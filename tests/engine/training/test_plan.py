@@ -2,6 +2,7 @@
 
 import pytest
 
+from engine.jobs.catalog import past_runs
 from engine.jobs.store import JobStore
 from engine.training.config import TrainConfig
 from engine.training.plan import BYTES_PER_PARAMETER, count_parameters, plan_training
@@ -42,7 +43,7 @@ def test_time_is_estimated_from_an_earlier_run_of_the_same_model(tiny_csv_folder
 
     plan = plan_training(
         TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny", epochs=1, batch_size=8),
-        store.past_runs(),
+        past_runs(store),
         "cpu",
     )
 
