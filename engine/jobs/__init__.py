@@ -1,7 +1,8 @@
 """Training runs as jobs: rows in SQLite, a queue, and child processes launched with `accelerate launch`.
 
-`store` is the job database, `queue` admits and dispatches queued jobs to devices, `process` starts, watches and
-terminates a job's process group, `actions` are what a user does to a job (start, stop, resume, clone, delete), and
-`worker` is the training child that binds one job row to a `training` run. It may import `common`, `models`,
-`datasets` and `training`, never `inference`, `tokenizer` or `cli`.
+`store` is the job database, `queue` admits jobs and moves the queue (`advance_queue`), `process` starts, watches
+and terminates a job's process group, `actions` are what a user does to a job (start, stop, resume, clone,
+delete), `catalog` offers finished jobs' models and timings to the rest of the app, and `worker` is the training
+child that binds one job row to a `training` run. It may import `common`, `datasets`, `models` and `training`, never
+`inference`, `tokenizer` or `cli`.
 """

@@ -2,6 +2,11 @@
 
 import plotly.graph_objects as go
 
+from engine.training.events import EvalEvent, TrainEvent
+
+# The charts read `JobStore.events`: each event's `to_data()` values, flat, beside its `kind` and `step`.
+TRAIN, EVAL = TrainEvent.kind, EvalEvent.kind
+
 _LAYOUT = {"margin": {"l": 50, "r": 20, "t": 40, "b": 40}, "height": 320, "template": "plotly_white"}
 SMOOTHING = 0.8  # exponential moving average weight, as TensorBoard's default slider: shows the trend under the noise
 
@@ -35,15 +40,15 @@ def loss_curve(events: list[dict], title: str = "Loss", others: dict[str, list[d
     `others` (label -> events) adds other jobs' smoothed training loss for comparison.
     """
     figure = go.Figure()
-    train = [e for e in events if e.get("kind") == "train" and e.get("loss") is not None]
-    evals = [e for e in events if e.get("kind") == "eval" and e.get("loss") is not None]
+    train = [e for e in events if e.get("kind") == TRAIN and e.get("loss") is not None]
+    evals = [e for e in events if e.get("kind") == EVAL and e.get("loss") is not None]
     steps, losses = [e["step"] for e in train], [e["loss"] for e in train]
     figure.add_scatter(x=steps, y=losses, mode="lines", name="train loss", opacity=0.35)
     figure.add_scatter(x=steps, y=smoothed(losses), mode="lines", name="train loss (smoothed)")
     figure.add_scatter(
         x=[e["step"] for e in evals], y=[e["loss"] for e in evals], mode="lines+markers", name="validation loss"
     )
-    _overlay(figure, others or {}, "train", "loss", smooth=True)
+    _overlay(figure, others or {}, TRAIN, "loss", smooth=True)
     figure.update_layout(title=title, xaxis_title="optimizer step", yaxis_title="loss", **_LAYOUT)
     return figure
 
@@ -54,14 +59,14 @@ def metrics_curve(
     """Validation metrics at each evaluation, and the learning rate on a second axis; `others` adds other jobs'
     validation accuracy."""
     figure = go.Figure()
-    evals = [e for e in events if e.get("kind") == "eval"]
+    evals = [e for e in events if e.get("kind") == EVAL]
     for name in names:
         points = [e for e in evals if e.get(name) is not None]
         figure.add_scatter(
             x=[e["step"] for e in points], y=[e[name] for e in points], mode="lines+markers", name=f"validation {name}"
         )
-    _overlay(figure, others or {}, "eval", "accuracy")
-    rates = [e for e in events if e.get("kind") == "train" and e.get("learning_rate") is not None]
+    _overlay(figure, others or {}, EVAL, "accuracy")
+    rates = [e for e in events if e.get("kind") == TRAIN and e.get("learning_rate") is not None]
     figure.add_scatter(
         x=[e["step"] for e in rates],
         y=[e["learning_rate"] for e in rates],
