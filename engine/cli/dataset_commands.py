@@ -10,6 +10,7 @@ from dataclasses import asdict
 from datasets import DatasetDict
 
 from engine.cli.output import emit
+from engine.common.errors import NotFoundError
 from engine.datasets.session import DatasetRef, open_dataset
 
 
@@ -17,7 +18,7 @@ def _split(args: argparse.Namespace):
     splits = open_dataset(DatasetRef(args.source, args.config or None, getattr(args, "revision", None) or None))
     name = args.split or next(iter(splits))
     if name not in splits:
-        raise ValueError(f"no split {name!r}; splits are {', '.join(splits)}")
+        raise NotFoundError(f"no split {name!r}; splits are {', '.join(splits)}")
     return splits, name
 
 

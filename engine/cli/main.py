@@ -10,7 +10,7 @@ import sys
 from dataclasses import asdict, replace
 
 from engine.cli.output import emit
-from engine.common.errors import USER_ERRORS
+from engine.common.errors import USER_ERRORS, MissingFileError, StudioError
 from engine.tokenizer.inspection import PADDING_CHOICES, TRUNCATION_CHOICES
 
 # `train` flag destination -> TrainConfig field, for the flags that default to None ("not given").
@@ -58,13 +58,13 @@ def _token_input(args: argparse.Namespace):
 
     if args.batch_file is None:
         if args.text is None:
-            raise ValueError("give a TEXT to tokenize, or --batch-file FILE")
+            raise StudioError("give a TEXT to tokenize, or --batch-file FILE")
         return TokenInput.single(args.text, args.pair)
     if args.text is not None or args.pair is not None:
-        raise ValueError("--batch-file replaces TEXT and --pair: put pairs on its lines as 'text<TAB>second text'")
+        raise StudioError("--batch-file replaces TEXT and --pair: put pairs on its lines as 'text<TAB>second text'")
     path = Path(args.batch_file)
     if not path.is_file():
-        raise FileNotFoundError(f"no such batch file: {path}")
+        raise MissingFileError(f"no such batch file: {path}")
     return TokenInput.from_lines(path.read_text(encoding="utf-8"))
 
 

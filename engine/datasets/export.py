@@ -5,6 +5,7 @@ from pathlib import Path
 from datasets import ClassLabel, Dataset, DatasetDict, Value
 
 from engine.common import paths
+from engine.common.errors import StudioError
 from engine.common.paths import data_dir
 
 EXPORT_FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "save_to_disk": ""}
@@ -25,7 +26,7 @@ def exports_dir() -> Path:
 def export_path(name: str, fmt: str) -> Path:
     """Where the app writes an export of this name and format: always inside `exports_dir()`."""
     if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; formats are {', '.join(EXPORT_FORMATS)}")
+        raise StudioError(f"unknown export format {fmt!r}; formats are {', '.join(EXPORT_FORMATS)}")
     return exports_dir() / (safe_name(name) + EXPORT_FORMATS[fmt])
 
 
@@ -54,21 +55,21 @@ def export_dataset(data: Dataset | DatasetDict, fmt: str, path: Path) -> Path:
         The file or folder written.
 
     Raises:
-        ValueError: an unknown format, a `DatasetDict` for a single-file format, or a target that exists as a
+        StudioError: an unknown format, a `DatasetDict` for a single-file format, or a target that exists as a
             folder (file formats) or as a file (`save_to_disk`).
     """
     if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; formats are {', '.join(EXPORT_FORMATS)}")
+        raise StudioError(f"unknown export format {fmt!r}; formats are {', '.join(EXPORT_FORMATS)}")
     path = Path(path).expanduser()
     if fmt == "save_to_disk":
         if path.is_file():
-            raise ValueError(f"{path} is a file; save_to_disk writes a folder")
+            raise StudioError(f"{path} is a file; save_to_disk writes a folder")
         data.save_to_disk(str(path))
         return path
     if isinstance(data, DatasetDict):
-        raise ValueError(f"{fmt} holds one split; pick a split, or use save_to_disk for all of them")
+        raise StudioError(f"{fmt} holds one split; pick a split, or use save_to_disk for all of them")
     if path.is_dir():
-        raise ValueError(f"{path} is a folder; give a file name for the {fmt} export")
+        raise StudioError(f"{path} is a folder; give a file name for the {fmt} export")
     path.parent.mkdir(parents=True, exist_ok=True)
     named = _label_names(data)
     if fmt == "csv":

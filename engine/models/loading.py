@@ -11,6 +11,7 @@ from pathlib import Path
 from huggingface_hub import try_to_load_from_cache
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
+from engine.common.errors import StudioError
 from engine.common.hub import OFFLINE_CHOICES, HubUnreachableError, ensure_hub_reachable
 from engine.common.settings import remote_code_allowed
 from engine.models.refs import JOB, LOCAL, SCRATCH, ModelRef, job_model_dir, parse_model_ref
@@ -86,4 +87,4 @@ def load_tokenizer(reference: str) -> PreTrainedTokenizerBase:
         # tab's cached lookups must not wait while another user's model loads.
         return _tokenizer_at(path, stamp)
     except OSError as error:
-        raise ValueError(f"cannot load a tokenizer from {reference!r}: {error}. {OFFLINE_CHOICES}") from error
+        raise StudioError(f"cannot load a tokenizer from {reference!r}: {error}. {OFFLINE_CHOICES}") from error

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.common.access import local_path
+from engine.common.errors import MissingFileError, StudioError
 from engine.jobs.store import COMPLETED, JobStore
 from engine.models.scratch import SIZES
 
@@ -36,31 +37,31 @@ def parse_model_ref(reference: str) -> ModelRef:
     """Parse a model reference without touching the disk beyond a path check, or the network.
 
     Raises:
-        ValueError: an empty reference, an unknown scratch size or a malformed job id.
-        FileNotFoundError: a path-like reference (`./x`, `/x`, `~/x`) that does not exist.
+        StudioError: an empty reference, an unknown scratch size or a malformed job id.
+        MissingFileError: a path-like reference (`./x`, `/x`, `~/x`) that does not exist.
     """
     reference = (reference or "").strip()
     if not reference:
-        raise ValueError("no model given: use scratch:tiny, scratch:small, job:<id>, a folder or a Hub id")
+        raise StudioError("no model given: use scratch:tiny, scratch:small, job:<id>, a folder or a Hub id")
     if reference.startswith("scratch:"):
         size = reference.split(":", 1)[1]
         if size not in SIZES:
-            raise ValueError(f"unknown scratch model {reference!r}; use {', '.join('scratch:' + s for s in SIZES)}")
+            raise StudioError(f"unknown scratch model {reference!r}; use {', '.join('scratch:' + s for s in SIZES)}")
         return ModelRef(reference, SCRATCH, size)
     if reference.startswith("job:"):
         job_id = reference.split(":", 1)[1]
         if not job_id.isdigit():
-            raise ValueError(f"malformed job reference {reference!r}; expected job:<number>")
+            raise StudioError(f"malformed job reference {reference!r}; expected job:<number>")
         return ModelRef(reference, JOB, job_id)
     path = local_path(reference)  # None: not to be read from this server's disk
     if path is not None and path.is_dir():
         if not (path / "config.json").is_file():
-            raise ValueError(f"folder {path} has no config.json; save a model into it with save_pretrained")
+            raise StudioError(f"folder {path} has no config.json; save a model into it with save_pretrained")
         if not any((path / name).is_file() for name in TOKENIZER_FILES):
-            raise ValueError(f"folder {path} has no tokenizer files; save the tokenizer into it with save_pretrained")
+            raise StudioError(f"folder {path} has no tokenizer files; save the tokenizer into it with save_pretrained")
         return ModelRef(reference, LOCAL, str(path.resolve()))
     if reference.startswith((".", "/", "~")) or reference.count("/") > 1:
-        raise FileNotFoundError(f"no such model folder: {reference}")
+        raise MissingFileError(f"no such model folder: {reference}")
     return ModelRef(reference, HUB, reference)
 
 
@@ -75,12 +76,12 @@ def job_model_dir(job_id: int) -> Path:
 
     Raises:
         LookupError: no such job.
-        ValueError: the job has not completed.
-        FileNotFoundError: its model folder was deleted or moved.
+        StudioError: the job has not completed.
+        MissingFileError: its model folder was deleted or moved.
     """
     job = JobStore().get(job_id)
     if job.status != COMPLETED:
-        raise ValueError(f"job {job_id} is {job.status}; only a completed job has a model to use")
+        raise StudioError(f"job {job_id} is {job.status}; only a completed job has a model to use")
     if not job.model_dir.is_dir():
-        raise FileNotFoundError(f"the model folder of job {job_id} is missing ({job.model_dir}): train it again")
+        raise MissingFileError(f"the model folder of job {job_id} is missing ({job.model_dir}): train it again")
     return job.model_dir
