@@ -1,7 +1,7 @@
 """The dataset commands of `python -m engine`: `rows`, `stats`, `search` and `export`.
 
 They print readable text, or with `--json` one JSON object on the last line; wrong input raises the engine's
-ordinary exceptions, which `engine.__main__` turns into `error: ...` and exit code 2.
+`StudioError`s, which `engine.cli.main` turns into `error: ...` and exit code 2.
 """
 
 import argparse

@@ -1,7 +1,8 @@
 """`python -m engine`: every capability of the app from the command line, through the same code.
 
 Each command prints readable text, or with `--json` one JSON object on the last line of stdout.
-Wrong input ends with a one-line `error: ...` on stderr and exit code 2; a training run that fails, exit code 1.
+Wrong input (a `StudioError`) ends with a one-line `error: ...` on stderr and exit code 2; a training run that
+fails, exit code 1; any other exception is a bug and ends with its traceback and exit code 1.
 """
 
 import argparse
@@ -297,9 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except USER_ERRORS as error:
+    except USER_ERRORS as error:  # the user's mistake: its message is all they need
         print(f"error: {error}", file=sys.stderr)
         return 2
+    # Anything else is a bug: it propagates, so Python prints its traceback and exits with code 1.
 
 
 if __name__ == "__main__":  # python -m engine.cli.main

@@ -1,7 +1,7 @@
 """The model commands of `python -m engine`: `predict` (a text, a pair or a whole file) and `evaluate`.
 
 They print readable text, or with `--json` one JSON object on the last line; wrong input raises the engine's
-ordinary exceptions, which `engine.__main__` turns into `error: ...` and exit code 2.
+`StudioError`s, which `engine.cli.main` turns into `error: ...` and exit code 2.
 """
 
 import argparse

@@ -13,7 +13,7 @@ from transformers import AutoConfig, Pipeline, pipeline
 
 from engine.common.errors import StudioError
 from engine.common.settings import remote_code_allowed
-from engine.models.loading import MODEL_LOADING, bundled_corpus, resolve_model
+from engine.models.loading import MODEL_FILE_ERRORS, MODEL_LOADING, bundled_corpus, refused_files, resolve_model
 from engine.models.refs import parse_model_ref
 
 # Task -> the form fields it needs (the first is the main text).
@@ -72,7 +72,11 @@ def candidate_labels(text: str | None) -> list[str]:
 
 def suggest_task(reference: str) -> str | None:
     """The task a model was built for, from its config's architectures (None when unknown)."""
-    config = AutoConfig.from_pretrained(_path(reference), trust_remote_code=remote_code_allowed())
+    path = _path(reference)
+    try:
+        config = AutoConfig.from_pretrained(path, trust_remote_code=remote_code_allowed())
+    except MODEL_FILE_ERRORS as error:
+        raise StudioError(f"cannot read the config of {reference!r}: {error}") from error
     for architecture in config.architectures or ():
         for ending, task in _ARCHITECTURE_TASKS:
             if architecture.endswith(ending):
@@ -115,7 +119,9 @@ def run_task(request: TaskRequest) -> list | dict:
     try:
         with MODEL_LOADING:
             runner = _pipeline(pipeline_task, path)
-    except (OSError, ValueError, KeyError) as error:
+    except Exception as error:
+        if not refused_files(error):
+            raise
         raise StudioError(f"{request.model!r} cannot run {request.task}: {error}") from error
     inputs = request.inputs
     try:

@@ -18,7 +18,7 @@ from transformers import AutoModelForSequenceClassification, PreTrainedModel, Pr
 
 from engine.common.errors import StudioError
 from engine.common.settings import remote_code_allowed
-from engine.models.loading import MODEL_LOADING, bundled_corpus, load_tokenizer, resolve_model
+from engine.models.loading import MODEL_FILE_ERRORS, MODEL_LOADING, bundled_corpus, load_tokenizer, resolve_model
 from engine.models.refs import parse_model_ref
 
 # Loaded models kept warm (on the GPU when there is one). Each costs its weights in memory: a few MB for
@@ -122,7 +122,7 @@ def _load(reference: str, path: str, stamp: int) -> Classifier:
         model, info = AutoModelForSequenceClassification.from_pretrained(
             path, output_loading_info=True, use_safetensors=True, trust_remote_code=remote_code_allowed()
         )
-    except (OSError, ValueError) as error:
+    except MODEL_FILE_ERRORS as error:
         folder = Path(path)
         if folder.is_dir() and any(folder.glob("*.bin")) and not any(folder.glob("*.safetensors")):
             raise StudioError(
