@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from datasets import ClassLabel, Dataset
 
 from engine.common.errors import NotFoundError, StudioError
+from engine.datasets.sources import require_single_values
 
 BATCH_ROWS = 100_000  # Arrow compute is vectorised: big batches, yet memory stays bounded by one batch
 
@@ -77,6 +78,8 @@ def _check_columns(dataset: Dataset, row_filter: RowFilter) -> None:
     for role, column in (("search", row_filter.column), ("label", row_filter.label_column)):
         if column and column not in names:
             raise NotFoundError(f"{role} column {column!r} not found; columns are {', '.join(names)}")
+        if column:
+            require_single_values(dataset, column, role)
     if row_filter.query and not row_filter.column and not _text_columns(dataset):
         raise StudioError(f"no text column to search; columns are {', '.join(names)}")
 

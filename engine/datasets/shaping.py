@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datasets import ClassLabel, DatasetDict
 
 from engine.common.errors import NotFoundError, StudioError
-from engine.datasets.sources import encode_labels
+from engine.datasets.sources import encode_labels, require_single_values
 
 STEP_KINDS = {
     "shuffle": "shuffle the rows",
@@ -239,4 +239,5 @@ def apply_step(splits: DatasetDict, step: ShapeStep) -> ShapeResult:
         return _validation_split(splits, step)
     if step.kind == "drop_empty":
         return _drop_empty(splits, step.column)
+    require_single_values(next(iter(splits.values())), step.column, "deduplicated")
     return _drop_duplicates(splits, step.column)

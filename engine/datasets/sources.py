@@ -15,7 +15,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from datasets import ClassLabel, Dataset, DatasetDict, get_dataset_config_names, load_dataset, load_from_disk
+from datasets import (
+    ClassLabel,
+    Dataset,
+    DatasetDict,
+    Value,
+    get_dataset_config_names,
+    load_dataset,
+    load_from_disk,
+)
 from datasets.data_files import DataFilesDict, get_data_patterns
 
 from engine.common.access import local_path
@@ -236,6 +244,20 @@ def _sort_key(value: object) -> tuple:
     return (0, value, "") if isinstance(value, (int, float)) else (1, 0, str(value))
 
 
+def require_single_values(dataset: Dataset, column: str, role: str) -> None:
+    """Refuse a column of lists or records where one value per row is needed (a text to search, a label to count).
+
+    Raises:
+        StudioError: the column's feature is neither a `Value` nor a `ClassLabel`, naming its type.
+    """
+    feature = dataset.features[column]
+    if not isinstance(feature, (Value, ClassLabel)):
+        raise StudioError(
+            f"{role} column {column!r} holds lists or records ({_feature_text(feature)}), not one value per row; "
+            "pick a column of text or labels"
+        )
+
+
 def encode_labels(splits: DatasetDict, label_column: str) -> DatasetDict:
     """Cast the label column to `ClassLabel`, so that its names reach the model's `id2label` / `label2id`.
 
@@ -243,9 +265,11 @@ def encode_labels(splits: DatasetDict, label_column: str) -> DatasetDict:
     named `"1".."5"`). Columns that already are `ClassLabel` (most Hub datasets) are kept as they are.
 
     Raises:
-        StudioError: empty labels, float labels, or fewer than two classes in the train split.
+        StudioError: a label column of lists or records, empty labels, float labels, or fewer than two classes in
+            the train split.
     """
     first = next(iter(splits.values()))
+    require_single_values(first, label_column, "label")
     feature = first.features[label_column]
     if not isinstance(feature, ClassLabel):
         values: set = set()

@@ -13,7 +13,7 @@ from datasets import ClassLabel, Dataset, DatasetDict
 from transformers import PreTrainedTokenizerBase
 
 from engine.common.errors import NotFoundError, StudioError
-from engine.datasets.sources import resolve_columns, resolve_text_columns
+from engine.datasets.sources import require_single_values, resolve_columns, resolve_text_columns
 
 BATCH_ROWS = 100_000
 TOKEN_SAMPLE_ROWS = 20_000  # about 2 s of a fast tokenizer on 2 cores; the percentiles are stable well before that
@@ -277,6 +277,8 @@ def dataset_stats(
         text_columns = resolve_columns(names, options.text_column, options.text_pair_column, label).texts
     else:  # the checks work without a label
         text_columns = resolve_text_columns(names, options.text_column, options.text_pair_column)
+    for column, role in [(name, "text") for name in text_columns] + ([(label, "label")] if label else []):
+        require_single_values(first, column, role)
     result = DatasetStats(
         text_columns=text_columns,
         label_column=label,
