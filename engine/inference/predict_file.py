@@ -82,12 +82,15 @@ def _column(table: pd.DataFrame, name: str, path: Path) -> list[str]:
 
 def write_table(table: pd.DataFrame, output: Path) -> None:
     """Write `table` in the format `output`'s extension names, creating its folder."""
-    output.parent.mkdir(parents=True, exist_ok=True)
     suffix = output.suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        table.to_csv(output, index=False, sep=READERS[suffix]["sep"])
-    else:
-        table.to_json(output, orient="records", lines=suffix == ".jsonl", force_ascii=False)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if suffix in (".csv", ".tsv"):
+            table.to_csv(output, index=False, sep=READERS[suffix]["sep"])
+        else:
+            table.to_json(output, orient="records", lines=suffix == ".jsonl", force_ascii=False)
+    except OSError as error:  # an output path the user named that cannot be written
+        raise StudioError(f"cannot write {output}: {error.strerror or error}") from error
 
 
 def predict_file(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from huggingface_hub import HfApi, ModelCard
+from huggingface_hub.errors import HfHubHTTPError
 
 from engine.common.errors import StudioError
 from engine.common.hub import ensure_hub_reachable
@@ -93,7 +94,7 @@ def push_to_hub(request: PushRequest, token: str | None = None) -> str:
         token: a Hub token with write access; `HF_TOKEN` when not given. Used for this call only.
 
     Raises:
-        StudioError: no token, or a model that does not live here.
+        StudioError: no token, a model that does not live here, or a push the Hub refused (token, namespace).
         HubUnreachableError: the Hub cannot be reached (checked first, in seconds).
     """
     folder = model_folder(request.reference)
@@ -102,6 +103,11 @@ def push_to_hub(request: PushRequest, token: str | None = None) -> str:
         raise StudioError("a Hub token with write access is needed: type one, or set HF_TOKEN")
     ensure_hub_reachable(f"a push to {request.repo_id!r}")
     api = HfApi(token=token)
-    url = api.create_repo(request.repo_id, private=request.private, exist_ok=True)
-    api.upload_folder(folder_path=str(folder), repo_id=request.repo_id, commit_message="Upload from Finetune Studio")
+    try:
+        url = api.create_repo(request.repo_id, private=request.private, exist_ok=True)
+        api.upload_folder(
+            folder_path=str(folder), repo_id=request.repo_id, commit_message="Upload from Finetune Studio"
+        )
+    except HfHubHTTPError as error:  # a bad or read-only token, someone else's namespace: the Hub says which
+        raise StudioError(f"the Hub refused the push to {request.repo_id!r}: {error}") from error
     return str(url)
