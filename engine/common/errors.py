@@ -31,5 +31,7 @@ class HubUnreachableError(StudioError, ConnectionError):
 
 
 # What the CLI and the app treat as the user's mistake: a `KeyError` or `ValueError` from a library or a bug is an
-# internal error, logged with its traceback.
-USER_ERRORS: tuple[type[Exception], ...] = (StudioError,)
+# internal error, logged with its traceback. Transition: `engine/training` and `engine/jobs` still raise plain
+# `ValueError` and `LookupError` ("no training job 3") for the user's mistakes; drop both once they raise
+# `StudioError`s, leaving `(StudioError,)`.
+USER_ERRORS: tuple[type[Exception], ...] = (StudioError, ValueError, LookupError)
