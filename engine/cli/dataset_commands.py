@@ -1,7 +1,7 @@
 """The dataset commands of `python -m engine`: `rows`, `stats`, `search` and `export`.
 
 They print readable text, or with `--json` one JSON object on the last line; wrong input raises the engine's
-ordinary exceptions, which `engine.__main__` turns into `error: ...` and exit code 2.
+`StudioError`s, which `engine.cli.main` turns into `error: ...` and exit code 2.
 """
 
 import argparse
@@ -10,6 +10,7 @@ from dataclasses import asdict
 from datasets import DatasetDict
 
 from engine.cli.output import emit
+from engine.common.errors import NotFoundError
 from engine.datasets.session import DatasetRef, open_dataset
 
 
@@ -17,7 +18,7 @@ def _split(args: argparse.Namespace):
     splits = open_dataset(DatasetRef(args.source, args.config or None, getattr(args, "revision", None) or None))
     name = args.split or next(iter(splits))
     if name not in splits:
-        raise ValueError(f"no split {name!r}; splits are {', '.join(splits)}")
+        raise NotFoundError(f"no split {name!r}; splits are {', '.join(splits)}")
     return splits, name
 
 

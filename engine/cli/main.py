@@ -1,7 +1,8 @@
 """`python -m engine`: every capability of the app from the command line, through the same code.
 
 Each command prints readable text, or with `--json` one JSON object on the last line of stdout.
-Wrong input ends with a one-line `error: ...` on stderr and exit code 2; a training run that fails, exit code 1.
+Wrong input (a `StudioError`) ends with a one-line `error: ...` on stderr and exit code 2; a training run that
+fails, exit code 1; any other exception is a bug and ends with its traceback and exit code 1.
 """
 
 import argparse
@@ -10,7 +11,7 @@ import sys
 from dataclasses import asdict, replace
 
 from engine.cli.output import emit
-from engine.common.errors import USER_ERRORS
+from engine.common.errors import USER_ERRORS, MissingFileError, StudioError
 from engine.tokenizer.inspection import PADDING_CHOICES, TRUNCATION_CHOICES
 
 # `train` flag destination -> TrainConfig field, for the flags that default to None ("not given").
@@ -58,13 +59,13 @@ def _token_input(args: argparse.Namespace):
 
     if args.batch_file is None:
         if args.text is None:
-            raise ValueError("give a TEXT to tokenize, or --batch-file FILE")
+            raise StudioError("give a TEXT to tokenize, or --batch-file FILE")
         return TokenInput.single(args.text, args.pair)
     if args.text is not None or args.pair is not None:
-        raise ValueError("--batch-file replaces TEXT and --pair: put pairs on its lines as 'text<TAB>second text'")
+        raise StudioError("--batch-file replaces TEXT and --pair: put pairs on its lines as 'text<TAB>second text'")
     path = Path(args.batch_file)
     if not path.is_file():
-        raise FileNotFoundError(f"no such batch file: {path}")
+        raise MissingFileError(f"no such batch file: {path}")
     return TokenInput.from_lines(path.read_text(encoding="utf-8"))
 
 
@@ -298,9 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except USER_ERRORS as error:
+    except USER_ERRORS as error:  # the user's mistake: its message is all they need
         print(f"error: {error}", file=sys.stderr)
         return 2
+    # Anything else is a bug: it propagates, so Python prints its traceback and exits with code 1.
 
 
 if __name__ == "__main__":  # python -m engine.cli.main

@@ -1,7 +1,7 @@
 """The model commands of `python -m engine`: `predict` (a text, a pair or a whole file) and `evaluate`.
 
 They print readable text, or with `--json` one JSON object on the last line; wrong input raises the engine's
-ordinary exceptions, which `engine.__main__` turns into `error: ...` and exit code 2.
+`StudioError`s, which `engine.cli.main` turns into `error: ...` and exit code 2.
 """
 
 import argparse
@@ -10,13 +10,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 from engine.cli.output import emit
+from engine.common.errors import StudioError
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
     if args.file:
         return _predict_file(args)
     if args.text is None:
-        raise ValueError("give a TEXT to classify, or --file FILE --text-column C --output OUT")
+        raise StudioError("give a TEXT to classify, or --file FILE --text-column C --output OUT")
     from engine.inference.predict import predict_one
 
     prediction = predict_one(args.model, args.text, args.pair)
@@ -29,9 +30,9 @@ def _predict_file(args: argparse.Namespace) -> int:
     from engine.inference.predict_file import PREDICTED, FilePrediction, predict_file
 
     if args.text is not None:
-        raise ValueError("give either a TEXT or --file, not both")
+        raise StudioError("give either a TEXT or --file, not both")
     if not args.text_column or not args.output:
-        raise ValueError("--file needs --text-column and --output")
+        raise StudioError("--file needs --text-column and --output")
     request = FilePrediction(
         Path(args.file), args.text_column, Path(args.output), args.text_pair_column, args.batch_size
     )

@@ -7,6 +7,8 @@ and the next request sees it. A wrong value fails with a message naming the vari
 import os
 from dataclasses import dataclass, field
 
+from engine.common.errors import StudioError
+
 TRAINING_MODES = ("everyone", "signed-in", "nobody")
 SERVER_PATH_MODES = ("anywhere", "data-dir")
 _LOCAL_HOSTS = ("", "127.0.0.1", "localhost", "::1")
@@ -40,16 +42,16 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.max_queued_jobs < 1:
-            raise ValueError(f"STUDIO_MAX_QUEUED_JOBS must be at least 1, not {self.max_queued_jobs}")
+            raise StudioError(f"STUDIO_MAX_QUEUED_JOBS must be at least 1, not {self.max_queued_jobs}")
         if self.training not in TRAINING_MODES:
-            raise ValueError(f"STUDIO_TRAINING must be one of {', '.join(TRAINING_MODES)}, not {self.training!r}")
+            raise StudioError(f"STUDIO_TRAINING must be one of {', '.join(TRAINING_MODES)}, not {self.training!r}")
         if self.server_paths not in SERVER_PATH_MODES:
-            raise ValueError(
+            raise StudioError(
                 f"STUDIO_SERVER_PATHS must be one of {', '.join(SERVER_PATH_MODES)}, not {self.server_paths!r}"
             )
         for user, password in self.auth:
             if not user or not password:
-                raise ValueError(f"STUDIO_AUTH pairs need a user and a password; got user {user!r}")
+                raise StudioError(f"STUDIO_AUTH pairs need a user and a password; got user {user!r}")
 
     @property
     def hub_sign_in(self) -> bool:
@@ -62,14 +64,14 @@ def _whole_number(name: str, default: int) -> int:
     if not raw:
         return default
     if not raw.isdigit():
-        raise ValueError(f"{name} must be a whole number, not {raw!r}")
+        raise StudioError(f"{name} must be a whole number, not {raw!r}")
     return int(raw)
 
 
 def _switch(name: str) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     if raw not in _TRUE + _FALSE:
-        raise ValueError(f"{name} must be one of {', '.join(v for v in _TRUE + _FALSE if v)}, not {raw!r}")
+        raise StudioError(f"{name} must be one of {', '.join(v for v in _TRUE + _FALSE if v)}, not {raw!r}")
     return raw in _TRUE
 
 
@@ -79,7 +81,7 @@ def _auth_pairs(raw: str) -> tuple[tuple[str, str], ...]:
         user, colon, password = item.partition(":")
         if not colon:
             # The password is not echoed: this message may end up in a log.
-            raise ValueError(f"STUDIO_AUTH entries are user:password; the entry for {user!r} has no ':'")
+            raise StudioError(f"STUDIO_AUTH entries are user:password; the entry for {user!r} has no ':'")
         pairs.append((user.strip(), password))
     return tuple(pairs)
 
@@ -99,7 +101,7 @@ def settings() -> Settings:
     """Read the settings from the environment (on every call).
 
     Raises:
-        ValueError: a variable has a value it does not accept, named in the message.
+        StudioError: a variable has a value it does not accept, named in the message.
     """
     return Settings(
         max_queued_jobs=_whole_number("STUDIO_MAX_QUEUED_JOBS", DEFAULT_MAX_QUEUED_JOBS),

@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+from engine.common.errors import StudioError
 from engine.common.paths import safe_name, uploads_dir
 
 DEFAULT_MAX_UPLOAD_MB = 200  # a few million short rows: beyond that, point the app at a folder or a Hub dataset
@@ -32,15 +33,15 @@ def max_upload_bytes() -> int:
     """The upload size limit in bytes, from `STUDIO_MAX_UPLOAD_MB` (default 200), read on every call.
 
     Raises:
-        ValueError: the variable is not a positive number.
+        StudioError: the variable is not a positive number.
     """
     raw = os.environ.get("STUDIO_MAX_UPLOAD_MB", "").strip() or str(DEFAULT_MAX_UPLOAD_MB)
     try:
         megabytes = float(raw)
     except ValueError:
-        raise ValueError(f"STUDIO_MAX_UPLOAD_MB must be a number of megabytes, not {raw!r}") from None
+        raise StudioError(f"STUDIO_MAX_UPLOAD_MB must be a number of megabytes, not {raw!r}") from None
     if megabytes <= 0:
-        raise ValueError(f"STUDIO_MAX_UPLOAD_MB must be positive, not {raw!r}")
+        raise StudioError(f"STUDIO_MAX_UPLOAD_MB must be positive, not {raw!r}")
     return int(megabytes * 1024 * 1024)
 
 
@@ -48,11 +49,11 @@ def check_upload_size(path: Path) -> None:
     """Refuse a file over the upload limit, from its size on disk alone (nothing is read).
 
     Raises:
-        ValueError: the file is larger than `max_upload_bytes()`.
+        StudioError: the file is larger than `max_upload_bytes()`.
     """
     size, limit = path.stat().st_size, max_upload_bytes()
     if size > limit:
-        raise ValueError(
+        raise StudioError(
             f"{path.name} is {size / 2**20:,.1f} MB; uploads are limited to {limit / 2**20:,.0f} MB "
             "(STUDIO_MAX_UPLOAD_MB). For bigger data, give a folder path on the server or a Hub dataset id."
         )
@@ -61,9 +62,9 @@ def check_upload_size(path: Path) -> None:
 def _check_not_binary(path: Path, head: bytes) -> None:
     for magic, what in _MAGIC.items():
         if head.startswith(magic):
-            raise ValueError(f"{path.name} is {what}, not a {path.suffix} text file")
+            raise StudioError(f"{path.name} is {what}, not a {path.suffix} text file")
     if b"\x00" in head:
-        raise ValueError(f"{path.name} holds NUL bytes: it is a binary file, not a {path.suffix} text file")
+        raise StudioError(f"{path.name} holds NUL bytes: it is a binary file, not a {path.suffix} text file")
 
 
 def _check_utf8(path: Path) -> None:
@@ -75,7 +76,7 @@ def _check_utf8(path: Path) -> None:
                 decoder.decode(chunk)
             except UnicodeDecodeError as error:
                 line = 1 + newlines + chunk[: error.start].count(b"\n")
-                raise ValueError(
+                raise StudioError(
                     f"{path.name} is not UTF-8 text: byte 0x{chunk[error.start]:02x} at offset "
                     f"{offset + error.start:,} (line {line}); save it as UTF-8 (in a spreadsheet: CSV UTF-8)"
                 ) from None
@@ -84,7 +85,7 @@ def _check_utf8(path: Path) -> None:
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise ValueError(f"{path.name} is not UTF-8 text: it ends in the middle of a character") from None
+        raise StudioError(f"{path.name} is not UTF-8 text: it ends in the middle of a character") from None
 
 
 def _check_csv_shape(path: Path) -> None:
@@ -93,19 +94,19 @@ def _check_csv_shape(path: Path) -> None:
         reader = csv.reader(handle, delimiter=delimiter)
         header = next((row for row in reader if row), None)
         if header is None:
-            raise ValueError(f"{path.name} holds no rows and no header, only blank lines")
+            raise StudioError(f"{path.name} holds no rows and no header, only blank lines")
         rows = 0
         for row in reader:
             if not row:
                 continue  # blank lines are skipped by the reader `datasets` uses too
             if len(row) != len(header):
-                raise ValueError(
+                raise StudioError(
                     f"{path.name} is ragged: line {reader.line_num} has {len(row)} fields, the header has "
                     f"{len(header)} ({', '.join(header)})"
                 )
             rows += 1
     if rows == 0:
-        raise ValueError(f"{path.name} has a header ({', '.join(header)}) but no rows")
+        raise StudioError(f"{path.name} has a header ({', '.join(header)}) but no rows")
 
 
 def check_table_file(path: Path) -> None:
@@ -115,10 +116,10 @@ def check_table_file(path: Path) -> None:
     CSV and TSV a header without rows and rows whose field count differs from the header's.
 
     Raises:
-        ValueError: naming the file and what is wrong with it.
+        StudioError: naming the file and what is wrong with it.
     """
     if path.stat().st_size == 0:
-        raise ValueError(f"{path.name} is empty (0 bytes)")
+        raise StudioError(f"{path.name} is empty (0 bytes)")
     suffix = path.suffix.lower()
     if suffix not in TEXT_SUFFIXES:
         return
@@ -127,7 +128,7 @@ def check_table_file(path: Path) -> None:
     _check_not_binary(path, head)
     _check_utf8(path)
     if not head.strip():
-        raise ValueError(f"{path.name} holds only blank space")
+        raise StudioError(f"{path.name} holds only blank space")
     if suffix in (".csv", ".tsv"):
         _check_csv_shape(path)
 
@@ -141,10 +142,10 @@ def keep_upload(path: Path, allowed_suffixes: set[str]) -> Path:
         The kept copy, under `STUDIO_DATA_DIR/uploads/`, with a sanitised name.
 
     Raises:
-        ValueError: an unsupported type, a file over the limit, or a file that `check_table_file` refuses.
+        StudioError: an unsupported type, a file over the limit, or a file that `check_table_file` refuses.
     """
     if path.suffix.lower() not in allowed_suffixes:
-        raise ValueError(f"{path.name}: unsupported file type; use one of {', '.join(sorted(allowed_suffixes))}")
+        raise StudioError(f"{path.name}: unsupported file type; use one of {', '.join(sorted(allowed_suffixes))}")
     check_upload_size(path)
     check_table_file(path)
     kept = uploads_dir() / (safe_name(path.stem, default="dataset") + path.suffix.lower())

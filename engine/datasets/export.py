@@ -1,10 +1,13 @@
 """Export a split (or a filtered view of one) as CSV, JSON Lines or Parquet, or a whole dataset with `save_to_disk`."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from datasets import ClassLabel, Dataset, DatasetDict, Value
 
 from engine.common import paths
+from engine.common.errors import StudioError
 from engine.common.paths import data_dir
 
 EXPORT_FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "save_to_disk": ""}
@@ -25,7 +28,7 @@ def exports_dir() -> Path:
 def export_path(name: str, fmt: str) -> Path:
     """Where the app writes an export of this name and format: always inside `exports_dir()`."""
     if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; formats are {', '.join(EXPORT_FORMATS)}")
+        raise StudioError(f"unknown export format {fmt!r}; formats are {', '.join(EXPORT_FORMATS)}")
     return exports_dir() / (safe_name(name) + EXPORT_FORMATS[fmt])
 
 
@@ -47,6 +50,16 @@ def _label_names(dataset: Dataset) -> Dataset:
     return dataset.map(to_names, batched=True, features=features, desc="Label ids to names")
 
 
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a target the user named that cannot be written (no such folder, no permission, a full disk) into a
+    `StudioError` naming it."""
+    try:
+        yield
+    except OSError as error:
+        raise StudioError(f"cannot write {path}: {error.strerror or error}") from error
+
+
 def export_dataset(data: Dataset | DatasetDict, fmt: str, path: Path) -> Path:
     """Write a split as `csv` / `jsonl` / `parquet`, or a split or whole dataset with `save_to_disk`.
 
@@ -54,27 +67,29 @@ def export_dataset(data: Dataset | DatasetDict, fmt: str, path: Path) -> Path:
         The file or folder written.
 
     Raises:
-        ValueError: an unknown format, a `DatasetDict` for a single-file format, or a target that exists as a
-            folder (file formats) or as a file (`save_to_disk`).
+        StudioError: an unknown format, a `DatasetDict` for a single-file format, or a target that exists as a
+            folder (file formats) or as a file (`save_to_disk`), or one that cannot be written.
     """
     if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; formats are {', '.join(EXPORT_FORMATS)}")
+        raise StudioError(f"unknown export format {fmt!r}; formats are {', '.join(EXPORT_FORMATS)}")
     path = Path(path).expanduser()
     if fmt == "save_to_disk":
         if path.is_file():
-            raise ValueError(f"{path} is a file; save_to_disk writes a folder")
-        data.save_to_disk(str(path))
+            raise StudioError(f"{path} is a file; save_to_disk writes a folder")
+        with _writing(path):
+            data.save_to_disk(str(path))
         return path
     if isinstance(data, DatasetDict):
-        raise ValueError(f"{fmt} holds one split; pick a split, or use save_to_disk for all of them")
+        raise StudioError(f"{fmt} holds one split; pick a split, or use save_to_disk for all of them")
     if path.is_dir():
-        raise ValueError(f"{path} is a folder; give a file name for the {fmt} export")
-    path.parent.mkdir(parents=True, exist_ok=True)
+        raise StudioError(f"{path} is a folder; give a file name for the {fmt} export")
     named = _label_names(data)
-    if fmt == "csv":
-        named.to_csv(str(path), index=False)
-    elif fmt == "jsonl":
-        named.to_json(str(path), lines=True, force_ascii=False)
-    else:
-        named.to_parquet(str(path))
+    with _writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "csv":
+            named.to_csv(str(path), index=False)
+        elif fmt == "jsonl":
+            named.to_json(str(path), lines=True, force_ascii=False)
+        else:
+            named.to_parquet(str(path))
     return path

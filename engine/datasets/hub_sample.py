@@ -2,7 +2,8 @@
 
 from datasets import Dataset, DatasetDict, load_dataset
 
-from engine.common.hub import HubUnreachableError, ensure_hub_reachable
+from engine.common.errors import HubUnreachableError, StudioError
+from engine.common.hub import ensure_hub_reachable
 from engine.datasets.sources import require_hub_config
 
 MAX_SAMPLE_ROWS = 100_000  # a sample is held in memory; more than this should be a real (memory-mapped) download
@@ -29,13 +30,13 @@ def stream_sample(
         One split holding the sample, in memory.
 
     Raises:
-        ValueError: a bad row count, an unknown dataset, config or split.
+        StudioError: a bad row count, an unknown dataset, config or split.
         HubUnreachableError: the Hub cannot be reached (within a few seconds).
     """
     if not 1 <= rows <= MAX_SAMPLE_ROWS:
-        raise ValueError(f"a streaming sample takes 1 to {MAX_SAMPLE_ROWS:,} rows, not {rows:,}")
+        raise StudioError(f"a streaming sample takes 1 to {MAX_SAMPLE_ROWS:,} rows, not {rows:,}")
     if not split:
-        raise ValueError("a streaming sample needs a split name (e.g. train)")
+        raise StudioError("a streaming sample needs a split name (e.g. train)")
     ensure_hub_reachable(f"a streaming sample of dataset {dataset_id!r}")
     require_hub_config(dataset_id, config, revision)
     try:
@@ -44,7 +45,7 @@ def stream_sample(
     except ConnectionError as error:
         raise HubUnreachableError(f"cannot stream dataset {dataset_id!r} from the Hub: {error}") from error
     except Exception as error:  # unknown id or split, gated dataset: the Hub's message names the problem
-        raise ValueError(
+        raise StudioError(
             f"cannot stream Hub dataset {dataset_id!r} (config {config!r}, split {split!r}): {error}"
         ) from error
     return DatasetDict({split: sample})

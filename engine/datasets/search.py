@@ -11,6 +11,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from datasets import ClassLabel, Dataset
 
+from engine.common.errors import NotFoundError, StudioError
+from engine.datasets.sources import require_single_values
+
 BATCH_ROWS = 100_000  # Arrow compute is vectorised: big batches, yet memory stays bounded by one batch
 
 
@@ -39,15 +42,15 @@ class RowFilter:
         for name in ("min_chars", "max_chars"):
             value = getattr(self, name)
             if value is not None and value < 0:
-                raise ValueError(f"{name} must be 0 or more, not {value}")
+                raise StudioError(f"{name} must be 0 or more, not {value}")
         if self.min_chars is not None and self.max_chars is not None and self.min_chars > self.max_chars:
-            raise ValueError(f"min_chars ({self.min_chars}) is larger than max_chars ({self.max_chars})")
+            raise StudioError(f"min_chars ({self.min_chars}) is larger than max_chars ({self.max_chars})")
         if (self.min_chars is not None or self.max_chars is not None) and not self.column:
-            raise ValueError("a length filter needs the column whose length to measure")
+            raise StudioError("a length filter needs the column whose length to measure")
         if self.label and not self.label_column:
-            raise ValueError("a label filter needs the label column")
+            raise StudioError("a label filter needs the label column")
         if not (self.query or self.label or self.min_chars is not None or self.max_chars is not None):
-            raise ValueError("nothing to search for: give a text, a label or a length range")
+            raise StudioError("nothing to search for: give a text, a label or a length range")
 
 
 @dataclass
@@ -74,16 +77,18 @@ def _check_columns(dataset: Dataset, row_filter: RowFilter) -> None:
     names = dataset.column_names
     for role, column in (("search", row_filter.column), ("label", row_filter.label_column)):
         if column and column not in names:
-            raise ValueError(f"{role} column {column!r} not found; columns are {', '.join(names)}")
+            raise NotFoundError(f"{role} column {column!r} not found; columns are {', '.join(names)}")
+        if column:
+            require_single_values(dataset, column, role)
     if row_filter.query and not row_filter.column and not _text_columns(dataset):
-        raise ValueError(f"no text column to search; columns are {', '.join(names)}")
+        raise StudioError(f"no text column to search; columns are {', '.join(names)}")
 
 
 def _label_value(dataset: Dataset, row_filter: RowFilter) -> object:
     feature = dataset.features[row_filter.label_column]
     if isinstance(feature, ClassLabel):
         if row_filter.label not in feature.names:
-            raise ValueError(f"no label {row_filter.label!r}; labels are {', '.join(feature.names)}")
+            raise NotFoundError(f"no label {row_filter.label!r}; labels are {', '.join(feature.names)}")
         return feature.str2int(row_filter.label)
     return row_filter.label
 
@@ -124,7 +129,7 @@ def filter_rows(dataset: Dataset, row_filter: RowFilter) -> SearchResult:
     """Find the rows of the whole split that match a filter.
 
     Raises:
-        ValueError: an unknown column or label.
+        StudioError: an unknown column or label.
     """
     _check_columns(dataset, row_filter)
     search_columns = [row_filter.column] if row_filter.column else _text_columns(dataset)

@@ -14,6 +14,7 @@ from pathlib import Path
 from datasets import DatasetDict
 
 from engine.common.access import local_path
+from engine.common.errors import NotFoundError, StudioError
 from engine.common.paths import data_dir
 from engine.common.uploads import check_table_file
 from engine.datasets.hub_sample import sample_label, stream_sample
@@ -34,9 +35,9 @@ class DatasetRef:
 
     def __post_init__(self) -> None:
         if not self.source.strip():
-            raise ValueError("no dataset given: pick a sample, upload a file or type a Hub dataset id")
+            raise StudioError("no dataset given: pick a sample, upload a file or type a Hub dataset id")
         if self.sample_rows is not None and not self.sample_split:
-            raise ValueError("a streaming sample needs a split name (e.g. train)")
+            raise StudioError("a streaming sample needs a split name (e.g. train)")
 
     @property
     def label(self) -> str:
@@ -53,7 +54,7 @@ class DatasetRef:
 
     def undo(self) -> "DatasetRef":
         if not self.steps:
-            raise ValueError("nothing to undo: no shaping step has been applied")
+            raise StudioError("nothing to undo: no shaping step has been applied")
         return replace(self, steps=self.steps[:-1])
 
     def to_dict(self) -> dict:
@@ -101,7 +102,7 @@ def _open_base(
     splits = load_raw(source, config, revision=revision)
     empty = [name for name, split in splits.items() if len(split) == 0]
     if empty:
-        raise ValueError(f"{source}: split {', '.join(empty)} has no rows")
+        raise StudioError(f"{source}: split {', '.join(empty)} has no rows")
     return splits
 
 
@@ -118,7 +119,7 @@ def open_dataset(ref: DatasetRef) -> DatasetDict:
     """Return the splits of an open dataset, shaped by its steps (cached; see the module's docstring).
 
     Raises:
-        ValueError, FileNotFoundError, HubUnreachableError: as `load_raw`, `check_table_file` and `apply_step`.
+        StudioError, MissingFileError, HubUnreachableError: as `load_raw`, `check_table_file` and `apply_step`.
     """
     return _open_shaped(ref, _stamp(ref.source))[0]
 
@@ -133,11 +134,11 @@ def open_split(ref: DatasetRef, split: str):
     """Return one split of an open dataset.
 
     Raises:
-        ValueError: no such split, naming the splits there are.
+        StudioError: no such split, naming the splits there are.
     """
     splits = open_dataset(ref)
     if split not in splits:
-        raise ValueError(f"no split {split!r}; splits are {', '.join(splits)}")
+        raise NotFoundError(f"no split {split!r}; splits are {', '.join(splits)}")
     return splits[split]
 
 

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 
 from datasets import ClassLabel, DatasetDict
 
-from engine.datasets.sources import encode_labels
+from engine.common.errors import NotFoundError, StudioError
+from engine.datasets.sources import encode_labels, require_single_values
 
 STEP_KINDS = {
     "shuffle": "shuffle the rows",
@@ -50,17 +51,17 @@ class ShapeStep:
 
     def __post_init__(self) -> None:
         if self.kind not in STEP_KINDS:
-            raise ValueError(f"unknown shaping step {self.kind!r}; steps are {', '.join(STEP_KINDS)}")
+            raise StudioError(f"unknown shaping step {self.kind!r}; steps are {', '.join(STEP_KINDS)}")
         if self.kind in ("select", "sample") and (self.count is None or self.count < 1):
-            raise ValueError(f"{self.kind} needs a number of rows of at least 1, not {self.count}")
+            raise StudioError(f"{self.kind} needs a number of rows of at least 1, not {self.count}")
         if self.kind in _NEEDS_COLUMN and not self.column:
-            raise ValueError(f"{self.kind} needs a column")
+            raise StudioError(f"{self.kind} needs a column")
         if self.kind == "rename" and not (self.new_name or "").strip():
-            raise ValueError("rename needs a new column name")
+            raise StudioError("rename needs a new column name")
         if self.kind == "remove" and not self.columns:
-            raise ValueError("remove needs at least one column")
+            raise StudioError("remove needs at least one column")
         if self.kind == "validation_split" and not 0 < self.fraction < 1:
-            raise ValueError(f"the validation fraction must be between 0 and 1 (exclusive), not {self.fraction}")
+            raise StudioError(f"the validation fraction must be between 0 and 1 (exclusive), not {self.fraction}")
         object.__setattr__(self, "columns", tuple(self.columns))
 
     def to_dict(self) -> dict:
@@ -82,13 +83,13 @@ class ShapeResult:
 
 def _require_split(splits: DatasetDict, split: str | None) -> None:
     if split is not None and split not in splits:
-        raise ValueError(f"no split {split!r}; splits are {', '.join(splits)}")
+        raise NotFoundError(f"no split {split!r}; splits are {', '.join(splits)}")
 
 
 def _require_column(splits: DatasetDict, column: str) -> None:
     names = next(iter(splits.values())).column_names
     if column not in names:
-        raise ValueError(f"column {column!r} not found; columns are {', '.join(names)}")
+        raise NotFoundError(f"column {column!r} not found; columns are {', '.join(names)}")
 
 
 def _target(split: str | None) -> str:
@@ -102,7 +103,7 @@ def _rows_step(splits: DatasetDict, step: ShapeStep) -> ShapeResult:
     for name in names:
         rows = len(splits[name])
         if step.kind != "shuffle" and step.count > rows:
-            raise ValueError(f"cannot keep {step.count:,} rows: split {name!r} has {rows:,}")
+            raise StudioError(f"cannot keep {step.count:,} rows: split {name!r} has {rows:,}")
         dataset = splits[name]
         if step.kind in ("shuffle", "sample"):
             dataset = dataset.shuffle(seed=step.seed)
@@ -126,7 +127,7 @@ def _rows_step(splits: DatasetDict, step: ShapeStep) -> ShapeResult:
 def _cast_label(splits: DatasetDict, column: str) -> ShapeResult:
     feature = next(iter(splits.values())).features[column]
     if isinstance(feature, ClassLabel):
-        raise ValueError(f"column {column!r} already is a ClassLabel ({', '.join(feature.names)})")
+        raise StudioError(f"column {column!r} already is a ClassLabel ({', '.join(feature.names)})")
     shaped = encode_labels(splits, column)
     names = next(iter(shaped.values())).features[column].names
     values = sorted({v for split in splits.values() for v in split.unique(column)}, key=lambda v: (str(type(v)), v))
@@ -143,11 +144,11 @@ def _cast_label(splits: DatasetDict, column: str) -> ShapeResult:
 
 def _validation_split(splits: DatasetDict, step: ShapeStep) -> ShapeResult:
     if "train" not in splits:
-        raise ValueError(f"no train split to carve from (splits are {', '.join(splits)})")
+        raise StudioError(f"no train split to carve from (splits are {', '.join(splits)})")
     if "validation" in splits:
-        raise ValueError("there already is a validation split; remove it first or keep it")
+        raise StudioError("there already is a validation split; remove it first or keep it")
     if not isinstance(splits["train"].features[step.column], ClassLabel):
-        raise ValueError(
+        raise StudioError(
             f"column {step.column!r} is not a ClassLabel: cast it first (stratify_by_column needs class ids)"
         )
     try:
@@ -155,7 +156,7 @@ def _validation_split(splits: DatasetDict, step: ShapeStep) -> ShapeResult:
             test_size=step.fraction, seed=step.seed, stratify_by_column=step.column
         )
     except ValueError as error:  # e.g. a class with a single row cannot be in both parts
-        raise ValueError(f"cannot carve a stratified validation split: {error}") from error
+        raise StudioError(f"cannot carve a stratified validation split: {error}") from error
     shaped = DatasetDict({**splits, "train": parts["train"], "validation": parts["test"]})
     code = (
         f"parts = ds['train'].train_test_split(test_size={step.fraction}, seed={step.seed}, "
@@ -211,7 +212,7 @@ def apply_step(splits: DatasetDict, step: ShapeStep) -> ShapeResult:
         The new splits (the input is left as it was) and the `datasets` code reproducing the step.
 
     Raises:
-        ValueError: an unknown split or column, a name already taken, more rows asked for than there are, a
+        StudioError: an unknown split or column, a name already taken, more rows asked for than there are, a
             validation split that exists already or cannot be stratified.
     """
     if step.kind in ("shuffle", "select", "sample"):
@@ -220,7 +221,7 @@ def apply_step(splits: DatasetDict, step: ShapeStep) -> ShapeResult:
         for column in step.columns:
             _require_column(splits, column)
         if len(step.columns) >= len(next(iter(splits.values())).column_names):
-            raise ValueError("cannot remove every column")
+            raise StudioError("cannot remove every column")
         return ShapeResult(
             splits.remove_columns(list(step.columns)), f"ds = ds.remove_columns({list(step.columns)!r})"
         )
@@ -228,7 +229,7 @@ def apply_step(splits: DatasetDict, step: ShapeStep) -> ShapeResult:
     if step.kind == "rename":
         new_name = step.new_name.strip()
         if new_name in next(iter(splits.values())).column_names:
-            raise ValueError(f"a column named {new_name!r} exists already")
+            raise StudioError(f"a column named {new_name!r} exists already")
         return ShapeResult(
             splits.rename_column(step.column, new_name), f"ds = ds.rename_column({step.column!r}, {new_name!r})"
         )
@@ -238,4 +239,5 @@ def apply_step(splits: DatasetDict, step: ShapeStep) -> ShapeResult:
         return _validation_split(splits, step)
     if step.kind == "drop_empty":
         return _drop_empty(splits, step.column)
+    require_single_values(next(iter(splits.values())), step.column, "deduplicated")
     return _drop_duplicates(splits, step.column)

@@ -15,11 +15,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from datasets import ClassLabel, Dataset, DatasetDict, get_dataset_config_names, load_dataset, load_from_disk
+from datasets import (
+    ClassLabel,
+    Dataset,
+    DatasetDict,
+    Value,
+    get_dataset_config_names,
+    load_dataset,
+    load_from_disk,
+)
 from datasets.data_files import DataFilesDict, get_data_patterns
 
 from engine.common.access import local_path
-from engine.common.hub import HubUnreachableError, ensure_hub_reachable
+from engine.common.errors import HubUnreachableError, MissingFileError, NotFoundError, StudioError
+from engine.common.hub import ensure_hub_reachable
 from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
 from engine.common.uploads import check_table_file
 
@@ -52,7 +61,7 @@ def sample_sources() -> list[str]:
 def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
     suffixes = {Path(f).suffix.lower() for paths in files.values() for f in paths}
     if len(suffixes) != 1:
-        raise ValueError(f"{where} mixes file types ({', '.join(sorted(suffixes))}); use one format per dataset")
+        raise StudioError(f"{where} mixes file types ({', '.join(sorted(suffixes))}); use one format per dataset")
     builder, options = TABULAR_FORMATS[suffixes.pop()]
     try:
         return load_dataset(builder, data_files=files, cache_dir=str(datasets_cache_dir()), **options)
@@ -60,7 +69,7 @@ def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
         # A precise reason (empty, binary, not UTF-8, ragged) beats the parser's, when the checks find one.
         for path in (Path(f) for paths in files.values() for f in paths):
             check_table_file(path)
-        raise ValueError(f"cannot read {where} as {builder}: {error}") from error
+        raise StudioError(f"cannot read {where} as {builder}: {error}") from error
 
 
 def is_saved_dataset(folder: Path) -> bool:
@@ -72,7 +81,7 @@ def _load_saved(folder: Path) -> DatasetDict:
     try:
         loaded = load_from_disk(str(folder))
     except Exception as error:  # a half-written or foreign folder: say which one
-        raise ValueError(f"cannot read {folder} as a save_to_disk folder: {error}") from error
+        raise StudioError(f"cannot read {folder} as a save_to_disk folder: {error}") from error
     return DatasetDict({"train": loaded}) if isinstance(loaded, Dataset) else loaded
 
 
@@ -81,7 +90,7 @@ def require_hub_config(dataset_id: str, config: str | None, revision: str | None
 
     Raises:
         HubUnreachableError: the Hub cannot be reached.
-        ValueError: no config given and the dataset has several, naming them.
+        StudioError: no config given and the dataset has several, naming them.
     """
     if config:
         return
@@ -91,9 +100,9 @@ def require_hub_config(dataset_id: str, config: str | None, revision: str | None
     except ConnectionError as error:
         raise HubUnreachableError(f"cannot list the configurations of {dataset_id!r}: {error}") from error
     except Exception as error:  # unknown or gated dataset: the Hub's message says which
-        raise ValueError(f"cannot list the configurations of Hub dataset {dataset_id!r}: {error}") from error
+        raise StudioError(f"cannot list the configurations of Hub dataset {dataset_id!r}: {error}") from error
     if len(configs) > 1:
-        raise ValueError(
+        raise StudioError(
             f"Hub dataset {dataset_id!r} has {len(configs)} configurations; pick one: {', '.join(configs)}"
         )
 
@@ -108,7 +117,7 @@ def _folder_files(folder: Path) -> dict[str, list[str]]:
     files = {split: paths for split, paths in files.items() if paths}
     if not files:
         formats = ", ".join(TABULAR_FORMATS)
-        raise ValueError(f"folder {folder} holds no data files ({formats})")
+        raise StudioError(f"folder {folder} holds no data files ({formats})")
     return files
 
 
@@ -125,17 +134,17 @@ def load_raw(source: str, config: str | None = None, *, revision: str | None = N
         The dataset's splits.
 
     Raises:
-        FileNotFoundError: a path-like source that does not exist.
-        ValueError: an unknown sample, an unsupported file type or an unreadable file.
+        MissingFileError: a path-like source that does not exist.
+        StudioError: an unknown sample, an unsupported file type or an unreadable file.
         HubUnreachableError: a Hub id while the Hub cannot be reached.
     """
     source = source.strip()
     if not source:
-        raise ValueError("no dataset given: pick a sample, upload a file or type a Hub dataset id")
+        raise StudioError("no dataset given: pick a sample, upload a file or type a Hub dataset id")
     if source.startswith(SAMPLE_PREFIX):
         name = source[len(SAMPLE_PREFIX) :]
         if name not in sample_names():
-            raise ValueError(f"unknown sample {name!r}; samples are {', '.join(sample_names())}")
+            raise NotFoundError(f"unknown sample {name!r}; samples are {', '.join(sample_names())}")
         return _load_files(_folder_files(SAMPLES_DIR / name), f"sample {name!r}")
     path = local_path(source)  # None: not to be read from this server's disk
     if path is not None and path.is_dir():
@@ -144,10 +153,10 @@ def load_raw(source: str, config: str | None = None, *, revision: str | None = N
         return _load_files(_folder_files(path), f"folder {path}")
     if path is not None and path.is_file():
         if path.suffix.lower() not in TABULAR_FORMATS:
-            raise ValueError(f"{path.name}: unsupported file type; use one of {', '.join(TABULAR_FORMATS)}")
+            raise StudioError(f"{path.name}: unsupported file type; use one of {', '.join(TABULAR_FORMATS)}")
         return _load_files({"train": [str(path)]}, f"file {path}")
     if not _HUB_ID.match(source) or Path(source).suffix.lower() in FILE_SUFFIXES:
-        raise FileNotFoundError(f"no such file or folder: {source}")
+        raise MissingFileError(f"no such file or folder: {source}")
     ensure_hub_reachable(f"dataset {source!r} (there is no local file or folder of that name)")
     require_hub_config(source, config, revision)
     try:
@@ -155,9 +164,9 @@ def load_raw(source: str, config: str | None = None, *, revision: str | None = N
     except ConnectionError as error:
         raise HubUnreachableError(f"cannot fetch dataset {source!r} from the Hub: {error}") from error
     except Exception as error:  # unknown id, gated dataset, missing config: the Hub's message names the problem.
-        raise ValueError(f"cannot load Hub dataset {source!r} (config {config!r}): {error}") from error
+        raise StudioError(f"cannot load Hub dataset {source!r} (config {config!r}): {error}") from error
     if not isinstance(loaded, DatasetDict):
-        raise ValueError(f"Hub dataset {source!r} did not load as a set of splits")
+        raise StudioError(f"Hub dataset {source!r} did not load as a set of splits")
     return loaded
 
 
@@ -180,20 +189,20 @@ def resolve_columns(
     """Pick the text / pair / label columns, defaulting to `text`, `sentence1`+`sentence2` and `label`.
 
     Raises:
-        ValueError: a named column that does not exist, or no default that fits, naming the columns there are.
+        StudioError: a named column that does not exist, or no default that fits, naming the columns there are.
     """
     available = ", ".join(column_names)
     # Every named column is checked first, so that a wrong name is reported before a missing default.
     _check_named(column_names, text, text_pair)
     if label and label not in column_names:
-        raise ValueError(f"label column {label!r} not found; columns are {available}")
+        raise NotFoundError(f"label column {label!r} not found; columns are {available}")
     text, text_pair = _text_and_pair(column_names, text, text_pair)
     if not label:
         if "label" not in column_names:
-            raise ValueError(f"no 'label' column; name the label column (columns are {available})")
+            raise StudioError(f"no 'label' column; name the label column (columns are {available})")
         label = "label"
     if label in (text, text_pair):
-        raise ValueError(f"column {label!r} cannot be both a text and the label")
+        raise StudioError(f"column {label!r} cannot be both a text and the label")
     return Columns(text=text, label=label, text_pair=text_pair)
 
 
@@ -202,7 +211,7 @@ def resolve_text_columns(column_names: list[str], text: str | None = None, text_
     (dataset checks, tokenize previews).
 
     Raises:
-        ValueError: a named column that does not exist, or no default that fits, naming the columns there are.
+        StudioError: a named column that does not exist, or no default that fits, naming the columns there are.
     """
     text, text_pair = _text_and_pair(column_names, text, text_pair)
     return [text] + ([text_pair] if text_pair else [])
@@ -211,7 +220,7 @@ def resolve_text_columns(column_names: list[str], text: str | None = None, text_
 def _check_named(column_names: list[str], text: str | None, text_pair: str | None) -> None:
     for role, name in (("text", text), ("text pair", text_pair)):
         if name and name not in column_names:
-            raise ValueError(f"{role} column {name!r} not found; columns are {', '.join(column_names)}")
+            raise NotFoundError(f"{role} column {name!r} not found; columns are {', '.join(column_names)}")
 
 
 def _text_and_pair(column_names: list[str], text: str | None, text_pair: str | None) -> tuple[str, str | None]:
@@ -225,14 +234,28 @@ def _text_and_pair(column_names: list[str], text: str | None, text_pair: str | N
         elif "sentence" in column_names:
             text = "sentence"
         else:
-            raise ValueError(f"no 'text' column; name the text column (columns are {', '.join(column_names)})")
+            raise StudioError(f"no 'text' column; name the text column (columns are {', '.join(column_names)})")
     if text_pair == text:
-        raise ValueError(f"text column and second text column are both {text!r}")
+        raise StudioError(f"text column and second text column are both {text!r}")
     return text, text_pair or None
 
 
 def _sort_key(value: object) -> tuple:
     return (0, value, "") if isinstance(value, (int, float)) else (1, 0, str(value))
+
+
+def require_single_values(dataset: Dataset, column: str, role: str) -> None:
+    """Refuse a column of lists or records where one value per row is needed (a text to search, a label to count).
+
+    Raises:
+        StudioError: the column's feature is neither a `Value` nor a `ClassLabel`, naming its type.
+    """
+    feature = dataset.features[column]
+    if not isinstance(feature, (Value, ClassLabel)):
+        raise StudioError(
+            f"{role} column {column!r} holds lists or records ({_feature_text(feature)}), not one value per row; "
+            "pick a column of text or labels"
+        )
 
 
 def encode_labels(splits: DatasetDict, label_column: str) -> DatasetDict:
@@ -242,18 +265,20 @@ def encode_labels(splits: DatasetDict, label_column: str) -> DatasetDict:
     named `"1".."5"`). Columns that already are `ClassLabel` (most Hub datasets) are kept as they are.
 
     Raises:
-        ValueError: empty labels, float labels, or fewer than two classes in the train split.
+        StudioError: a label column of lists or records, empty labels, float labels, or fewer than two classes in
+            the train split.
     """
     first = next(iter(splits.values()))
+    require_single_values(first, label_column, "label")
     feature = first.features[label_column]
     if not isinstance(feature, ClassLabel):
         values: set = set()
         for name, split in splits.items():
             found = set(split.unique(label_column))
             if None in found or "" in found:
-                raise ValueError(f"label column {label_column!r} has empty values in the {name} split")
+                raise StudioError(f"label column {label_column!r} has empty values in the {name} split")
             if any(isinstance(v, float) for v in found):
-                raise ValueError(f"label column {label_column!r} holds numbers with decimals; labels must be classes")
+                raise StudioError(f"label column {label_column!r} holds numbers with decimals; labels must be classes")
             values |= found
         ordered = sorted(values, key=_sort_key)
         ids = {value: index for index, value in enumerate(ordered)}
@@ -265,7 +290,7 @@ def encode_labels(splits: DatasetDict, label_column: str) -> DatasetDict:
     present = train.unique(label_column)
     if len(present) < 2:
         only = feature.int2str(present[0]) if present else "none"
-        raise ValueError(
+        raise StudioError(
             f"label column {label_column!r} has a single class ({only!r}) in the train split; "
             "a classifier needs at least two"
         )
@@ -284,10 +309,10 @@ def ensure_validation(splits: DatasetDict, label_column: str, seed: int = 42) ->
     if "validation" in splits:
         return splits, None
     if "train" not in splits:
-        raise ValueError(f"no train split (splits are {', '.join(splits)})")
+        raise StudioError(f"no train split (splits are {', '.join(splits)})")
     train = splits["train"]
     if len(train) < 10:
-        raise ValueError(f"the train split has {len(train)} rows; at least 10 are needed to train and validate")
+        raise StudioError(f"the train split has {len(train)} rows; at least 10 are needed to train and validate")
     if min(Counter(train[label_column]).values()) >= 2:
         parts = train.train_test_split(test_size=VALIDATION_FRACTION, seed=seed, stratify_by_column=label_column)
         how = "stratified by label"
@@ -338,7 +363,7 @@ def summarize(source: str, config: str | None = None) -> tuple[DatasetSummary, D
         try:
             encoded = next(iter(encode_labels(splits, label_column).values()))
             label_names = encoded.features[label_column].names
-        except ValueError as error:
+        except StudioError as error:
             notes.append(f"Label column cannot be used for training as it is: {error}")
     if "validation" not in splits:
         notes.append("No validation split: training will carve a stratified 10% of train, seed 42.")

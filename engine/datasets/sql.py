@@ -15,6 +15,8 @@ import duckdb
 import pyarrow as pa
 from datasets import Dataset, DatasetDict
 
+from engine.common.errors import NotFoundError, StudioError
+
 SQL_TIMEOUT_S = 10.0  # a search "under 2 s" is the goal; ten times that is a runaway query
 MAX_SQL_ROWS = 1_000  # rows one call returns; the count covers all of them
 MEMORY_LIMIT = "1GB"
@@ -56,12 +58,12 @@ def _single_select(connection: duckdb.DuckDBPyConnection, query: str) -> duckdb.
     try:
         statements = connection.extract_statements(query)
     except duckdb.Error as error:
-        raise ValueError(f"SQL error: {error}") from error
+        raise StudioError(f"SQL error: {error}") from error
     if len(statements) != 1:
-        raise ValueError(f"one SQL statement at a time, please (got {len(statements)})")
+        raise StudioError(f"one SQL statement at a time, please (got {len(statements)})")
     statement = statements[0]
     if statement.type != duckdb.StatementType.SELECT:
-        raise ValueError(f"only read-only SELECT (or WITH ... SELECT) queries are allowed, not {statement.type.name}")
+        raise StudioError(f"only read-only SELECT (or WITH ... SELECT) queries are allowed, not {statement.type.name}")
     return statement
 
 
@@ -86,14 +88,14 @@ def _run(connection: duckdb.DuckDBPyConnection, fetch: Callable[[], T], timeout_
     try:
         return fetch()
     except duckdb.InterruptException:
-        raise ValueError(f"SQL query stopped after {timeout_s:g} s; narrow it down (WHERE, LIMIT)") from None
+        raise StudioError(f"SQL query stopped after {timeout_s:g} s; narrow it down (WHERE, LIMIT)") from None
     except duckdb.PermissionException as error:
-        raise ValueError(
+        raise StudioError(
             f"SQL may only read the loaded dataset (tables {TABLE} and the split names); files, URLs and extensions "
             f"are off: {error}"
         ) from None
     except duckdb.Error as error:
-        raise ValueError(f"SQL error: {error}") from None
+        raise StudioError(f"SQL error: {error}") from None
     finally:
         timer.cancel()
 
@@ -117,15 +119,15 @@ def run_sql(
         timeout_s: interrupt the query after this long.
 
     Raises:
-        ValueError: no such split, an empty query, several statements, anything but a SELECT, an attempt to read
+        StudioError: no such split, an empty query, several statements, anything but a SELECT, an attempt to read
             files or URLs, a syntax or binding error, or a query that ran past the timeout.
     """
     if split not in splits:
-        raise ValueError(f"no split {split!r}; splits are {', '.join(splits)}")
+        raise NotFoundError(f"no split {split!r}; splits are {', '.join(splits)}")
     if not query.strip():
-        raise ValueError(f"no SQL query given; try: SELECT * FROM {TABLE} LIMIT 10")
+        raise StudioError(f"no SQL query given; try: SELECT * FROM {TABLE} LIMIT 10")
     if not 1 <= limit <= MAX_SQL_ROWS or offset < 0:
-        raise ValueError(f"SQL results come in pages of 1 to {MAX_SQL_ROWS:,} rows from offset 0 or more")
+        raise StudioError(f"SQL results come in pages of 1 to {MAX_SQL_ROWS:,} rows from offset 0 or more")
     connection = _connection(splits, split)
     try:
         statement = _single_select(connection, query)

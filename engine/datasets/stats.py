@@ -12,7 +12,8 @@ import pyarrow.compute as pc
 from datasets import ClassLabel, Dataset, DatasetDict
 from transformers import PreTrainedTokenizerBase
 
-from engine.datasets.sources import resolve_columns, resolve_text_columns
+from engine.common.errors import NotFoundError, StudioError
+from engine.datasets.sources import require_single_values, resolve_columns, resolve_text_columns
 
 BATCH_ROWS = 100_000
 TOKEN_SAMPLE_ROWS = 20_000  # about 2 s of a fast tokenizer on 2 cores; the percentiles are stable well before that
@@ -40,9 +41,9 @@ class StatsOptions:
 
     def __post_init__(self) -> None:
         if self.max_length < 1:
-            raise ValueError(f"max_length must be at least 1, not {self.max_length}")
+            raise StudioError(f"max_length must be at least 1, not {self.max_length}")
         if self.token_sample_rows < 1:
-            raise ValueError(f"token_sample_rows must be at least 1, not {self.token_sample_rows}")
+            raise StudioError(f"token_sample_rows must be at least 1, not {self.token_sample_rows}")
 
 
 @dataclass
@@ -265,17 +266,19 @@ def dataset_stats(
     label, empty values, duplicates within a split and texts of other splits also found in train.
 
     Raises:
-        ValueError: a named column that does not exist, or no text column to measure.
+        StudioError: a named column that does not exist, or no text column to measure.
     """
     first = next(iter(splits.values()))
     names = first.column_names
     label = options.label_column or ("label" if "label" in names else None)
     if label and label not in names:
-        raise ValueError(f"label column {label!r} not found; columns are {', '.join(names)}")
+        raise NotFoundError(f"label column {label!r} not found; columns are {', '.join(names)}")
     if label:  # the label must then be no text column too
         text_columns = resolve_columns(names, options.text_column, options.text_pair_column, label).texts
     else:  # the checks work without a label
         text_columns = resolve_text_columns(names, options.text_column, options.text_pair_column)
+    for column, role in [(name, "text") for name in text_columns] + ([(label, "label")] if label else []):
+        require_single_values(first, column, role)
     result = DatasetStats(
         text_columns=text_columns,
         label_column=label,

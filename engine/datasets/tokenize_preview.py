@@ -14,6 +14,8 @@ from datasets import Dataset
 from transformers import DataCollatorWithPadding, PreTrainedTokenizerBase
 from transformers.trainer_pt_utils import get_length_grouped_indices
 
+from engine.common.errors import NotFoundError, StudioError
+
 COLLATED_ROWS = 8
 
 
@@ -27,9 +29,9 @@ class PaddingOptions:
 
     def __post_init__(self) -> None:
         if self.max_length < 1:
-            raise ValueError(f"max_length must be at least 1, not {self.max_length}")
+            raise StudioError(f"max_length must be at least 1, not {self.max_length}")
         if self.batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, not {self.batch_size}")
+            raise StudioError(f"batch_size must be at least 1, not {self.batch_size}")
 
 
 @dataclass
@@ -93,13 +95,13 @@ def tokenize_preview(
     """Tokenize the whole split with `map(batched=True)` (truncation, no padding) and describe the result.
 
     Raises:
-        ValueError: a text column that does not exist, or an empty split.
+        StudioError: a text column that does not exist, or an empty split.
     """
     for column in text_columns:
         if column not in dataset.column_names:
-            raise ValueError(f"text column {column!r} not found; columns are {', '.join(dataset.column_names)}")
+            raise NotFoundError(f"text column {column!r} not found; columns are {', '.join(dataset.column_names)}")
     if len(dataset) == 0:
-        raise ValueError("the split has no rows to tokenize")
+        raise StudioError("the split has no rows to tokenize")
 
     def encode(batch: dict) -> dict:
         texts = [["" if t is None else str(t) for t in batch[c]] for c in text_columns]

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from datasets import ClassLabel, Dataset
 
+from engine.common.errors import NotFoundError, StudioError
+
 PAGE_SIZES = (10, 20, 50, 100)
 MAX_PAGE_SIZE = 1_000  # a page is materialised as Python objects; more than this belongs in an export
 
@@ -39,15 +41,15 @@ def read_page(dataset: Dataset, offset: int = 0, limit: int = 20) -> Page:
     shuffled or filtered), so the cost does not grow with the split or the offset.
 
     Raises:
-        ValueError: a negative offset, an offset past the end, or a limit outside 1..1,000.
+        StudioError: a negative offset, an offset past the end, or a limit outside 1..1,000.
     """
     total = len(dataset)
     if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise ValueError(f"page size must be 1 to {MAX_PAGE_SIZE:,}, not {limit}")
+        raise StudioError(f"page size must be 1 to {MAX_PAGE_SIZE:,}, not {limit}")
     if offset < 0:
-        raise ValueError(f"row numbers start at 0, not {offset}")
+        raise StudioError(f"row numbers start at 0, not {offset}")
     if offset >= total and total > 0:
-        raise ValueError(f"row {offset:,} is past the end: the split has {total:,} rows (0 to {total - 1:,})")
+        raise StudioError(f"row {offset:,} is past the end: the split has {total:,} rows (0 to {total - 1:,})")
     columns = dataset.column_names
     batch = dataset[offset : offset + limit]
     count = len(batch[columns[0]]) if columns else 0
@@ -59,10 +61,10 @@ def read_row(dataset: Dataset, index: int) -> dict:
     """One row in full (long texts included), label ids shown as names.
 
     Raises:
-        ValueError: a row number outside the split.
+        StudioError: a row number outside the split.
     """
     if not 0 <= index < len(dataset):
-        raise ValueError(f"no row {index:,}: the split has {len(dataset):,} rows (0 to {len(dataset) - 1:,})")
+        raise NotFoundError(f"no row {index:,}: the split has {len(dataset):,} rows (0 to {len(dataset) - 1:,})")
     row = dataset[index]
     return {name: readable(dataset, name, value) for name, value in row.items()}
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, replace
 
+from engine.common.errors import StudioError
 from engine.inference.evaluation import EvaluationReport, EvaluationRequest, load_split, score_rows
 from engine.inference.predict import Prediction, predict_one
 
@@ -39,11 +40,11 @@ def compare_on_split(request: EvaluationRequest, second_model: str) -> Compariso
     """Evaluate `request.model` and `second_model` on the same rows of the same split.
 
     Raises:
-        ValueError: the two references are the same model, a model is not a text classifier, or the split's
+        StudioError: the two references are the same model, a model is not a text classifier, or the split's
             labels are not a model's labels.
     """
     if request.model.strip() == second_model.strip():
-        raise ValueError("pick two different models to compare")
+        raise StudioError("pick two different models to compare")
     rows = load_split(request)  # read once, scored by both models
     first, second = (score_rows(replace(request, model=model), *rows) for model in (request.model, second_model))
     differing = [

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from datasets import ClassLabel, Dataset
 
+from engine.common.errors import NotFoundError, StudioError
 from engine.datasets.sources import load_raw, resolve_columns
 from engine.models.classifier import Classifier, load_classifier
 from engine.training.metrics import metric_modules
@@ -33,13 +34,13 @@ class EvaluationRequest:
 
     def __post_init__(self) -> None:
         if not (self.model or "").strip():
-            raise ValueError("no model given: pick a finished job, a local folder or a Hub classifier")
+            raise StudioError("no model given: pick a finished job, a local folder or a Hub classifier")
         if not (self.dataset or "").strip():
-            raise ValueError("no dataset given: a sample, a file or folder path, or a Hub id")
+            raise StudioError("no dataset given: a sample, a file or folder path, or a Hub id")
         if not (self.split or "").strip():
-            raise ValueError("no split given (train, validation or test)")
+            raise StudioError("no split given (train, validation or test)")
         if self.limit is not None and self.limit < 1:
-            raise ValueError(f"limit must be at least 1, not {self.limit}")
+            raise StudioError(f"limit must be at least 1, not {self.limit}")
 
 
 @dataclass
@@ -97,14 +98,14 @@ def label_names(split: Dataset, column: str) -> list[str]:
     """Each row's label as a name: `ClassLabel` ids become their names, other values their text.
 
     Raises:
-        ValueError: a row without a label.
+        StudioError: a row without a label.
     """
     feature = split.features[column]
     values = split[column]
     if isinstance(feature, ClassLabel):
         return [feature.int2str(int(value)) for value in values]
     if any(value is None or str(value).strip() == "" for value in values):
-        raise ValueError(f"label column {column!r} has empty values; every row needs a label to be evaluated")
+        raise StudioError(f"label column {column!r} has empty values; every row needs a label to be evaluated")
     return [str(value) for value in values]
 
 
@@ -114,7 +115,7 @@ def match_labels(dataset_labels: list[str], model_labels: list[str]) -> list[int
     Integer labels (`0`, `1`) also match the `LABEL_0`, `LABEL_1` names of a model saved without label names.
 
     Raises:
-        ValueError: dataset labels the model does not know, naming both sets.
+        StudioError: dataset labels the model does not know, naming both sets.
     """
     ids = {name: index for index, name in enumerate(model_labels)}
     generic = all(name == f"LABEL_{index}" for index, name in enumerate(model_labels))
@@ -122,7 +123,7 @@ def match_labels(dataset_labels: list[str], model_labels: list[str]) -> list[int
     if unknown and generic and all(label.isdigit() and int(label) < len(model_labels) for label in unknown):
         return [ids[label] if label in ids else int(label) for label in dataset_labels]
     if unknown:
-        raise ValueError(
+        raise StudioError(
             f"the dataset has labels the model does not know: {', '.join(unknown[:10])}; "
             f"the model's labels are {', '.join(model_labels)}"
         )
@@ -133,16 +134,16 @@ def load_split(request: EvaluationRequest) -> tuple[list[str], list[str] | None,
     """The split's texts, second texts (or None) and label names, as the request names them.
 
     Raises:
-        ValueError: an unknown split or column, or an empty split.
+        StudioError: an unknown split or column, or an empty split.
     """
     splits = load_raw(request.dataset, request.config)
     if request.split not in splits:
-        raise ValueError(f"no split {request.split!r} in {request.dataset} (splits are {', '.join(splits)})")
+        raise NotFoundError(f"no split {request.split!r} in {request.dataset} (splits are {', '.join(splits)})")
     split = splits[request.split]
     if request.limit:
         split = split.select(range(min(request.limit, len(split))))
     if len(split) == 0:
-        raise ValueError(f"the {request.split} split of {request.dataset} has no rows")
+        raise StudioError(f"the {request.split} split of {request.dataset} has no rows")
     columns = resolve_columns(split.column_names, request.text_column, request.pair_column, request.label_column)
     texts = [str(text or "") for text in split[columns.text]]
     pairs = [str(text or "") for text in split[columns.text_pair]] if columns.text_pair else None
@@ -194,7 +195,7 @@ def evaluate_model(request: EvaluationRequest, on_batch=None) -> EvaluationRepor
     """Evaluate `request.model` on a labelled split.
 
     Raises:
-        ValueError: the model is not a text classifier, the split or a column does not exist, or the dataset's
+        StudioError: the model is not a text classifier, the split or a column does not exist, or the dataset's
             labels are not the model's.
     """
     load_classifier(request.model)  # a model that is no classifier fails before the dataset is read

@@ -11,8 +11,9 @@ from functools import lru_cache
 import torch
 from transformers import AutoConfig, Pipeline, pipeline
 
+from engine.common.errors import StudioError
 from engine.common.settings import remote_code_allowed
-from engine.models.loading import MODEL_LOADING, bundled_corpus, resolve_model
+from engine.models.loading import MODEL_FILE_ERRORS, MODEL_LOADING, bundled_corpus, refused_files, resolve_model
 from engine.models.refs import parse_model_ref
 
 # Task -> the form fields it needs (the first is the main text).
@@ -50,18 +51,18 @@ class TaskRequest:
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
-            raise ValueError(f"unknown task {self.task!r}; tasks are {', '.join(TASKS)}")
+            raise StudioError(f"unknown task {self.task!r}; tasks are {', '.join(TASKS)}")
         main = TASKS[self.task][0]
         if not (self.inputs.get(main) or "").strip():
-            raise ValueError(f"{self.task} needs a {main.replace('_', ' ')}")
+            raise StudioError(f"{self.task} needs a {main.replace('_', ' ')}")
         if self.task == "zero-shot-classification" and not candidate_labels(self.inputs.get("candidate_labels")):
-            raise ValueError("zero-shot classification needs candidate labels, separated by commas")
+            raise StudioError("zero-shot classification needs candidate labels, separated by commas")
         if self.task == "question-answering" and not (self.inputs.get("question") or "").strip():
-            raise ValueError("question answering needs a question")
+            raise StudioError("question answering needs a question")
         if self.task == "translation" and not (self.inputs.get("target_language") or "").strip():
-            raise ValueError("translation needs a target language")
+            raise StudioError("translation needs a target language")
         if not 1 <= self.max_new_tokens <= 1024:
-            raise ValueError(f"max new tokens must be between 1 and 1024, not {self.max_new_tokens}")
+            raise StudioError(f"max new tokens must be between 1 and 1024, not {self.max_new_tokens}")
 
 
 def candidate_labels(text: str | None) -> list[str]:
@@ -71,7 +72,11 @@ def candidate_labels(text: str | None) -> list[str]:
 
 def suggest_task(reference: str) -> str | None:
     """The task a model was built for, from its config's architectures (None when unknown)."""
-    config = AutoConfig.from_pretrained(_path(reference), trust_remote_code=remote_code_allowed())
+    path = _path(reference)
+    try:
+        config = AutoConfig.from_pretrained(path, trust_remote_code=remote_code_allowed())
+    except MODEL_FILE_ERRORS as error:
+        raise StudioError(f"cannot read the config of {reference!r}: {error}") from error
     for architecture in config.architectures or ():
         for ending, task in _ARCHITECTURE_TASKS:
             if architecture.endswith(ending):
@@ -107,15 +112,17 @@ def run_task(request: TaskRequest) -> list | dict:
     """Run the request's pipeline and return its output (plain lists and dicts, ready for JSON).
 
     Raises:
-        ValueError: the model cannot run the task (wrong architecture, no mask token in a fill-mask text...).
+        StudioError: the model cannot run the task (wrong architecture, no mask token in a fill-mask text...).
     """
     path = _path(request.model)
     pipeline_task = "text-generation" if request.task in INSTRUCTION_TASKS else request.task
     try:
         with MODEL_LOADING:
             runner = _pipeline(pipeline_task, path)
-    except (OSError, ValueError, KeyError) as error:
-        raise ValueError(f"{request.model!r} cannot run {request.task}: {error}") from error
+    except Exception as error:
+        if not refused_files(error):
+            raise
+        raise StudioError(f"{request.model!r} cannot run {request.task}: {error}") from error
     inputs = request.inputs
     try:
         if request.task == "text-classification":
@@ -126,7 +133,7 @@ def run_task(request: TaskRequest) -> list | dict:
         if request.task == "fill-mask":
             mask = runner.tokenizer.mask_token
             if not mask or mask not in inputs["text"]:
-                raise ValueError(f"put the mask token {mask} where the model should fill in a word")
+                raise StudioError(f"put the mask token {mask} where the model should fill in a word")
             return runner(inputs["text"])
         if request.task == "token-classification":
             return _plain(runner(inputs["text"], aggregation_strategy="simple"))
@@ -135,7 +142,7 @@ def run_task(request: TaskRequest) -> list | dict:
             prompt = [{"role": "user", "content": prompt}]
         return _plain(runner(prompt, max_new_tokens=request.max_new_tokens, return_full_text=False))
     except (RuntimeError, IndexError) as error:  # e.g. a text longer than the model's positions
-        raise ValueError(f"{request.task} failed on this input: {error}") from error
+        raise StudioError(f"{request.task} failed on this input: {error}") from error
 
 
 def _plain(value):

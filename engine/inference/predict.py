@@ -3,6 +3,7 @@
 import time
 from dataclasses import dataclass, field
 
+from engine.common.errors import StudioError
 from engine.models.classifier import load_classifier
 
 
@@ -20,14 +21,14 @@ def check_inputs(texts: list[str], pairs: list[str] | None = None) -> None:
     """Refuse inputs no model could classify, before any model is loaded.
 
     Raises:
-        ValueError: no text, an empty text, or `pairs` of a different length.
+        StudioError: no text, an empty text, or `pairs` of a different length.
     """
     if not texts:
-        raise ValueError("no text to classify")
+        raise StudioError("no text to classify")
     if any(not (text or "").strip() for text in texts):
-        raise ValueError("a text to classify is empty")
+        raise StudioError("a text to classify is empty")
     if pairs is not None and len(pairs) != len(texts):
-        raise ValueError(f"{len(texts)} texts but {len(pairs)} second texts")
+        raise StudioError(f"{len(texts)} texts but {len(pairs)} second texts")
 
 
 def _ranked(labels: list[str], probabilities) -> dict[str, float]:
@@ -39,7 +40,7 @@ def predict(reference: str, texts: list[str], pairs: list[str] | None = None) ->
     """Classify `texts` (each with its `pairs` entry as second segment, when given).
 
     Raises:
-        ValueError: bad inputs (see `check_inputs`), or a model that is not a text classifier.
+        StudioError: bad inputs (see `check_inputs`), or a model that is not a text classifier.
     """
     check_inputs(texts, pairs)
     classifier = load_classifier(reference)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine.common.errors import MissingFileError, NotFoundError, StudioError
 from engine.models.classifier import load_classifier
 
 READERS = {".csv": {"sep": ","}, ".tsv": {"sep": "\t"}, ".jsonl": {"lines": True}, ".json": {}}
@@ -29,29 +30,29 @@ class FilePrediction:
     def __post_init__(self) -> None:
         for name, path in (("input", self.path), ("output", self.output)):
             if Path(path).suffix.lower() not in READERS:
-                raise ValueError(f"{name} file {Path(path).name!r}: use one of {', '.join(READERS)}")
+                raise StudioError(f"{name} file {Path(path).name!r}: use one of {', '.join(READERS)}")
         if not (self.text_column or "").strip():
-            raise ValueError("name the column that holds the text to classify")
+            raise StudioError("name the column that holds the text to classify")
         if self.pair_column and self.pair_column == self.text_column:
-            raise ValueError(f"text column and second text column are both {self.text_column!r}")
+            raise StudioError(f"text column and second text column are both {self.text_column!r}")
         if self.batch_size < 1:
-            raise ValueError(f"batch size must be at least 1, not {self.batch_size}")
+            raise StudioError(f"batch size must be at least 1, not {self.batch_size}")
 
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a CSV / TSV / JSON / JSONL file into a table of strings.
 
     Raises:
-        ValueError: a missing, empty or unreadable file, or one with no rows.
+        StudioError: a missing, empty or unreadable file, or one with no rows.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in READERS:
-        raise ValueError(f"{path.name}: use one of {', '.join(READERS)}")
+        raise StudioError(f"{path.name}: use one of {', '.join(READERS)}")
     if not path.is_file():
-        raise ValueError(f"no such file: {path}")
+        raise MissingFileError(f"no such file: {path}")
     if path.stat().st_size == 0:
-        raise ValueError(f"{path.name} is empty")
+        raise StudioError(f"{path.name} is empty")
     try:
         if suffix in (".csv", ".tsv"):
             table = pd.read_csv(path, dtype=str, keep_default_na=False, **READERS[suffix])
@@ -59,32 +60,37 @@ def read_table(path: Path) -> pd.DataFrame:
             table = pd.read_json(path, dtype=False, **READERS[suffix])
     # pandas raises TypeError for JSON lines that mix objects and arrays (`{"a": 1}` then `[1, 2]`).
     except (ValueError, TypeError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise ValueError(f"cannot read {path.name}: {error}") from error
+        raise StudioError(f"cannot read {path.name}: {error}") from error
     if table.empty:
-        raise ValueError(f"{path.name} has no rows")
+        raise StudioError(f"{path.name} has no rows")
     return table
 
 
 def _column(table: pd.DataFrame, name: str, path: Path) -> list[str]:
     if name not in table.columns:
-        raise ValueError(f"{path.name} has no column {name!r}; its columns are {', '.join(map(str, table.columns))}")
+        raise NotFoundError(
+            f"{path.name} has no column {name!r}; its columns are {', '.join(map(str, table.columns))}"
+        )
     values = [
         "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value) for value in table[name]
     ]
     empty = [i + 1 for i, value in enumerate(values) if not value.strip()]
     if empty:
-        raise ValueError(f"column {name!r} is empty in {len(empty)} row(s), the first being row {empty[0]}")
+        raise StudioError(f"column {name!r} is empty in {len(empty)} row(s), the first being row {empty[0]}")
     return values
 
 
 def write_table(table: pd.DataFrame, output: Path) -> None:
     """Write `table` in the format `output`'s extension names, creating its folder."""
-    output.parent.mkdir(parents=True, exist_ok=True)
     suffix = output.suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        table.to_csv(output, index=False, sep=READERS[suffix]["sep"])
-    else:
-        table.to_json(output, orient="records", lines=suffix == ".jsonl", force_ascii=False)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if suffix in (".csv", ".tsv"):
+            table.to_csv(output, index=False, sep=READERS[suffix]["sep"])
+        else:
+            table.to_json(output, orient="records", lines=suffix == ".jsonl", force_ascii=False)
+    except OSError as error:  # an output path the user named that cannot be written
+        raise StudioError(f"cannot write {output}: {error.strerror or error}") from error
 
 
 def predict_file(
@@ -96,7 +102,7 @@ def predict_file(
         The written table.
 
     Raises:
-        ValueError: an unreadable or empty file, a missing column, an empty text, or a model that is not a
+        StudioError: an unreadable or empty file, a missing column, an empty text, or a model that is not a
             text classifier.
     """
     table = read_table(request.path)

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from huggingface_hub import HfApi, ModelCard
+from huggingface_hub.errors import HfHubHTTPError
 
+from engine.common.errors import StudioError
 from engine.common.hub import ensure_hub_reachable
 from engine.common.paths import data_dir, downloads_dir, safe_name
 from engine.models.refs import HUB, JOB, LOCAL, job_model_dir, parse_model_ref
@@ -24,7 +26,7 @@ def model_folder(reference: str) -> Path:
     directory.
 
     Raises:
-        ValueError: a Hub id or a scratch starter, which have nothing of the user's to share, or a folder outside
+        StudioError: a Hub id or a scratch starter, which have nothing of the user's to share, or a folder outside
             the data directory.
     """
     ref = parse_model_ref(reference)
@@ -34,24 +36,24 @@ def model_folder(reference: str) -> Path:
         folder = Path(ref.name).resolve()
         # On a shared server a typed path must not hand out folders that are not the app's: its own models only.
         if not folder.is_relative_to(data_dir()):
-            raise ValueError(
+            raise StudioError(
                 f"{reference!r} is outside the app's data directory; only finished jobs (job:<id>) and model "
                 "folders inside the data directory can be shared"
             )
         return folder
     where = "is on the Hub already" if ref.kind == HUB else "is an untrained starter model"
-    raise ValueError(f"{reference!r} {where}; share a finished job (job:<id>) or a local model folder")
+    raise StudioError(f"{reference!r} {where}; share a finished job (job:<id>) or a local model folder")
 
 
 def model_card(reference: str) -> str:
     """The model card (`README.md`) of a finished job or local folder, as Markdown, metadata header included.
 
     Raises:
-        ValueError: the model has no card.
+        StudioError: the model has no card.
     """
     card = model_folder(reference) / "README.md"
     if not card.is_file():
-        raise ValueError(f"{reference!r} has no model card (README.md) in its folder")
+        raise StudioError(f"{reference!r} has no model card (README.md) in its folder")
     return card.read_text(encoding="utf-8", errors="replace")
 
 
@@ -81,7 +83,7 @@ class PushRequest:
 
     def __post_init__(self) -> None:
         if not _REPO_ID.match((self.repo_id or "").strip()):
-            raise ValueError(f"repository id {self.repo_id!r} should look like user-or-org/model-name")
+            raise StudioError(f"repository id {self.repo_id!r} should look like user-or-org/model-name")
 
 
 def push_to_hub(request: PushRequest, token: str | None = None) -> str:
@@ -92,15 +94,20 @@ def push_to_hub(request: PushRequest, token: str | None = None) -> str:
         token: a Hub token with write access; `HF_TOKEN` when not given. Used for this call only.
 
     Raises:
-        ValueError: no token, or a model that does not live here.
+        StudioError: no token, a model that does not live here, or a push the Hub refused (token, namespace).
         HubUnreachableError: the Hub cannot be reached (checked first, in seconds).
     """
     folder = model_folder(request.reference)
     token = (token or "").strip() or os.environ.get("HF_TOKEN", "").strip()
     if not token:
-        raise ValueError("a Hub token with write access is needed: type one, or set HF_TOKEN")
+        raise StudioError("a Hub token with write access is needed: type one, or set HF_TOKEN")
     ensure_hub_reachable(f"a push to {request.repo_id!r}")
     api = HfApi(token=token)
-    url = api.create_repo(request.repo_id, private=request.private, exist_ok=True)
-    api.upload_folder(folder_path=str(folder), repo_id=request.repo_id, commit_message="Upload from Finetune Studio")
+    try:
+        url = api.create_repo(request.repo_id, private=request.private, exist_ok=True)
+        api.upload_folder(
+            folder_path=str(folder), repo_id=request.repo_id, commit_message="Upload from Finetune Studio"
+        )
+    except HfHubHTTPError as error:  # a bad or read-only token, someone else's namespace: the Hub says which
+        raise StudioError(f"the Hub refused the push to {request.repo_id!r}: {error}") from error
     return str(url)

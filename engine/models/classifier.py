@@ -16,8 +16,9 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, PreTrainedModel, PreTrainedTokenizerBase
 
+from engine.common.errors import StudioError
 from engine.common.settings import remote_code_allowed
-from engine.models.loading import MODEL_LOADING, bundled_corpus, load_tokenizer, resolve_model
+from engine.models.loading import MODEL_FILE_ERRORS, MODEL_LOADING, bundled_corpus, load_tokenizer, resolve_model
 from engine.models.refs import parse_model_ref
 
 # Loaded models kept warm (on the GPU when there is one). Each costs its weights in memory: a few MB for
@@ -92,9 +93,9 @@ class Classifier:
             on_batch: called with (rows done, rows in all) after each batch, for progress bars.
         """
         if pairs is not None and len(pairs) != len(texts):
-            raise ValueError(f"{len(texts)} texts but {len(pairs)} second texts")
+            raise StudioError(f"{len(texts)} texts but {len(pairs)} second texts")
         if batch_size < 1:
-            raise ValueError(f"batch size must be at least 1, not {batch_size}")
+            raise StudioError(f"batch size must be at least 1, not {batch_size}")
         count = len(texts)
         result = np.zeros((count, len(self.labels)), dtype=np.float32)
         # Similar lengths in a batch: little padding. Characters are a cheap stand-in for tokens here.
@@ -121,18 +122,18 @@ def _load(reference: str, path: str, stamp: int) -> Classifier:
         model, info = AutoModelForSequenceClassification.from_pretrained(
             path, output_loading_info=True, use_safetensors=True, trust_remote_code=remote_code_allowed()
         )
-    except (OSError, ValueError) as error:
+    except MODEL_FILE_ERRORS as error:
         folder = Path(path)
         if folder.is_dir() and any(folder.glob("*.bin")) and not any(folder.glob("*.safetensors")):
-            raise ValueError(
+            raise StudioError(
                 f"{reference!r} has only pickled weights (.bin), which can run code when loaded; only safetensors "
                 "weights are loaded here: load it once in Python and save it with save_pretrained"
             ) from error
-        raise ValueError(f"cannot load {reference!r} as a text classifier: {error}") from error
+        raise StudioError(f"cannot load {reference!r} as a text classifier: {error}") from error
     missing_head = [key for key in info.get("missing_keys", ()) if key.startswith(_HEAD_PREFIXES)]
     if missing_head:
         # `from_pretrained` would add a randomly initialised head: its "predictions" would be noise.
-        raise ValueError(
+        raise StudioError(
             f"{reference!r} has no text-classification head (its weights lack {missing_head[0]}); fine-tune it in "
             "the Train tab first, or pick a model trained for text classification"
         )
@@ -144,7 +145,7 @@ def load_classifier(reference: str) -> Classifier:
     """Return the classifier for any model reference, loading it at most once while it stays in the cache.
 
     Raises:
-        ValueError: the model cannot be loaded, has only pickled weights, or has no classification head.
+        StudioError: the model cannot be loaded, has only pickled weights, or has no classification head.
         HubUnreachableError: a Hub id while the Hub cannot be reached (and the model is not cached).
     """
     path = resolve_model(parse_model_ref(reference), bundled_corpus)

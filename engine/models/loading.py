@@ -9,8 +9,10 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from huggingface_hub import try_to_load_from_cache
+from safetensors import SafetensorError
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
+from engine.common.errors import StudioError
 from engine.common.hub import OFFLINE_CHOICES, HubUnreachableError, ensure_hub_reachable
 from engine.common.settings import remote_code_allowed
 from engine.models.refs import JOB, LOCAL, SCRATCH, ModelRef, job_model_dir, parse_model_ref
@@ -21,6 +23,18 @@ from engine.models.scratch import build_scratch_model
 # out of 15). The app serves its users from threads, so every model load in a process goes through this lock; it also
 # stops several users asking for the same model at once from loading it several times.
 MODEL_LOADING = threading.RLock()
+
+# What `from_pretrained` raises on a folder or Hub id the user named that does not hold what it should: a missing or
+# unreadable file (OSError), a config or tokenizer file that is not JSON or lacks a key (ValueError, KeyError), a
+# config.json that is not an object (TypeError), weights that are not safetensors (SafetensorError). Caught only
+# around those calls, where the input is the user's, and re-raised as a `StudioError` naming the reference.
+MODEL_FILE_ERRORS: tuple[type[Exception], ...] = (OSError, ValueError, KeyError, TypeError, SafetensorError)
+
+
+def refused_files(error: BaseException) -> bool:
+    """Whether `from_pretrained` raised this because of the files it read: one of `MODEL_FILE_ERRORS`, or the bare
+    `Exception` the tokenizers library raises for a tokenizer.json of the wrong shape (never a subclass of it)."""
+    return isinstance(error, MODEL_FILE_ERRORS) or type(error) is Exception
 
 
 def _hub_model(model_id: str) -> str:
@@ -86,4 +100,8 @@ def load_tokenizer(reference: str) -> PreTrainedTokenizerBase:
         # tab's cached lookups must not wait while another user's model loads.
         return _tokenizer_at(path, stamp)
     except OSError as error:
-        raise ValueError(f"cannot load a tokenizer from {reference!r}: {error}. {OFFLINE_CHOICES}") from error
+        raise StudioError(f"cannot load a tokenizer from {reference!r}: {error}. {OFFLINE_CHOICES}") from error
+    except Exception as error:  # a tokenizer file that is there but broken: offline choices do not help
+        if not refused_files(error):
+            raise
+        raise StudioError(f"cannot load a tokenizer from {reference!r}: its files are unreadable ({error})") from error

@@ -38,31 +38,31 @@ def parse_model_ref(reference: str) -> ModelRef:
     """Parse a model reference without touching the disk beyond a path check, or the network.
 
     Raises:
-        ValueError: an empty reference, an unknown scratch size or a malformed job id.
-        FileNotFoundError: a path-like reference (`./x`, `/x`, `~/x`) that does not exist.
+        StudioError: an empty reference, an unknown scratch size or a malformed job id.
+        MissingFileError: a path-like reference (`./x`, `/x`, `~/x`) that does not exist.
     """
     reference = (reference or "").strip()
     if not reference:
-        raise ValueError("no model given: use scratch:tiny, scratch:small, job:<id>, a folder or a Hub id")
+        raise StudioError("no model given: use scratch:tiny, scratch:small, job:<id>, a folder or a Hub id")
     if reference.startswith("scratch:"):
         size = reference.split(":", 1)[1]
         if size not in SIZES:
-            raise ValueError(f"unknown scratch model {reference!r}; use {', '.join('scratch:' + s for s in SIZES)}")
+            raise StudioError(f"unknown scratch model {reference!r}; use {', '.join('scratch:' + s for s in SIZES)}")
         return ModelRef(reference, SCRATCH, size)
     if reference.startswith("job:"):
         job_id = reference.split(":", 1)[1]
         if not job_id.isdigit():
-            raise ValueError(f"malformed job reference {reference!r}; expected job:<number>")
+            raise StudioError(f"malformed job reference {reference!r}; expected job:<number>")
         return ModelRef(reference, JOB, job_id)
     path = local_path(reference)  # None: not to be read from this server's disk
     if path is not None and path.is_dir():
         if not (path / "config.json").is_file():
-            raise ValueError(f"folder {path} has no config.json; save a model into it with save_pretrained")
+            raise StudioError(f"folder {path} has no config.json; save a model into it with save_pretrained")
         if not any((path / name).is_file() for name in TOKENIZER_FILES):
-            raise ValueError(f"folder {path} has no tokenizer files; save the tokenizer into it with save_pretrained")
+            raise StudioError(f"folder {path} has no tokenizer files; save the tokenizer into it with save_pretrained")
         return ModelRef(reference, LOCAL, str(path.resolve()))
     if reference.startswith((".", "/", "~")) or reference.count("/") > 1:
-        raise FileNotFoundError(f"no such model folder: {reference}")
+        raise MissingFileError(f"no such model folder: {reference}")
     return ModelRef(reference, HUB, reference)
 
 

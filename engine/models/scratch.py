@@ -19,6 +19,7 @@ import torch
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
+from engine.common.errors import StudioError
 from engine.common.paths import scratch_models_dir
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class ScratchSize:
 
     def __post_init__(self) -> None:
         if self.hidden_size % self.num_heads:
-            raise ValueError(f"hidden_size {self.hidden_size} is not divisible by num_heads {self.num_heads}")
+            raise StudioError(f"hidden_size {self.hidden_size} is not divisible by num_heads {self.num_heads}")
 
 
 SIZES = {
@@ -137,12 +138,12 @@ def build_scratch_model(size: str, texts: Sequence[str], seed: int = 42) -> Path
         seed: seeds the weight initialisation.
 
     Raises:
-        ValueError: an unknown size or an empty corpus.
+        StudioError: an unknown size or an empty corpus.
     """
     if size not in SIZES:
-        raise ValueError(f"unknown scratch size {size!r}; sizes are {', '.join(SIZES)}")
+        raise StudioError(f"unknown scratch size {size!r}; sizes are {', '.join(SIZES)}")
     if not texts:
-        raise ValueError("cannot train a tokenizer on an empty corpus")
+        raise StudioError("cannot train a tokenizer on an empty corpus")
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
     folder = scratch_models_dir() / f"{size}-{digest}-seed{seed}"
     if (folder / "config.json").is_file():

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from transformers import PreTrainedTokenizerBase
 
+from engine.common.errors import NotFoundError, StudioError
+
 # Tokenizers without a limit of their own report this "very large" sentinel (transformers' VERY_LARGE_INTEGER).
 UNSET_MAX_LENGTH = int(1e20)
 SLOW_CANNOT_SHOW = (
@@ -116,13 +118,13 @@ def id_to_token(tokenizer: PreTrainedTokenizerBase, token_id: int) -> str:
     """The token string of a vocabulary id.
 
     Raises:
-        ValueError: an id outside the vocabulary.
+        StudioError: an id outside the vocabulary.
     """
     if not 0 <= token_id < len(tokenizer):
-        raise ValueError(f"id {token_id} is outside the vocabulary: ids go from 0 to {len(tokenizer) - 1}")
+        raise StudioError(f"id {token_id} is outside the vocabulary: ids go from 0 to {len(tokenizer) - 1}")
     token = tokenizer.convert_ids_to_tokens(token_id)
     if token is None:
-        raise ValueError(f"id {token_id} has no token in this vocabulary")
+        raise NotFoundError(f"id {token_id} has no token in this vocabulary")
     return token
 
 
@@ -130,13 +132,13 @@ def token_to_id(tokenizer: PreTrainedTokenizerBase, token: str) -> int:
     """The vocabulary id of a token string, exactly as written (`##ing` for a WordPiece continuation).
 
     Raises:
-        ValueError: a token the vocabulary does not hold; the message says how the tokenizer splits it instead.
+        StudioError: a token the vocabulary does not hold; the message says how the tokenizer splits it instead.
     """
     if not token:
-        raise ValueError("type a token to look up")
+        raise StudioError("type a token to look up")
     vocabulary = tokenizer.get_vocab()
     if token in vocabulary:
         return vocabulary[token]
     pieces = tokenizer.tokenize(token)
     ids = tokenizer.convert_tokens_to_ids(pieces)
-    raise ValueError(f"{token!r} is not in the vocabulary; as text it is tokenized into {pieces} (ids {ids})")
+    raise NotFoundError(f"{token!r} is not in the vocabulary; as text it is tokenized into {pieces} (ids {ids})")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from transformers import PreTrainedTokenizerBase
 
+from engine.common.errors import NotFoundError, StudioError
+
 PADDING_CHOICES = ("do_not_pad", "longest", "max_length")
 TRUNCATION_CHOICES = ("none", "longest_first", "only_first", "only_second")
 PAIR_ONLY_TRUNCATIONS = ("only_first", "only_second")
@@ -31,27 +33,29 @@ class TokenizeOptions:
 
     def __post_init__(self) -> None:
         if self.padding not in PADDING_CHOICES:
-            raise ValueError(f"padding must be one of {', '.join(PADDING_CHOICES)}, not {self.padding!r}")
+            raise StudioError(f"padding must be one of {', '.join(PADDING_CHOICES)}, not {self.padding!r}")
         if self.truncation not in TRUNCATION_CHOICES:
-            raise ValueError(f"truncation must be one of {', '.join(TRUNCATION_CHOICES)}, not {self.truncation!r}")
+            raise StudioError(f"truncation must be one of {', '.join(TRUNCATION_CHOICES)}, not {self.truncation!r}")
         if self.max_length is not None and self.max_length < 1:
-            raise ValueError(f"max_length must be at least 1, not {self.max_length}")
+            raise StudioError(f"max_length must be at least 1, not {self.max_length}")
         if self.stride < 0:
-            raise ValueError(f"stride must be 0 or more, not {self.stride}")
+            raise StudioError(f"stride must be 0 or more, not {self.stride}")
         if self.padding == "max_length" and self.max_length is None:
-            raise ValueError("padding='max_length' needs a max_length")
+            raise StudioError("padding='max_length' needs a max_length")
         if self.stride and not self.return_overflowing_tokens:
-            raise ValueError(
+            raise StudioError(
                 f"stride {self.stride} only applies with return_overflowing_tokens: it is how many tokens "
                 "consecutive overflow windows share"
             )
         if self.return_overflowing_tokens:
             if self.truncation == "none":
-                raise ValueError("return_overflowing_tokens needs a truncation strategy: the windows are what it cuts")
+                raise StudioError(
+                    "return_overflowing_tokens needs a truncation strategy: the windows are what it cuts"
+                )
             if self.max_length is None:
-                raise ValueError("return_overflowing_tokens needs a max_length: it is the size of each window")
+                raise StudioError("return_overflowing_tokens needs a max_length: it is the size of each window")
             if self.stride >= self.max_length:
-                raise ValueError(f"stride {self.stride} must be less than max_length {self.max_length}")
+                raise StudioError(f"stride {self.stride} must be less than max_length {self.max_length}")
 
     def call_arguments(self) -> dict:
         """The keyword arguments of `tokenizer(...)` these options stand for, in the order a snippet shows them."""
@@ -82,23 +86,23 @@ class TokenInput:
 
     def __post_init__(self) -> None:
         if not self.texts:
-            raise ValueError("type at least one line of text to tokenize")
+            raise StudioError("type at least one line of text to tokenize")
         if not self.batched and len(self.texts) != 1:
-            raise ValueError(f"a single input holds one text, not {len(self.texts)}; use a batch")
+            raise StudioError(f"a single input holds one text, not {len(self.texts)}; use a batch")
         if self.pairs is not None and len(self.pairs) != len(self.texts):
-            raise ValueError(f"{len(self.texts)} texts but {len(self.pairs)} second texts")
+            raise StudioError(f"{len(self.texts)} texts but {len(self.pairs)} second texts")
         for number, text in enumerate(self.texts, start=1):
             if not text.strip():
-                raise ValueError("type a text to tokenize" if not self.batched else f"text {number} is empty")
+                raise StudioError("type a text to tokenize" if not self.batched else f"text {number} is empty")
         for number, pair in enumerate(self.pairs or (), start=1):
             if not pair.strip():
-                raise ValueError("the second text is empty" if not self.batched else f"second text {number} is empty")
+                raise StudioError("the second text is empty" if not self.batched else f"second text {number} is empty")
 
     @classmethod
     def single(cls, text: str | None, pair: str | None = None) -> "TokenInput":
         """One text, or a pair when `pair` is not blank."""
         if not text or not text.strip():
-            raise ValueError("type a text to tokenize")
+            raise StudioError("type a text to tokenize")
         return cls((text,), (pair,) if pair and pair.strip() else None)
 
     @classmethod
@@ -106,17 +110,17 @@ class TokenInput:
         """A batch: one text per line, or `text<TAB>second text` on every line for pairs. Blank lines are skipped.
 
         Raises:
-            ValueError: no text at all, or some lines with a tab and others without.
+            StudioError: no text at all, or some lines with a tab and others without.
         """
         rows = [(number, line) for number, line in enumerate((lines or "").splitlines(), start=1) if line.strip()]
         if not rows:
-            raise ValueError("type at least one line of text to tokenize")
+            raise StudioError("type at least one line of text to tokenize")
         tabbed = [number for number, line in rows if "\t" in line]
         if not tabbed:
             return cls(tuple(line for _, line in rows), None, batched=True)
         untabbed = [number for number, line in rows if "\t" not in line]
         if untabbed:
-            raise ValueError(
+            raise StudioError(
                 f"line {untabbed[0]} has no tab while line {tabbed[0]} has one: in a batch of pairs every line is "
                 "'text<TAB>second text'"
             )
@@ -124,7 +128,7 @@ class TokenInput:
         for number, line in rows:
             text, pair = line.split("\t", 1)
             if not text.strip() or not pair.strip():
-                raise ValueError(f"line {number} has an empty {'first' if not text.strip() else 'second'} text")
+                raise StudioError(f"line {number} has an empty {'first' if not text.strip() else 'second'} text")
             texts.append(text)
             pairs.append(pair)
         return cls(tuple(texts), tuple(pairs), batched=True)
@@ -185,10 +189,10 @@ class Inspection:
         """One dict per position of sequence `index`, for tables: every field the tokenizer returned.
 
         Raises:
-            ValueError: no sequence `index`.
+            StudioError: no sequence `index`.
         """
         if not 0 <= index < len(self.sequences):
-            raise ValueError(f"no sequence {index}: the output has sequences 0 to {len(self.sequences) - 1}")
+            raise NotFoundError(f"no sequence {index}: the output has sequences 0 to {len(self.sequences) - 1}")
         sequence = self.sequences[index]
         rows = []
         for position, token in enumerate(sequence.tokens):
@@ -245,14 +249,14 @@ def check_fits(tokenizer: PreTrainedTokenizerBase, inputs: TokenInput, options: 
     """Refuse settings this tokenizer cannot apply to these inputs, with the reason, before calling it.
 
     Raises:
-        ValueError: a pair-only truncation without pairs, overflow windows on a slow tokenizer, a max_length that
+        StudioError: a pair-only truncation without pairs, overflow windows on a slow tokenizer, a max_length that
             leaves no room for text next to the special tokens, or a stride not below what a window holds.
     """
     is_pair = inputs.pairs is not None
     if options.truncation in PAIR_ONLY_TRUNCATIONS and not is_pair:
-        raise ValueError(f"truncation={options.truncation!r} needs a second text: it cuts one text of a pair")
+        raise StudioError(f"truncation={options.truncation!r} needs a second text: it cuts one text of a pair")
     if options.return_overflowing_tokens and not tokenizer.is_fast:
-        raise ValueError(
+        raise StudioError(
             f"overflow windows need a fast tokenizer; {type(tokenizer).__name__} is a slow (Python) one, which "
             "returns the overflowing tokens as a flat list instead"
         )
@@ -261,7 +265,7 @@ def check_fits(tokenizer: PreTrainedTokenizerBase, inputs: TokenInput, options: 
     specials = tokenizer.num_special_tokens_to_add(pair=is_pair) if options.add_special_tokens else 0
     room = options.max_length - specials
     if room < 1:
-        raise ValueError(
+        raise StudioError(
             f"max_length {options.max_length} leaves no room for text: this tokenizer adds {specials} special tokens "
             f"to a {'pair' if is_pair else 'single text'}; use a max_length of at least {specials + 1}"
         )
@@ -274,7 +278,7 @@ def check_fits(tokenizer: PreTrainedTokenizerBase, inputs: TokenInput, options: 
             kept = second if options.truncation == "only_first" else first
             if first + second > room and kept >= room:
                 kept_name, cut_name = ("second", "first") if kept is second else ("first", "second")
-                raise ValueError(
+                raise StudioError(
                     f"{where}the {kept_name} text alone is {kept} tokens and max_length {options.max_length} holds "
                     f"{room} next to {specials} special tokens: truncation={options.truncation!r} has no room left "
                     f"for the {cut_name} text"
@@ -282,12 +286,12 @@ def check_fits(tokenizer: PreTrainedTokenizerBase, inputs: TokenInput, options: 
         cuts = truncated_lengths(first, second, room, options.truncation)
         for name, length, cut in zip(("first", "second"), (first, second), cuts, strict=True):
             if length and cut < 1:
-                raise ValueError(
+                raise StudioError(
                     f"{where}max_length {options.max_length} leaves {room} tokens for text next to {specials} special "
                     f"tokens, so truncation={options.truncation!r} would cut the {name} text to nothing"
                 )
             if length is not None and cut < length and options.stride >= cut:
-                raise ValueError(
+                raise StudioError(
                     f"{where}stride {options.stride} must be less than the {cut} tokens of text each window keeps "
                     f"(max_length {options.max_length} minus {specials} special tokens"
                     + (f" and the other text's {room - cut} tokens)" if cut < room else ")")
@@ -302,7 +306,7 @@ def inspect_tokens(
     Offsets, segments and special-token masks are asked for too; they do not change the ids.
 
     Raises:
-        ValueError: settings the tokenizer cannot apply (see `check_fits`), or an error from the tokenizer itself.
+        StudioError: settings the tokenizer cannot apply (see `check_fits`), or an error from the tokenizer itself.
     """
     options = options or TokenizeOptions()
     check_fits(tokenizer, inputs, options)
@@ -316,7 +320,7 @@ def inspect_tokens(
             return_special_tokens_mask=True,
         )
     except Exception as error:  # the tokenizers library raises plain Exceptions ("Truncation error: ...")
-        raise ValueError(f"the tokenizer refused these settings: {error}") from error
+        raise StudioError(f"the tokenizer refused these settings: {error}") from error
     nested = inputs.batched or options.return_overflowing_tokens
     rows = encoding["input_ids"] if nested else [encoding["input_ids"]]
     samples = encoding.get("overflow_to_sample_mapping", list(range(len(rows))))

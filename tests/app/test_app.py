@@ -169,7 +169,7 @@ def test_wrong_input_gives_a_message_naming_the_problem(client: Client, case: st
 
     for fragment in fragments:
         assert fragment in message
-    assert "Traceback" not in message and "Unexpected error" not in message
+    assert "Traceback" not in message and "Internal error" not in message
 
 
 def test_a_rejected_training_config_records_no_job(client: Client, studio: LaunchedStudio):

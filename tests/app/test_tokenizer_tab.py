@@ -192,7 +192,7 @@ def test_bad_input_gets_a_message_naming_the_problem(client: Client, case: str):
     message = error_of(client, **inputs)
 
     assert fragment in message
-    assert "Traceback" not in message and "Unexpected error" not in message
+    assert "Traceback" not in message and "Internal error" not in message
 
 
 def test_an_unknown_tokenizer_while_the_hub_is_unreachable_fails_fast_with_the_offline_choices(
