@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.common.access import local_path
-from engine.common.errors import MissingFileError, NotFoundError
+from engine.common.errors import MissingFileError, NotFoundError, StudioError
 from engine.common.paths import jobs_dir
 from engine.models.scratch import SIZES
 
