@@ -12,6 +12,7 @@ import gradio as gr
 import pandas as pd
 from datasets import DatasetDict
 
+from engine.common.errors import StudioError
 from engine.common.uploads import keep_upload as keep_checked_upload
 from engine.datasets.export import export_dataset, export_path
 from engine.datasets.overview import overview
@@ -34,7 +35,7 @@ CELL_CHARS = 300  # a table cell shows this much of a long text; the row view sh
 
 def _ref(state: dict | None) -> DatasetRef:
     if not state:
-        raise ValueError("load a dataset first")
+        raise StudioError("load a dataset first")
     return DatasetRef.from_dict(state)
 
 
@@ -358,5 +359,5 @@ def export_view(form: dict):
 def keep_upload(path: str | None) -> str:
     """Check an uploaded file (size first, then content) and keep it in the data directory; return it as a source."""
     if not path:
-        raise ValueError("no file uploaded")
+        raise StudioError("no file uploaded")
     return str(keep_checked_upload(Path(path), set(TABULAR_FORMATS)))

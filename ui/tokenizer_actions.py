@@ -3,6 +3,7 @@
 import gradio as gr
 import pandas as pd
 
+from engine.common.errors import StudioError
 from engine.models.loading import load_tokenizer
 from engine.tokenizer.compare import Comparison, compare_tokenizers
 from engine.tokenizer.info import describe_tokenizer, id_to_token, token_to_id
@@ -96,7 +97,7 @@ def tokenize_view(form: dict):
     """Inspect the call; return tokenizer info, counts, spans, table, matrices, round trip, comparison, snippet."""
     model, text, pair, compare = form["model"], form["text"], form["pair"], form["compare"]
     if form["batch"] and pair and pair.strip():
-        raise ValueError("in a batch, put each second text on its line after a tab; leave 'Second text' empty")
+        raise StudioError("in a batch, put each second text on its line after a tab; leave 'Second text' empty")
     inputs = TokenInput.from_lines(text) if form["batch"] else TokenInput.single(text, pair)
     options = _options(form)
     tokenizer = load_tokenizer(model)
@@ -127,7 +128,7 @@ def tokenize_view(form: dict):
 def look_up_id(model: str, token_id: float | None) -> str:
     """The token of a vocabulary id."""
     if token_id is None:
-        raise ValueError("type an id to look up")
+        raise StudioError("type an id to look up")
     return f"id **{int(token_id)}** is `{id_to_token(load_tokenizer(model), int(token_id))}`"
 
 

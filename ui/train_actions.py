@@ -4,6 +4,7 @@ import gradio as gr
 import pandas as pd
 
 from engine.common.access import Requester
+from engine.common.errors import StudioError
 from engine.jobs.actions import clone_job, delete_job, resume_job, start_job, stop_job
 from engine.jobs.catalog import past_runs
 from engine.jobs.process import check_alive
@@ -245,7 +246,7 @@ def clone(job_id: int | None, request: gr.Request, profile: gr.OAuthProfile | No
 def delete(job_id: int | None, confirmed: bool, request: gr.Request, profile: gr.OAuthProfile | None = None):
     """Delete the selected finished job with its files (only its owner or an operator), once confirmed."""
     if not confirmed:
-        raise ValueError("tick 'yes, delete its files' first: deleting a job removes its model and logs")
+        raise StudioError("tick 'yes, delete its files' first: deleting a job removes its model and logs")
     delete_job(_selected(job_id), requester=_requester(request, profile))
     gr.Info(f"Job {job_id} deleted.")
     return job_choices(), False
@@ -253,5 +254,5 @@ def delete(job_id: int | None, confirmed: bool, request: gr.Request, profile: gr
 
 def _selected(job_id: int | None) -> int:
     if job_id in (None, ""):
-        raise ValueError("select a job first")
+        raise StudioError("select a job first")
     return int(job_id)

@@ -6,6 +6,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from engine.common.errors import StudioError
 from engine.common.paths import downloads_dir, safe_name
 from engine.inference.compare import compare_inputs, compare_on_split
 from engine.inference.evaluation import EvaluationReport, EvaluationRequest, evaluate_model
@@ -50,7 +51,7 @@ def _download_path(upload: Path, kind: str) -> Path:
 def classify_file(model: str, upload: str | None, text_column: str, pair_column: str, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
     """Predict every row of an uploaded table; return the file to download and its first rows."""
     if not upload:
-        raise ValueError("upload a CSV, TSV or JSONL file first")
+        raise StudioError("upload a CSV, TSV or JSONL file first")
     source = Path(upload)
     output = _download_path(source, "predicted")
 
@@ -128,10 +129,10 @@ def evaluate_split(model, dataset, config, split, text_column, pair_column, labe
 
 def _cell_rows(report: EvaluationReport | None, true_label: str, predicted_label: str) -> pd.DataFrame:
     if not report:
-        raise ValueError("evaluate a model first, then pick a cell")
+        raise StudioError("evaluate a model first, then pick a cell")
     for label in (true_label, predicted_label):
         if label not in report.labels:
-            raise ValueError(f"unknown label {label!r}; the labels are {', '.join(report.labels)}")
+            raise StudioError(f"unknown label {label!r}; the labels are {', '.join(report.labels)}")
     return _examples_table(report.examples(true_label, predicted_label))
 
 

@@ -30,8 +30,6 @@ class HubUnreachableError(StudioError, ConnectionError):
     """The Hugging Face Hub cannot be reached (offline mode, no DNS, no route, firewall)."""
 
 
-# What the CLI and the app treat as the user's mistake: a `KeyError` or `ValueError` from a library or a bug is an
-# internal error, logged with its traceback. Transition: `engine/training` and `engine/jobs` still raise plain
-# `ValueError` and `LookupError` ("no training job 3") for the user's mistakes; drop both once they raise
-# `StudioError`s, leaving `(StudioError,)`.
-USER_ERRORS: tuple[type[Exception], ...] = (StudioError, ValueError, LookupError)
+# What the CLI and the app treat as the user's mistake. Only `StudioError`: a `KeyError` or `ValueError` from a
+# library or a bug is an internal error, logged with its traceback.
+USER_ERRORS: tuple[type[Exception], ...] = (StudioError,)

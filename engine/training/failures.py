@@ -11,7 +11,7 @@ import shutil
 from enum import StrEnum
 from pathlib import Path
 
-from engine.common.errors import USER_ERRORS
+from engine.common.errors import StudioError
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,10 @@ def error_category(error: BaseException) -> ErrorCategory:
 
     if isinstance(error, torch.OutOfMemoryError) or "out of memory" in str(error).lower():
         return ErrorCategory.OUT_OF_MEMORY
-    if isinstance(error, USER_ERRORS):
+    # A `ValueError` or `KeyError` raised by `datasets`, a tokenizer or the model while training is most often the
+    # data (a label outside the head, a value the tokenizer cannot read): the message names it, and the log has the
+    # traceback either way. The app's pages are stricter (`USER_ERRORS`): there a bug must not pass for a mistake.
+    if isinstance(error, (StudioError, ValueError, LookupError)):
         return ErrorCategory.DATA
     return ErrorCategory.CRASHED
 

@@ -42,12 +42,8 @@ def test_every_user_error_is_a_studio_error_and_the_builtin_a_caller_expects(err
         assert isinstance(error, builtin)
 
 
-# Until engine/training and engine/jobs raise StudioErrors, USER_ERRORS still holds ValueError and LookupError:
-# the cases below that those catch are skipped, and run by themselves once USER_ERRORS is `(StudioError,)`.
 def _bug(error: Exception):
-    transitional = isinstance(error, USER_ERRORS)
-    reason = f"{type(error).__name__} is still in USER_ERRORS (transition)"
-    return pytest.param(error, id=type(error).__name__, marks=pytest.mark.skipif(transitional, reason=reason))
+    return pytest.param(error, id=type(error).__name__)
 
 
 BUGS = [_bug(KeyError("secret internal key")), _bug(TypeError("secret internal key")), _bug(ValueError("secret"))]
