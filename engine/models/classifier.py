@@ -154,8 +154,3 @@ def load_classifier(reference: str) -> Classifier:
     stamp = folder.stat().st_mtime_ns if folder.is_dir() else 0
     with MODEL_LOADING:
         return _load(reference, path, stamp)
-
-
-def clear_cache() -> None:
-    """Forget every loaded model (tests; and after a job folder is deleted)."""
-    _load.cache_clear()

@@ -101,7 +101,7 @@ def test_a_pipeline_loads_whole_while_other_threads_load_classifiers(folder):
     import threading
 
     from engine.inference import pipelines as task_pipelines
-    from engine.models.classifier import clear_cache, load_classifier
+    from engine.models import classifier as classifiers
 
     model = str(masked_lm(folder / "mlm-threads"))
     classifier = str(biased_classifier(folder / "clf-threads", ["a", "b"], 0))
@@ -109,8 +109,8 @@ def test_a_pipeline_loads_whole_while_other_threads_load_classifiers(folder):
 
     def load_classifiers_again_and_again():
         while not stop.is_set():
-            clear_cache()
-            load_classifier(classifier)
+            classifiers._load.cache_clear()  # a fresh load each time, like the pipeline below
+            classifiers.load_classifier(classifier)
 
     others = [threading.Thread(target=load_classifiers_again_and_again) for _ in range(2)]
     for thread in others:
