@@ -14,32 +14,6 @@ from engine.cli.output import emit
 from engine.common.errors import USER_ERRORS, MissingFileError, StudioError
 from engine.tokenizer.inspection import PADDING_CHOICES, TRUNCATION_CHOICES
 
-# `train` flag destination -> TrainConfig field, for the flags that default to None ("not given").
-TRAIN_FLAGS = {
-    "text_column": "text_column",
-    "text_pair_column": "text_pair_column",
-    "label_column": "label_column",
-    "epochs": "epochs",
-    "batch_size": "batch_size",
-    "lr": "learning_rate",
-    "max_length": "max_length",
-    "seed": "seed",
-    "name": "name",
-    "scheduler": "scheduler",
-    "warmup_ratio": "warmup_ratio",
-    "weight_decay": "weight_decay",
-    "grad_accum": "gradient_accumulation_steps",
-    "max_grad_norm": "max_grad_norm",
-    "eval_strategy": "eval_strategy",
-    "eval_steps": "eval_steps",
-    "keep_best": "load_best_model_at_end",
-    "metric": "metric_for_best_model",
-    "early_stopping": "early_stopping_patience",
-    "precision": "precision",
-    "auto_batch_size": "auto_find_batch_size",
-    "gradient_checkpointing": "gradient_checkpointing",
-}
-
 
 def cmd_data(args: argparse.Namespace) -> int:
     from engine.datasets.sources import summarize
@@ -99,6 +73,45 @@ def _print_progress(job) -> None:
     print(f"job {job.id}: step {job.step}/{job.total_steps or '?'}{loss}", file=sys.stderr, flush=True)
 
 
+def _train_flags() -> dict[str, str]:
+    """`train` flag destination -> TrainConfig field, for the flags that default to None ("not given")."""
+    from engine.training.reproduce import CLI_FLAGS
+
+    given_first = ("dataset", "model", "dataset_config")  # required, or read before the preset
+    return {flag[2:].replace("-", "_"): field for field, flag in CLI_FLAGS.items() if field not in given_first}
+
+
+def _print_event(event) -> None:
+    """A training run's report as one line on stderr: the step reached (with the loss), and each evaluation."""
+    from engine.training.events import EvalEvent, Progress
+
+    if isinstance(event, Progress) and event.total_steps:
+        loss = f" loss {event.loss:.4f}" if event.loss is not None else ""
+        print(f"step {event.step}/{event.total_steps}{loss}", file=sys.stderr, flush=True)
+    elif isinstance(event, EvalEvent):
+        scores = ", ".join(f"{name} {value:.4f}" for name, value in event.values.items() if name in ("loss", "f1"))
+        print(f"evaluation at step {event.step}: {scores}", file=sys.stderr, flush=True)
+
+
+def _train_here(config, args: argparse.Namespace) -> int:
+    """Train in this process (each process under `accelerate launch`) into `--output-dir`: no job, no database."""
+    from pathlib import Path
+
+    from accelerate import PartialState
+
+    from engine.training.checks import check_config
+    from engine.training.run import RunFolders, train
+
+    checked = check_config(config).config
+    output = Path(args.output_dir).expanduser().resolve()
+    folders = RunFolders(output / "checkpoints", output / "model", output / "trainer_state.json")
+    metrics = train(checked, folders, report=_print_event, should_stop=lambda: False)
+    if PartialState().is_main_process:
+        scores = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k in ("accuracy", "f1"))
+        emit({"output_dir": str(folders.model), "metrics": metrics}, args.json, f"{scores} -> {folders.model}")
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from engine.jobs.actions import start_job, wait_for_job
     from engine.training.config import TrainConfig
@@ -108,8 +121,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.preset:
         config = apply_preset(config, args.preset.replace("-", " "))
     # Flags the user gave win over the preset; the others keep the preset's or the config's defaults.
-    given = {field: getattr(args, dest) for dest, field in TRAIN_FLAGS.items() if getattr(args, dest) is not None}
+    flags = _train_flags()
+    given = {field: getattr(args, dest) for dest, field in flags.items() if getattr(args, dest) is not None}
     config = replace(config, **given)
+    if args.output_dir and not args.dry_run:
+        return _train_here(config, args)
     if args.dry_run:
         from engine.jobs.catalog import past_runs
         from engine.training.plan import plan_training
@@ -268,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--gradient-checkpointing", action="store_const", const=True, help="less memory, slower")
     train.add_argument("--detach", action="store_true", help="print the job id at once; it trains in the background")
     train.add_argument("--dry-run", action="store_true", help="check the settings and estimate the run; start nothing")
+    train.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="train right here into DIR (in each process under `accelerate launch`): no job, no database; "
+        "what a job's reproduce command runs",
+    )
     train.set_defaults(run=cmd_train)
 
     add_try_commands(commands, as_json)
