@@ -4,9 +4,11 @@ Each action checks who may do it (`engine.common.access`), acts on the job's row
 the queue (`engine.jobs.queue.advance_queue`).
 """
 
+import re
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from engine.common.access import OPERATOR, Requester, check_may_manage, check_may_train
 from engine.common.errors import StudioError
@@ -87,12 +89,30 @@ def resume_job(job_id: int, store: JobStore | None = None, requester: Requester 
     queue.check_capacity(store)
     if job.status not in RESUMABLE:
         raise StudioError(f"job {job_id} is {job.status}; only a cancelled, failed or interrupted job can resume")
-    checkpoint = job.last_checkpoint()
-    if checkpoint is None:
-        raise StudioError(f"job {job_id} saved no checkpoint to resume from; clone it to train again from the start")
+    checkpoint = resumable_checkpoint(job)
     store.requeue(job_id, {**job.config, "resume_from_checkpoint": str(checkpoint)})
     queue.advance_queue(store)
     return store.get(job_id)
+
+
+def resumable_checkpoint(job: Job) -> Path:
+    """The job's newest complete checkpoint: one `Trainer` finished writing (its `trainer_state.json` is written
+    last), so that a resume never starts a child on a folder that was emptied or cut off while saving.
+
+    Raises:
+        StudioError: the job saved no checkpoint, or none of its checkpoints is complete.
+    """
+    steps = {folder: folder.name.removeprefix("checkpoint-") for folder in job.checkpoints_dir.glob("checkpoint-*")}
+    found = sorted((f for f, step in steps.items() if re.fullmatch(r"[0-9]+", step)), key=lambda f: -int(steps[f]))
+    for folder in found:
+        if (folder / "trainer_state.json").is_file():
+            return folder
+    if found:
+        raise StudioError(
+            f"job {job.id} has no complete checkpoint to resume from ({', '.join(f.name for f in found)} lack "
+            "trainer_state.json: cut off while saving); clone it to train again from the start"
+        )
+    raise StudioError(f"job {job.id} saved no checkpoint to resume from; clone it to train again from the start")
 
 
 def clone_job(job_id: int, store: JobStore | None = None, requester: Requester = OPERATOR) -> Job:
