@@ -139,7 +139,9 @@ child.wait()
 
 
 def test_a_worker_dies_with_its_killed_launcher(spawned):
-    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         worker = int(parent.stdout.readline())
         parent.kill()  # kill -9 of the launcher: it has no chance to pass anything on
