@@ -25,6 +25,7 @@ from datasets import (
     load_from_disk,
 )
 from datasets.data_files import DataFilesDict, get_data_patterns
+from tqdm import tqdm
 
 from engine.common.access import local_path
 from engine.common.errors import HubUnreachableError, MissingFileError, NotFoundError, StudioError
@@ -33,6 +34,13 @@ from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
 from engine.common.uploads import check_table_file
 
 logger = logging.getLogger(__name__)
+
+# `datasets` reads files through `tqdm.contrib.concurrent.thread_map`, which lends a tqdm class a lock for the call
+# and deletes it afterwards when the class had none: two first loads in two of the server's threads both delete it,
+# and the second fails with "type object 'tqdm' has no attribute '_lock'" (huggingface/datasets#7660; disabling the
+# progress bars does not help, the lock is lent anyway). A lock made once, on the class every tqdm bar derives from,
+# is inherited by each of them and never deleted.
+tqdm.get_lock()
 
 # Extension -> (datasets packaged builder, its options). Tabular formats only: this app classifies text rows.
 TABULAR_FORMATS = {

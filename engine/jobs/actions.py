@@ -4,14 +4,16 @@ Each action checks who may do it (`engine.common.access`), acts on the job's row
 the queue (`engine.jobs.queue.advance_queue`).
 """
 
+import re
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from engine.common.access import OPERATOR, Requester, check_may_manage, check_may_train
 from engine.common.errors import StudioError
 from engine.jobs import queue
-from engine.jobs.process import check_alive, pid_alive, terminate
+from engine.jobs.process import check_alive, end_job_processes, job_processes, terminate
 from engine.jobs.store import ACTIVE, CANCELLED, FAILED, INTERRUPTED, QUEUED, Job, JobStore
 from engine.training.checks import check_config
 from engine.training.config import TrainConfig
@@ -59,6 +61,9 @@ def stop_job(
     job = check_alive(store.get(job_id), store)
     check_may_manage(job.owner, job_id, "stop", requester)
     if job.status not in ACTIVE:
+        if job_processes(job_id):  # a finished job's stray processes (from a version that left orphans) end now
+            end_job_processes(job_id, grace_s)
+            return store.get(job_id)
         raise StudioError(f"job {job_id} is {job.status}; only a queued or running job can be stopped")
     store.request_stop(job_id)
     if job.status == QUEUED:
@@ -87,12 +92,32 @@ def resume_job(job_id: int, store: JobStore | None = None, requester: Requester 
     queue.check_capacity(store)
     if job.status not in RESUMABLE:
         raise StudioError(f"job {job_id} is {job.status}; only a cancelled, failed or interrupted job can resume")
-    checkpoint = job.last_checkpoint()
-    if checkpoint is None:
-        raise StudioError(f"job {job_id} saved no checkpoint to resume from; clone it to train again from the start")
+    if running := job_processes(job_id):  # a second worker must never train into the same folder
+        raise StudioError(f"job {job_id}'s processes {running} are still running; stop the job again to end them")
+    checkpoint = resumable_checkpoint(job)
     store.requeue(job_id, {**job.config, "resume_from_checkpoint": str(checkpoint)})
     queue.advance_queue(store)
     return store.get(job_id)
+
+
+def resumable_checkpoint(job: Job) -> Path:
+    """The job's newest complete checkpoint: one `Trainer` finished writing (its `trainer_state.json` is written
+    last), so that a resume never starts a child on a folder that was emptied or cut off while saving.
+
+    Raises:
+        StudioError: the job saved no checkpoint, or none of its checkpoints is complete.
+    """
+    steps = {folder: folder.name.removeprefix("checkpoint-") for folder in job.checkpoints_dir.glob("checkpoint-*")}
+    found = sorted((f for f, step in steps.items() if re.fullmatch(r"[0-9]+", step)), key=lambda f: -int(steps[f]))
+    for folder in found:
+        if (folder / "trainer_state.json").is_file():
+            return folder
+    if found:
+        raise StudioError(
+            f"job {job.id} has no complete checkpoint to resume from ({', '.join(f.name for f in found)} lack "
+            "trainer_state.json: cut off while saving); clone it to train again from the start"
+        )
+    raise StudioError(f"job {job.id} saved no checkpoint to resume from; clone it to train again from the start")
 
 
 def clone_job(job_id: int, store: JobStore | None = None, requester: Requester = OPERATOR) -> Job:
@@ -125,10 +150,10 @@ def delete_job(
     if job.status in ACTIVE:
         raise StudioError(f"job {job_id} is {job.status}; stop it before deleting it")
     deadline = time.monotonic() + wait_s
-    while pid_alive(job.pid) and time.monotonic() < deadline:
+    while job_processes(job_id) and time.monotonic() < deadline:
         time.sleep(0.2)
-    if pid_alive(job.pid):
-        raise StudioError(f"job {job_id}'s process {job.pid} is still exiting; try again in a moment")
+    if running := job_processes(job_id):
+        raise StudioError(f"job {job_id}'s processes {running} are still exiting; try again in a moment")
     store.delete(job_id)
 
 

@@ -1,10 +1,20 @@
 """A job's training process: the `accelerate launch` command, its environment, starting it, watching it end,
-terminating its process group, and noticing one that died unwatched.
+terminating every process of the job, and noticing one that died unwatched.
 
-Each child gets its own process group (so stopping it stops every worker it spawned) and writes all output to the
-job's `train.log` from the first byte: an unread pipe would fill up and hang the training.
+Each child gets its own process group and writes all output to the job's `train.log` from the first byte: an unread
+pipe would fill up and hang the training.
+
+A pid alone does not name a job's process: pids start over after a restart (a Space's container), and a recorded
+pid may by then belong to anything. Every process of a job carries a marker in its environment, `STUDIO_JOB_FOLDER`
+(the job's folder, unique per data directory and job), inherited by the launcher, its workers and theirs, even those
+that start their own session (torch's elastic launcher does). A process is trusted as the job's, and signalled, only
+when `/proc/<pid>/environ` carries the job's marker; signals go through a pidfd opened before that check, so a pid
+reused between the check and the signal is never hit. The job ends with its launcher: when the launcher dies, the
+job's remaining processes are ended before the job is recorded as ended (and before the queue moves on), and the
+worker asks the kernel to end it when its parent dies (`die_with_parent`).
 """
 
+import ctypes
 import logging
 import os
 import re
@@ -24,6 +34,12 @@ from engine.jobs.store import RUNNING, Job, JobStore
 from engine.training.failures import ErrorCategory
 
 logger = logging.getLogger(__name__)
+
+JOB_MARKER = "STUDIO_JOB_FOLDER"  # in the environment of every process of a job: see the module's docstring
+# A job is claimed (running, no pid yet) and started within milliseconds; one still without a pid after this long
+# was claimed by a server that died before it could start the process.
+UNSTARTED_GRACE_S = 120.0
+_PROC = Path("/proc")
 
 # Children this process reaps itself (`_watch`). Their exit status says how they ended (a signal, an exit code), so
 # `check_alive` leaves them to the watcher instead of racing it with a vaguer "ended without reporting".
@@ -45,8 +61,14 @@ def launch_command(job_id: int) -> list[str]:
     return command + ["-m", "engine.jobs.worker", str(job_id)]
 
 
-def _child_environment() -> dict[str, str]:
+def job_marker(job_id: int) -> str:
+    """The value of `STUDIO_JOB_FOLDER` in the environment of every process of job `job_id`."""
+    return str((data_dir() / "jobs" / str(job_id)).resolve())
+
+
+def _child_environment(job_id: int) -> dict[str, str]:
     env = dict(os.environ)
+    env[JOB_MARKER] = job_marker(job_id)  # replaces the marker of a worker that starts the next job itself
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env["STUDIO_DATA_DIR"] = str(data_dir())
     env["PYTHONUNBUFFERED"] = "1"  # the log shows progress as it happens
@@ -55,7 +77,7 @@ def _child_environment() -> dict[str, str]:
 
 
 def pid_alive(pid: int | None) -> bool:
-    """Return True when a process with this pid exists and is not a zombie."""
+    """Return True when a process with this pid exists and is not a zombie (whoever it is: see `is_job_process`)."""
     if not pid:
         return False
     try:
@@ -71,18 +93,119 @@ def pid_alive(pid: int | None) -> bool:
         return True
 
 
+def _carries_marker(pid: int, marker: str) -> bool:
+    """Whether process `pid` is alive and has `STUDIO_JOB_FOLDER=<marker>` in its environment."""
+    try:
+        environ = (_PROC / str(pid) / "environ").read_bytes()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    except PermissionError:  # another user's process: never one of ours
+        return False
+    return f"{JOB_MARKER}={marker}".encode() in environ.split(b"\0") and pid_alive(pid)
+
+
+def is_job_process(pid: int | None, job_id: int) -> bool:
+    """Whether `pid` is a live process of job `job_id` (not merely a live process that reuses a recorded pid).
+
+    Without `/proc` (not Linux) a process cannot be identified, and a live pid is trusted as before.
+    """
+    if not pid:
+        return False
+    if not _PROC.is_dir():
+        return pid_alive(pid)
+    return _carries_marker(pid, job_marker(job_id))
+
+
+def job_processes(job_id: int) -> list[int]:
+    """The pids of every live process of job `job_id`: its launcher, its workers and whatever they started."""
+    if not _PROC.is_dir():
+        return []
+    marker, found = job_marker(job_id), []
+    for entry in _PROC.iterdir():
+        if re.fullmatch(r"[0-9]+", entry.name) and int(entry.name) != os.getpid():
+            if _carries_marker(int(entry.name), marker):
+                found.append(int(entry.name))
+    return found
+
+
+def _signal_job_processes(job_id: int, sig: signal.Signals) -> int:
+    """Send `sig` to every live process of the job, each checked as the job's first; return how many were sent."""
+    marker, sent = job_marker(job_id), 0
+    for pid in job_processes(job_id):
+        try:
+            handle = os.pidfd_open(pid)  # from here on `handle` is this very process, even if the pid is reused
+        except ProcessLookupError:
+            continue
+        try:
+            if _carries_marker(pid, marker):  # checked after the pidfd: a reused pid fails this, or the signal
+                signal.pidfd_send_signal(handle, sig)
+                sent += 1
+        except ProcessLookupError:
+            pass
+        finally:
+            os.close(handle)
+    return sent
+
+
+def end_job_processes(job_id: int, grace_s: float = 5.0) -> None:
+    """End every remaining process of the job: SIGTERM, then SIGKILL after `grace_s` seconds; return once all are
+    gone (or after a few seconds more: a process stuck in the kernel cannot be waited for)."""
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
+        if not _signal_job_processes(job_id, sig):
+            return
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and job_processes(job_id):
+            time.sleep(0.1)
+    if left := job_processes(job_id):
+        logger.warning("processes %s of job %s survived SIGKILL", left, job_id)
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent() -> None:
+    """In a training worker: ask the kernel to send SIGTERM when the parent (the launcher) dies, so that a killed
+    launcher never leaves its worker training on as an orphan. Exits at once if the parent is already gone.
+
+    Linux only; elsewhere the server ends the job's processes when it sees the launcher die.
+    """
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        logger.warning("prctl(PR_SET_PDEATHSIG) failed: %s", os.strerror(ctypes.get_errno()))
+        return
+    # The parent may have died before the request: then no signal comes. The launcher leads the worker's process
+    # group (`spawn` starts it in a new session), and a group's id is never reused while the worker is in it.
+    leader = os.getpgrp()
+    if leader != os.getpid() and not pid_alive(leader):
+        logger.error("the launcher (pid %s) died before this worker started; exiting", leader)
+        sys.exit(1)
+
+
 def check_alive(job: Job, store: JobStore) -> Job:
-    """Return the job, marked interrupted if it claims to be running but its process is gone (and no thread of
-    this process is about to record how it ended)."""
-    if job.status == RUNNING and job.pid and job.pid not in WATCHED_PIDS and not pid_alive(job.pid):
-        latest = store.get(job.id)  # the child may have finished between the two reads
-        if latest.status == RUNNING:
-            tail = latest.log_tail(5)
-            store.mark_interrupted(
-                job.id, f"training process {job.pid} ended without reporting a result\n{tail}", ErrorCategory.CRASHED
-            )
-        return store.get(job.id)
-    return job
+    """Return the job, marked interrupted if it claims to be running but its launcher is gone (and no thread of
+    this process is about to record how it ended), after ending whatever processes of the job remain.
+
+    The recorded pid is trusted only while it is the job's process (`is_job_process`): a pid reused by an
+    unrelated process after a restart does not keep a dead job running. A job claimed but never started (the
+    server died in between) is interrupted once `UNSTARTED_GRACE_S` have passed.
+    """
+    if job.status != RUNNING or job.pid in WATCHED_PIDS:
+        return job
+    if job.pid:
+        if is_job_process(job.pid, job.id):
+            return job
+        reason = f"training process {job.pid} ended without reporting a result"
+    elif time.time() - (job.started_at or job.updated_at) > UNSTARTED_GRACE_S and not job_processes(job.id):
+        reason = "the server stopped before it could start the training process"
+    else:
+        return job
+    end_job_processes(job.id)  # a worker whose launcher died must not train on beside the next job
+    latest = store.get(job.id)  # the child may have finished between the two reads
+    if latest.status == RUNNING and latest.pid == job.pid:
+        store.mark_interrupted(job.id, f"{reason}\n{latest.log_tail(5)}", ErrorCategory.CRASHED)
+    return store.get(job.id)
 
 
 def spawn(job: Job, store: JobStore, on_exit: Callable[[], None] | None) -> Job:
@@ -108,7 +231,7 @@ def spawn(job: Job, store: JobStore, on_exit: Callable[[], None] | None) -> Job:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env=_child_environment(),
+            env=_child_environment(job.id),
             cwd=str(REPO_ROOT),
         )
     if on_exit:  # before the job shows as running: a status read must not find the pid gone and beat the watcher
@@ -126,6 +249,8 @@ def spawn(job: Job, store: JobStore, on_exit: Callable[[], None] | None) -> Job:
 def _watch(process: subprocess.Popen, job_id: int, store: JobStore, on_exit: Callable[[], None]) -> None:
     code = process.wait()  # also reaps the child, so it never lingers as a zombie
     try:
+        # The launcher is gone; its workers go too, before the job is recorded as ended and the next one starts.
+        end_job_processes(job_id)
         _record_exit(code, job_id, store)
     finally:
         WATCHED_PIDS.discard(process.pid)
@@ -165,19 +290,12 @@ def _record_exit(code: int, job_id: int, store: JobStore) -> None:
 
 
 def terminate(job: Job, store: JobStore, grace_s: float) -> None:
-    """Give a stopping job `grace_s` seconds to save and exit, then terminate its process group (SIGTERM, then
-    SIGKILL), and mark it cancelled if it is still marked running."""
+    """Give a stopping job `grace_s` seconds to save and exit, then end its processes (SIGTERM, then SIGKILL),
+    and mark it cancelled if it is still marked running. Only processes carrying the job's marker are signalled."""
     deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline and pid_alive(job.pid):
+    while time.monotonic() < deadline and job_processes(job.id):
         time.sleep(0.2)
-    for sig in (signal.SIGTERM, signal.SIGKILL):  # the whole group: accelerate's launcher and every worker
-        if not pid_alive(job.pid):
-            break
-        try:
-            os.killpg(job.pid, sig)
-        except ProcessLookupError:
-            break
-        time.sleep(5 if sig == signal.SIGTERM else 0.5)
+    end_job_processes(job.id)  # accelerate's launcher and every worker, even those in a session of their own
     try:
         latest = store.get(job.id)
     except LookupError:  # deleted meanwhile

@@ -7,6 +7,7 @@ queued or running.
 
 import logging
 import os
+import re
 import threading
 
 from engine.common.errors import StudioError
@@ -28,7 +29,7 @@ def jobs_per_device() -> int:
         StudioError: the setting is not a whole number of at least 1.
     """
     value = os.environ.get("STUDIO_JOBS_PER_DEVICE", "1")
-    if not value.isdigit() or int(value) < 1:
+    if not re.fullmatch(r"[0-9]+", value) or int(value) < 1:
         raise StudioError(f"STUDIO_JOBS_PER_DEVICE must be a whole number of at least 1, not {value!r}")
     return int(value)
 

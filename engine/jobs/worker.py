@@ -8,13 +8,15 @@ even with no server. It never runs inside the web server.
 """
 
 import logging
+import os
 import shutil
 import sys
 
 from accelerate import PartialState
 
 from engine.jobs import queue
-from engine.jobs.store import Job, JobStore
+from engine.jobs.process import JOB_MARKER, die_with_parent
+from engine.jobs.store import ACTIVE, Job, JobStore
 from engine.training.config import TrainConfig
 from engine.training.events import Progress
 from engine.training.failures import drop_incomplete_checkpoints, error_category, failure_message
@@ -50,8 +52,21 @@ def publish_model(job: Job, folders: RunFolders) -> None:
     folders.model.rename(job.model_dir)
 
 
+def still_mine(store: JobStore, job_id: int) -> bool:
+    """Whether this worker may still write the job's final status: the row is active, and its recorded pid, when
+    there is one, is this worker's launcher. A row already ended (the launcher was killed and the server recorded
+    it) or taken by a resumed run is never rewritten by a late worker."""
+    try:
+        job = store.get(job_id)
+    except LookupError:  # deleted meanwhile
+        return False
+    return job.status in ACTIVE and job.pid in (None, os.getppid())
+
+
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if JOB_MARKER in os.environ:  # started by `engine.jobs.process.spawn` (not called in-process, as tests do)
+        die_with_parent()
     store = JobStore()
     job = store.get(int(argv[0]))
     folders = run_folders(job)
@@ -61,12 +76,16 @@ def main(argv: list[str]) -> int:
         metrics = train(config, folders, reporter(job, store), lambda: store.stop_requested(job.id))
     except Exception as error:
         logger.exception("training job %s failed", job.id)
-        if main_process:
+        if main_process and still_mine(store, job.id):
             drop_incomplete_checkpoints(job.checkpoints_dir)
             shutil.rmtree(folders.model, ignore_errors=True)
             message = failure_message(error, job.folder, job.last_checkpoint())
             store.mark_failed(job.id, message, error_category(error))
             _start_next(store)
+        return 1
+    if main_process and not still_mine(store, job.id):
+        logger.error("training job %s was ended by someone else meanwhile; its result is not recorded", job.id)
+        shutil.rmtree(folders.model, ignore_errors=True)
         return 1
     if main_process:
         if store.stop_requested(job.id):

@@ -8,6 +8,7 @@
   trained on the dataset's text (or on all bundled text when there is no dataset).
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def parse_model_ref(reference: str) -> ModelRef:
         return ModelRef(reference, SCRATCH, size)
     if reference.startswith("job:"):
         job_id = reference.split(":", 1)[1]
-        if not job_id.isdigit():
+        if not re.fullmatch(r"[0-9]+", job_id):  # `str.isdigit` takes "²" and other digits `int` reads otherwise
             raise StudioError(f"malformed job reference {reference!r}; expected job:<number>")
         return ModelRef(reference, JOB, job_id)
     path = local_path(reference)  # None: not to be read from this server's disk

@@ -15,6 +15,7 @@ EVAL_STRATEGIES = ("epoch", "steps")
 BEST_MODEL_METRICS = ("accuracy", "f1", "precision", "recall", "loss")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 NAME_MAX_CHARS = 100
+SEED_MAX = 2**32 - 1  # numpy's `seed` takes a 32-bit unsigned integer, and `Trainer` seeds numpy with it
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,19 @@ class TrainConfig:
     resume_from_checkpoint: str | None = None  # a `checkpoint-<step>` folder of an earlier run
 
     def __post_init__(self) -> None:
+        self._check_finite()
         self._check_data_and_model()
         self._check_optimisation()
         self._check_evaluation()
         self._check_run()
+
+    def _check_finite(self) -> None:
+        # NaN compares false with every bound, so a range check alone would let it through (and infinity past an
+        # open bound): every number is refused here first, naming its field.
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise StudioError(f"{field.name} must be a finite number, not {value}")
 
     def _check_data_and_model(self) -> None:
         if not self.dataset or not self.dataset.strip():
@@ -115,6 +125,8 @@ class TrainConfig:
             )
 
     def _check_run(self) -> None:
+        if not _is_whole(self.seed) or not 0 <= self.seed <= SEED_MAX:
+            raise StudioError(f"seed must be a whole number in [0, {SEED_MAX}], not {self.seed}")
         if self.precision not in PRECISIONS:
             raise StudioError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
         if self.name is not None and len(self.name) > NAME_MAX_CHARS:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.jobs.actions import resume_job, start_job, stop_job, wait_for_job
-from engine.jobs.process import check_alive
+from engine.jobs.process import check_alive, job_processes, pid_alive
 from engine.jobs.store import CANCELLED, COMPLETED, FAILED, QUEUED, RUNNING, JobStore
 from engine.training.config import TrainConfig
 from tests import waiting
@@ -89,6 +89,24 @@ def test_killing_the_training_process_fails_the_job_with_the_signal_within_five_
     assert ended.status == FAILED
     assert ended.error_category == "killed"
     assert "killed by SIGKILL" in ended.error and "out-of-memory" in ended.error
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_killing_the_launcher_alone_ends_its_worker_before_the_next_job_starts(store, tiny_csv_folder, sig):
+    job = start_job(config_for(tiny_csv_folder, 40), store)
+    waiting_job = start_job(config_for(tiny_csv_folder, 1), store)
+    job = wait_until(lambda: (j := store.get(job.id)).step > 0 and j, "the first optimizer step")
+    (worker,) = Path(f"/proc/{job.pid}/task/{job.pid}/children").read_text().split()
+
+    os.kill(job.pid, sig)  # `kill <the pid the job shows>`: the launcher only, not its process group
+
+    started = wait_until(lambda: (j := store.get(waiting_job.id)).pid and j, "the queued job to start", timeout=30)
+    assert not pid_alive(int(worker)), "the killed job's worker still trains beside the next job"
+    assert job_processes(job.id) == []
+    ended = store.get(job.id)
+    assert (ended.status, ended.error_category) == (FAILED, "killed")
+    assert f"killed by {sig.name}" in ended.error
+    stop_job(started.id, store, grace_s=0, wait=True)
 
 
 def test_a_new_store_reattaches_to_a_running_job_and_sees_it_finish(store, tiny_csv_folder):

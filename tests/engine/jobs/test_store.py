@@ -10,7 +10,7 @@ import time
 import pytest
 
 from engine.common.paths import database_path
-from engine.jobs.process import check_alive, pid_alive
+from engine.jobs.process import JOB_MARKER, check_alive, job_marker, pid_alive
 from engine.jobs.store import (
     CANCELLED,
     COMPLETED,
@@ -138,9 +138,15 @@ def test_check_alive_marks_a_running_job_whose_process_is_gone_as_interrupted_wi
 
 def test_check_alive_leaves_a_running_job_whose_process_is_alive(store):
     job = store.create(CONFIG)
-    store.mark_started(job.id, os.getpid())
+    # A job's process is known by the marker in its environment (engine.jobs.process), not by its pid alone.
+    process = subprocess.Popen(["sleep", "30"], env={**os.environ, JOB_MARKER: job_marker(job.id)})
+    try:
+        store.mark_started(job.id, process.pid)
 
-    assert check_alive(store.get(job.id), store).status == RUNNING
+        assert check_alive(store.get(job.id), store).status == RUNNING
+    finally:
+        process.kill()
+        process.wait()
 
 
 def test_check_alive_leaves_a_finished_job_alone_even_when_its_process_is_gone(store, dead_pid):

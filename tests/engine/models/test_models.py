@@ -62,6 +62,8 @@ def test_a_saved_model_folder_is_local_and_resolved_to_an_absolute_path(saved_mo
         ("scratch:huge", "unknown scratch model 'scratch:huge'; use scratch:tiny, scratch:small"),
         ("job:abc", "malformed job reference 'job:abc'; expected job:<number>"),
         ("job:", "malformed job reference"),
+        ("job:²", "malformed job reference 'job:²'; expected job:<number>"),  # str.isdigit says yes, int says no
+        ("job:١", "malformed job reference"),  # an Arabic-Indic one, which int() reads as 1
     ],
 )
 def test_malformed_references_are_rejected_with_what_to_use(reference, message):

@@ -252,3 +252,26 @@ def test_bf16_on_a_gpu_without_it_is_refused_naming_the_gpu(cuda_gpu):
 
     with pytest.raises(ValueError, match="precision bf16 is not supported by Tesla T4"):
         resolve_precision("bf16")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"warmup_ratio": float("nan")}, "warmup_ratio must be a finite number, not nan"),
+        ({"weight_decay": float("nan")}, "weight_decay must be a finite number, not nan"),
+        ({"max_grad_norm": float("inf")}, "max_grad_norm must be a finite number, not inf"),
+        ({"epochs": float("-inf")}, "epochs must be a finite number, not -inf"),
+        ({"learning_rate": float("nan")}, "learning_rate must be a finite number, not nan"),
+        ({"seed": float("nan")}, "seed must be a finite number, not nan"),
+        ({"seed": -1}, r"seed must be a whole number in \[0, 4294967295\], not -1"),
+        ({"seed": 2**32}, r"seed must be a whole number in \[0, 4294967295\], not 4294967296"),
+        ({"seed": 1.5}, "seed must be a whole number"),
+    ],
+)
+def test_non_finite_numbers_and_seeds_out_of_range_are_refused_naming_the_field(changes, message):
+    with pytest.raises(ValueError, match=message):
+        config(**changes)
+
+
+def test_the_largest_seed_numpy_takes_is_accepted():
+    assert config(seed=2**32 - 1).seed == 2**32 - 1
