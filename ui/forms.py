@@ -15,6 +15,8 @@ from typing import Any
 
 import gradio as gr
 
+from engine.common.errors import StudioError
+
 
 def unchanged(value: Any) -> Any:
     return value
@@ -35,6 +37,18 @@ class Field:
 
     name: str
     convert: Callable[[Any], Any] = unchanged
+
+    def read(self, value: Any) -> Any:
+        """The converted value; a value the conversion refuses (text in a number, NaN or infinity where a whole
+        number goes) is the user's mistake, named by field, not an internal error.
+
+        Raises:
+            StudioError: naming the field and the value.
+        """
+        try:
+            return self.convert(value)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise StudioError(f"{self.name}: {value!r} is not a valid value ({error})") from error
 
 
 class Form:
@@ -66,7 +80,7 @@ class Form:
         """The page's values (in the table's order) converted, by name."""
         if len(args) != len(self.fields):
             raise TypeError(f"the form takes {len(self.fields)} values ({', '.join(self.names)}), got {len(args)}")
-        return {field.name: field.convert(value) for field, value in zip(self.fields, args, strict=True)}
+        return {field.name: field.read(value) for field, value in zip(self.fields, args, strict=True)}
 
     def listener(self, handler: Callable) -> Callable:
         """Make `handler(values, *rest)` a Gradio listener that takes the form's fields, then the handler's `rest`.

@@ -3,6 +3,7 @@
 import gradio as gr
 import pytest
 
+from engine.common.errors import StudioError
 from ui.forms import Field, Form
 
 FORM = Form(Field("warmup_ratio", float), Field("weight_decay", float), Field("name"))
@@ -41,3 +42,11 @@ def test_the_listener_takes_the_fields_by_name_then_the_handlers_other_parameter
 def test_a_wrong_number_of_values_is_refused():
     with pytest.raises(TypeError):
         FORM.values(0.1, 0.01)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "many"])
+def test_a_value_the_conversion_refuses_is_a_user_error_naming_its_field(value):
+    form = Form(Field("epochs", float), Field("batch_size", int))
+
+    with pytest.raises(StudioError, match=r"^batch_size: .* is not a valid value"):
+        form.values(1.0, value)
