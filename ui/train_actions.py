@@ -11,8 +11,10 @@ from engine.jobs.process import check_alive
 from engine.jobs.queue import advance_queue
 from engine.jobs.store import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore, config_difference
 from engine.training.config import TrainConfig
+from engine.training.failures import ErrorCategory
 from engine.training.plan import plan_training
 from engine.training.presets import PRESETS, apply_preset
+from engine.training.reproduce import reproduction
 from ui.errors import shows_errors
 from ui.forms import Field, Form, optional_text, stripped
 from ui.plots.training import loss_curve, metrics_curve
@@ -189,6 +191,13 @@ def _jobs_table(store: JobStore) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["job", "name", "status", "model", "dataset", "accuracy", "f1", "duration"])
 
 
+def _reproduction_text(job: Job) -> str:
+    """The commands that train this job again elsewhere (`engine.training.reproduce`), or why there are none."""
+    if job.error_category == ErrorCategory.CORRUPT:
+        return "# this job's settings are damaged in the database: nothing to reproduce"
+    return reproduction(TrainConfig.from_dict(job.config), f"run-{job.id}").text()
+
+
 @shows_errors
 def poll_jobs(job_id: int | None, compare_ids: list[int] | None = None):
     """Everything the page shows about one job: status text, progress bar, charts (with the compared jobs' curves
@@ -212,7 +221,7 @@ def poll_jobs(job_id: int | None, compare_ids: list[int] | None = None):
         metrics_curve(events, others=others),
         job.log_tail(15),
         details,
-        job.command or "",
+        _reproduction_text(job),
         pd.DataFrame([(k, str(a), str(b)) for k, a, b in difference], columns=DIFF_COLUMNS),
         _jobs_table(store),
     )

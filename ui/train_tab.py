@@ -115,9 +115,10 @@ def build() -> TrainTab:
             label="Overlay other jobs", choices=[], multiselect=True, info="their curves, dashed", scale=2
         )
         difference = gr.Dataframe(label="Settings that differ from the first overlaid job", interactive=False, scale=3)
-    with gr.Accordion("Job details (config, the exact launch command, error)", open=False):
+    with gr.Accordion("Job details (config, the command that reproduces it anywhere, error)", open=False):
         command = gr.Code(
-            label="Launch command (copy it to run the job elsewhere, e.g. on a cluster)", language="shell"
+            label="Reproduce this run on any machine with Finetune Studio installed (no server or database needed)",
+            language="shell",
         )
         details = gr.JSON()
     jobs = gr.Dataframe(label="All jobs", interactive=False)

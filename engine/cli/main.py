@@ -112,8 +112,8 @@ def _train_here(config, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from engine.jobs.actions import start_job, wait_for_job
+def train_config(args: argparse.Namespace):
+    """The `TrainConfig` that `train`'s arguments describe: the preset's values, then the flags given."""
     from engine.training.config import TrainConfig
     from engine.training.presets import apply_preset
 
@@ -121,9 +121,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.preset:
         config = apply_preset(config, args.preset.replace("-", " "))
     # Flags the user gave win over the preset; the others keep the preset's or the config's defaults.
-    flags = _train_flags()
-    given = {field: getattr(args, dest) for dest, field in flags.items() if getattr(args, dest) is not None}
-    config = replace(config, **given)
+    given = {field: getattr(args, dest) for dest, field in _train_flags().items() if getattr(args, dest) is not None}
+    return replace(config, **given)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from engine.jobs.actions import start_job, wait_for_job
+
+    config = train_config(args)
     if args.output_dir and not args.dry_run:
         return _train_here(config, args)
     if args.dry_run:
@@ -156,7 +161,22 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _job_payload(job, store) -> dict:
-    return job.to_dict() | {"queue_position": store.queue_position(job)}
+    return job.to_dict() | {"queue_position": store.queue_position(job), "reproduce": _reproduce(job)}
+
+
+def _reproduce(job) -> str | None:
+    """The command that trains this job again on any machine (None when its stored settings cannot be read)."""
+    from engine.common.errors import StudioError
+    from engine.training.config import TrainConfig
+    from engine.training.failures import ErrorCategory
+    from engine.training.reproduce import reproduce_command
+
+    if job.error_category == ErrorCategory.CORRUPT:  # its settings are lost
+        return None
+    try:
+        return reproduce_command(TrainConfig.from_dict(job.config), f"run-{job.id}")
+    except StudioError:  # a damaged row (`corrupt`) or settings this version no longer knows
+        return None
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ notes beside the command.
 """
 
 import shlex
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from engine.datasets.sources import SAMPLE_PREFIX
@@ -91,3 +91,25 @@ def portability_notes(config: TrainConfig) -> list[str]:
     elif ref.kind == LOCAL:
         notes.append(f"The model is a folder on this machine ({config.model}): copy it and change --model.")
     return notes
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """How to train a run again elsewhere: the command, its `accelerate launch` form, and what cannot travel."""
+
+    command: str
+    accelerate: str
+    notes: tuple[str, ...]
+
+    def text(self) -> str:
+        """The two commands and the notes, as a person reads them (comment lines are shell comments)."""
+        notes = "".join(f"# {note}\n" for note in self.notes)
+        gpus = "# on every GPU of a machine that `accelerate config` set up:"
+        return f"{notes}{self.command}\n{gpus}\n{self.accelerate}\n"
+
+
+def reproduction(config: TrainConfig, output_dir: str = "run") -> Reproduction:
+    """The commands that train `config` again into `output_dir`, with the notes on what only exists here."""
+    return Reproduction(
+        reproduce_command(config, output_dir), accelerate_command(config, output_dir), tuple(portability_notes(config))
+    )

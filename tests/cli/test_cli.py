@@ -7,6 +7,7 @@ with its own data dir and Hugging Face home, and the Hub switched off.
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -99,6 +100,24 @@ def test_jobs_lists_the_finished_job_with_its_metrics(trained, run_cli):
     assert job["status"] == "completed"
     assert job["metrics"] == trained["metrics"]
     assert job["config"]["model"] == "scratch:tiny"
+
+
+def test_a_jobs_reproduce_command_trains_it_again_to_the_same_metrics_on_a_fresh_data_directory(
+    trained, run_cli, tmp_path
+):
+    shown = last_json_line(run_cli("job", str(trained["job_id"]), "--json"))
+    words = shlex.split(shown["reproduce"])
+    assert words[:4] == ["python", "-m", "engine", "train"] and "job:" not in shown["reproduce"]
+    output = tmp_path / "again"
+    words[words.index("--output-dir") + 1] = str(output)
+
+    # Another machine, as far as the studio can tell: its own data directory, no job database, no scratch cache.
+    result = run_cli(*words[3:], "--json", timeout=600, STUDIO_DATA_DIR=str(tmp_path / "elsewhere"))
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert last_json_line(result)["metrics"] == pytest.approx(trained["metrics"], abs=1e-6)
+    assert json.loads((output / "model" / "metrics.json").read_text()) == pytest.approx(trained["metrics"], abs=1e-6)
+    assert not (tmp_path / "elsewhere" / "studio.sqlite3").exists()
 
 
 def test_wrong_input_exits_2_with_a_single_error_line_and_no_traceback(run_cli, tiny_csv_folder):
