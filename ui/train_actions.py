@@ -19,6 +19,7 @@ from ui.errors import shows_errors
 from ui.forms import Field, Form, optional_text, stripped
 from ui.plots.training import loss_curve, metrics_curve
 from ui.progress_bar import progress_bar
+from ui.train_log import readable_log
 
 DIFF_COLUMNS = ["setting", "this job", "compared job"]
 
@@ -191,6 +192,14 @@ def _jobs_table(store: JobStore) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["job", "name", "status", "model", "dataset", "accuracy", "f1", "duration"])
 
 
+LOG_LINES = 15  # what the log box shows: its newest lines, scrolled into view
+
+
+def _log_view(job: Job) -> str:
+    # Read more than is shown: progress bars and the weight-loading table shrink to a line or two once readable.
+    return "\n".join(readable_log(job.log_tail(LOG_LINES * 8)).splitlines()[-LOG_LINES:])
+
+
 def _reproduction_text(job: Job) -> str:
     """The commands that train this job again elsewhere (`engine.training.reproduce`), or why there are none."""
     if job.error_category == ErrorCategory.CORRUPT:
@@ -219,7 +228,7 @@ def poll_jobs(job_id: int | None, compare_ids: list[int] | None = None):
         progress_bar(job),
         loss_curve(events, others=others),
         metrics_curve(events, others=others),
-        job.log_tail(15),
+        _log_view(job),
         details,
         _reproduction_text(job),
         pd.DataFrame([(k, str(a), str(b)) for k, a, b in difference], columns=DIFF_COLUMNS),
