@@ -3,8 +3,7 @@
 import plotly.graph_objects as go
 
 from engine.datasets.stats import DatasetStats, LengthSummary
-
-_LAYOUT = {"margin": {"l": 50, "r": 20, "t": 50, "b": 40}, "height": 320, "template": "plotly_white"}
+from ui.plots.style import LAYOUT, say_when_empty
 
 
 def label_distribution(stats: DatasetStats) -> go.Figure:
@@ -20,9 +19,9 @@ def label_distribution(stats: DatasetStats) -> go.Figure:
     imbalanced = any(w.startswith("Imbalanced") for w in stats.warnings)
     title = "Rows per label" + (" (imbalanced: see the warnings)" if imbalanced else "")
     figure.update_layout(
-        title=title, xaxis_title=stats.label_column or "no label column", yaxis_title="rows", **_LAYOUT
+        title=title, xaxis_title=stats.label_column or "no label column", yaxis_title="rows", **LAYOUT
     )
-    return figure
+    return say_when_empty(figure, "Rows per label appear here once the dataset has a label column.")
 
 
 def _histogram(figure: go.Figure, name: str, lengths: LengthSummary) -> None:
@@ -55,8 +54,10 @@ def length_histogram(stats: DatasetStats, unit: str) -> go.Figure:
                 annotation_text=f"max_length {stats.max_length}",
             )
             title += f": truncated {', '.join(shares)}"
-    figure.update_layout(title=title, barmode="overlay", xaxis_title=unit, yaxis_title="rows", **_LAYOUT)
-    return figure
+    figure.update_layout(title=title, barmode="overlay", xaxis_title=unit, yaxis_title="rows", **LAYOUT)
+    return say_when_empty(
+        figure, f"Lengths in {unit} appear here" + (" once a tokenizer is chosen." if unit == "tokens" else ".")
+    )
 
 
 def lengths_per_label(stats: DatasetStats, split: str) -> go.Figure:
@@ -74,10 +75,12 @@ def lengths_per_label(stats: DatasetStats, split: str) -> go.Figure:
                 upperfence=[item.max],
             )
         )
-    figure.update_layout(
-        title=f"Characters per label ({split})", yaxis_title="characters", showlegend=False, **_LAYOUT
+    figure.update_layout(title=f"Characters per label ({split})", yaxis_title="characters", showlegend=False, **LAYOUT)
+    return say_when_empty(
+        figure,
+        f"No labelled rows in {split}: lengths per label appear here once it has a label column.",
+        empty=not (chosen and chosen.lengths_per_label),
     )
-    return figure
 
 
 def quality_bars(stats: DatasetStats) -> go.Figure:
@@ -90,5 +93,5 @@ def quality_bars(stats: DatasetStats) -> go.Figure:
         figure.add_bar(x=categories, y=values, name=name)
     leak = sum(stats.leakage.values())
     title = "Empty values, duplicates and leakage" + (f" (leakage: {leak:,} rows!)" if leak else "")
-    figure.update_layout(title=title, yaxis_title="rows", **_LAYOUT)
+    figure.update_layout(title=title, yaxis_title="rows", **LAYOUT)
     return figure

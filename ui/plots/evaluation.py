@@ -2,7 +2,7 @@
 
 import plotly.graph_objects as go
 
-_LAYOUT = {"margin": {"l": 50, "r": 20, "t": 40, "b": 40}, "height": 320, "template": "plotly_white"}
+from ui.plots.style import LAYOUT, height_for, say_when_empty
 
 
 def probabilities_bar(scores: dict[str, float]) -> go.Figure:
@@ -21,7 +21,8 @@ def probabilities_bar(scores: dict[str, float]) -> go.Figure:
         "text": [f"{p:.1%}" for _, p in ranked],
         "textposition": "auto",
     }
-    layout = {key: value for key, value in _LAYOUT.items() if key != "template"} | {
+    layout = {key: value for key, value in LAYOUT.items() if key != "template"} | {
+        "height": height_for(len(ranked)),
         "title": {"text": "Probability per label"},
         "xaxis": {"range": [0, 1], "tickformat": ".0%", "gridcolor": "#e5e7eb"},
         "plot_bgcolor": "white",
@@ -47,7 +48,7 @@ def confusion_heatmap(labels: list[str], matrix: list[list[int]]) -> go.Figure:
         title="Confusion matrix",
         xaxis={"title": "predicted label", "side": "bottom"},
         yaxis={"title": "true label", "autorange": "reversed"},  # first label on top, as in a table
-        **_LAYOUT,
+        **LAYOUT | {"height": height_for(len(labels))},
     )
     return figure
 
@@ -69,6 +70,6 @@ def reliability_diagram(bins: list[dict]) -> go.Figure:
         title="Reliability diagram",
         xaxis={"title": "mean confidence", "range": [0, 1.02]},
         yaxis={"title": "accuracy", "range": [0, 1.02]},
-        **_LAYOUT,
+        **LAYOUT,
     )
-    return figure
+    return say_when_empty(figure, "No rows to draw: evaluate a model on a labelled split first.", empty=not filled)

@@ -3,11 +3,11 @@
 import plotly.graph_objects as go
 
 from engine.training.events import EvalEvent, TrainEvent
+from ui.plots.style import LAYOUT, lines_mode, say_when_empty
 
 # The charts read `JobStore.events`: each event's `to_data()` values, flat, beside its `kind` and `step`.
 TRAIN, EVAL = TrainEvent.kind, EvalEvent.kind
 
-_LAYOUT = {"margin": {"l": 50, "r": 20, "t": 40, "b": 40}, "height": 320, "template": "plotly_white"}
 SMOOTHING = 0.8  # exponential moving average weight, as TensorBoard's default slider: shows the trend under the noise
 
 
@@ -28,7 +28,7 @@ def _overlay(figure: go.Figure, others: dict[str, list[dict]], kind: str, key: s
         figure.add_scatter(
             x=[e["step"] for e in points],
             y=smoothed(values) if smooth else values,
-            mode="lines",
+            mode=lines_mode(len(points)),
             name=f"{label}: {key}",
             line={"dash": "dash"},
         )
@@ -43,14 +43,14 @@ def loss_curve(events: list[dict], title: str = "Loss", others: dict[str, list[d
     train = [e for e in events if e.get("kind") == TRAIN and e.get("loss") is not None]
     evals = [e for e in events if e.get("kind") == EVAL and e.get("loss") is not None]
     steps, losses = [e["step"] for e in train], [e["loss"] for e in train]
-    figure.add_scatter(x=steps, y=losses, mode="lines", name="train loss", opacity=0.35)
-    figure.add_scatter(x=steps, y=smoothed(losses), mode="lines", name="train loss (smoothed)")
+    figure.add_scatter(x=steps, y=losses, mode=lines_mode(len(steps)), name="train loss", opacity=0.35)
+    figure.add_scatter(x=steps, y=smoothed(losses), mode=lines_mode(len(steps)), name="train loss (smoothed)")
     figure.add_scatter(
         x=[e["step"] for e in evals], y=[e["loss"] for e in evals], mode="lines+markers", name="validation loss"
     )
     _overlay(figure, others or {}, TRAIN, "loss", smooth=True)
-    figure.update_layout(title=title, xaxis_title="optimizer step", yaxis_title="loss", **_LAYOUT)
-    return figure
+    figure.update_layout(title=title, xaxis_title="optimizer step", yaxis_title="loss", **LAYOUT)
+    return say_when_empty(figure, "The training loss appears here from the first logged step.")
 
 
 def metrics_curve(
@@ -70,7 +70,7 @@ def metrics_curve(
     figure.add_scatter(
         x=[e["step"] for e in rates],
         y=[e["learning_rate"] for e in rates],
-        mode="lines",
+        mode=lines_mode(len(rates)),
         name="learning rate",
         yaxis="y2",
         line={"dash": "dot"},
@@ -80,6 +80,6 @@ def metrics_curve(
         xaxis_title="optimizer step",
         yaxis={"title": "score", "range": [0, 1.02]},
         yaxis2={"title": "learning rate", "overlaying": "y", "side": "right", "showgrid": False, "tickformat": ".0e"},
-        **_LAYOUT,
+        **LAYOUT,
     )
-    return figure
+    return say_when_empty(figure, "Validation scores appear here after the first evaluation (each epoch by default).")
