@@ -27,6 +27,7 @@ from datasets import (
 from datasets.data_files import DataFilesDict, get_data_patterns
 
 from engine.common.access import local_path
+from engine.common.disk import DiskFullError, disk_full_as_error
 from engine.common.errors import HubUnreachableError, MissingFileError, NotFoundError, StudioError
 from engine.common.hub import ensure_hub_reachable
 from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
@@ -64,7 +65,10 @@ def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
         raise StudioError(f"{where} mixes file types ({', '.join(sorted(suffixes))}); use one format per dataset")
     builder, options = TABULAR_FORMATS[suffixes.pop()]
     try:
-        return load_dataset(builder, data_files=files, cache_dir=str(datasets_cache_dir()), **options)
+        with disk_full_as_error(f"preparing {where}"):
+            return load_dataset(builder, data_files=files, cache_dir=str(datasets_cache_dir()), **options)
+    except DiskFullError:
+        raise
     except Exception as error:  # datasets raises many types for unreadable files; name the file instead.
         # A precise reason (empty, binary, not UTF-8, ragged) beats the parser's, when the checks find one.
         for path in (Path(f) for paths in files.values() for f in paths):
@@ -160,7 +164,10 @@ def load_raw(source: str, config: str | None = None, *, revision: str | None = N
     ensure_hub_reachable(f"dataset {source!r} (there is no local file or folder of that name)")
     require_hub_config(source, config, revision)
     try:
-        loaded = load_dataset(source, config or None, revision=revision, cache_dir=str(datasets_cache_dir()))
+        with disk_full_as_error(f"downloading dataset {source!r}"):
+            loaded = load_dataset(source, config or None, revision=revision, cache_dir=str(datasets_cache_dir()))
+    except DiskFullError:
+        raise
     except ConnectionError as error:
         raise HubUnreachableError(f"cannot fetch dataset {source!r} from the Hub: {error}") from error
     except Exception as error:  # unknown id, gated dataset, missing config: the Hub's message names the problem.
