@@ -323,10 +323,10 @@ class JobStore:
         self._create_tables(db)
 
     @contextmanager
-    def _connect(self, timeout_s: float = BUSY_TIMEOUT_S):
+    def _connect(self, timeout_s: float | None = None):
         # One short-lived connection per operation: safe across the server's threads and the child process.
         try:
-            with closing(sqlite3.connect(self.path, timeout=timeout_s)) as db:
+            with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S if timeout_s is None else timeout_s)) as db:
                 db.row_factory = sqlite3.Row
                 db.execute("PRAGMA foreign_keys=ON")
                 self._ensure_tables(db)
