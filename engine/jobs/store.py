@@ -58,6 +58,20 @@ def _recovery(path: Path) -> str:
     )
 
 
+def database_problem(path: Path | None = None) -> str | None:
+    """What keeps the job database at `path` from being used (damaged, unreadable, read-only), or None when it can be.
+
+    For a page to say so up front: the rest of the app (datasets, tokenizers, trying models) works without it.
+    """
+    try:
+        JobStore(path)
+    except DatabaseUnavailableError as error:
+        return str(error)
+    except DatabaseBusyError:
+        return None  # a moment's lock, not a fault
+    return None
+
+
 def _database_error(error: sqlite3.Error, path: Path) -> StudioError:
     """The user's words for an error SQLite raised on the job database at `path`."""
     text = str(error).lower()
