@@ -144,3 +144,19 @@ def test_a_transition_moves_only_from_the_expected_states(store):
     assert store.get(job.id).status == CANCELLED
     assert store.mark_failed(job.id, "late", expected=(CANCELLED,)) is True
     assert store.get(job.id).status == FAILED
+
+
+def test_a_database_that_turned_read_only_says_so_instead_of_a_raw_sqlite_error(store, monkeypatch):
+    job = store.create(CONFIG)
+    store.mark_started(job.id, 1234)
+    real_connect = sqlite3.connect
+    # As root a chmod does not stop SQLite; open the file read-only at SQLite's level, as a read-only mount would.
+    monkeypatch.setattr(
+        engine.jobs.store.sqlite3,
+        "connect",
+        lambda path, **kwargs: real_connect(f"file:{path}?mode=ro", uri=True, **kwargs),
+    )
+
+    with pytest.raises(DatabaseUnavailableError, match=r"job database .*studio.sqlite3 is read-only .* move it aside"):
+        store.mark_interrupted(job.id, "ended without reporting a result")
+    assert store.get(job.id).status == RUNNING  # still readable: the history is shown, nothing is lost
