@@ -87,6 +87,21 @@ def downloads_dir() -> Path:
     return _subdir("downloads")
 
 
+@contextmanager
+def atomic_file(target: Path) -> Iterator[Path]:
+    """Yield a temporary path next to `target` to write a file into; when the block succeeds it replaces `target` in
+    one rename, so a reader sees the old file or the whole new one, never a part. On an error it is removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.tmp-{os.getpid()}-")
+    os.close(handle)
+    staging = Path(name)
+    try:
+        yield staging
+        os.replace(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)  # gone already when published
+
+
 # Written last into a cache entry: the size of every file in it. An entry without it, or whose files do not match
 # it (a truncated weight file, a deleted tokenizer), is damaged and is rebuilt rather than served.
 COMPLETE_MARKER = ".complete.json"

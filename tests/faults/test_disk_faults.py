@@ -1,14 +1,17 @@
-"""A nearly full data directory: preparing a bundled sample says "the disk is full", not the library's OSError with
-this server's paths."""
+"""A nearly full data directory: preparing a bundled sample or keeping an upload says "the disk is full", not the
+library's OSError with this server's paths, and leaves no half-written file to be read later."""
 
 import errno
 import os
+from pathlib import Path
 
 import pytest
 
+import engine.common.uploads
 import engine.datasets.sources
 from engine.common.disk import DiskFullError
 from engine.common.errors import StudioError
+from engine.common.uploads import keep_upload
 from engine.datasets.sources import load_raw
 
 
@@ -26,3 +29,20 @@ def test_a_full_disk_while_preparing_a_sample_says_the_disk_is_full_without_serv
     assert message == (
         "the disk is full in the data directory while preparing sample 'sentiment'; free some space, then try again"
     )
+
+
+def test_an_upload_cut_off_by_a_full_disk_leaves_no_partial_copy_and_says_the_disk_is_full(
+    tmp_path, studio_data_dir, monkeypatch
+):
+    upload = tmp_path / "reviews.csv"
+    upload.write_text("text,label\n" + "a lovely film,pos\n" * 50)
+
+    def copy_half(source, target):  # the disk fills up in the middle of the copy
+        Path(target).write_bytes(Path(source).read_bytes()[:100])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+
+    monkeypatch.setattr(engine.common.uploads.shutil, "copyfile", copy_half)
+
+    with pytest.raises(DiskFullError, match="^the disk is full in the data directory while keeping the uploaded file"):
+        keep_upload(upload, {".csv"})
+    assert list((studio_data_dir / "uploads").iterdir()) == []
