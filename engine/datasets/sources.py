@@ -19,6 +19,7 @@ from datasets import (
     ClassLabel,
     Dataset,
     DatasetDict,
+    DownloadMode,
     Value,
     get_dataset_config_names,
     load_dataset,
@@ -27,7 +28,7 @@ from datasets import (
 from datasets.data_files import DataFilesDict, get_data_patterns
 
 from engine.common.access import local_path
-from engine.common.disk import DiskFullError, disk_full_as_error
+from engine.common.disk import DiskFullError, disk_full_as_error, out_of_space
 from engine.common.errors import HubUnreachableError, MissingFileError, NotFoundError, StudioError
 from engine.common.hub import ensure_hub_reachable
 from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
@@ -66,7 +67,7 @@ def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
     builder, options = TABULAR_FORMATS[suffixes.pop()]
     try:
         with disk_full_as_error(f"preparing {where}"):
-            return load_dataset(builder, data_files=files, cache_dir=str(datasets_cache_dir()), **options)
+            return _load_cached(builder, files, options, where)
     except DiskFullError:
         raise
     except Exception as error:  # datasets raises many types for unreadable files; name the file instead.
@@ -74,6 +75,25 @@ def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
         for path in (Path(f) for paths in files.values() for f in paths):
             check_table_file(path)
         raise StudioError(f"cannot read {where} as {builder}: {error}") from error
+
+
+def _load_cached(builder: str, files: dict[str, list[str]], options: dict, where: str) -> DatasetDict:
+    """`load_dataset` of local files through the Arrow cache; an entry that cannot be read is rebuilt, once.
+
+    `datasets` writes an entry under a temporary name and renames it, but one damaged afterwards (a truncated Arrow
+    file, from a crash or a full disk while copying the data directory) fails on every read: when the files
+    themselves pass `check_table_file`, the cache is to blame, and the entry is made again from them.
+    """
+    arguments = {"data_files": files, "cache_dir": str(datasets_cache_dir()), **options}
+    try:
+        return load_dataset(builder, **arguments)
+    except Exception as error:
+        if out_of_space(error):
+            raise
+        for path in (Path(f) for paths in files.values() for f in paths):
+            check_table_file(path)  # the file is wrong, not the cache: its own reason
+        logger.warning("the cached Arrow copy of %s cannot be read (%s); rebuilding it", where, error)
+        return load_dataset(builder, download_mode=DownloadMode.FORCE_REDOWNLOAD, **arguments)
 
 
 def is_saved_dataset(folder: Path) -> bool:

@@ -2,6 +2,7 @@
 library's OSError with this server's paths, and leaves no half-written file to be read later."""
 
 import errno
+import gc
 import os
 from pathlib import Path
 
@@ -46,3 +47,19 @@ def test_an_upload_cut_off_by_a_full_disk_leaves_no_partial_copy_and_says_the_di
     with pytest.raises(DiskFullError, match="^the disk is full in the data directory while keeping the uploaded file"):
         keep_upload(upload, {".csv"})
     assert list((studio_data_dir / "uploads").iterdir()) == []
+
+
+def test_a_damaged_arrow_cache_of_a_sample_is_rebuilt_not_served(studio_data_dir):
+    first = load_raw("sample:sentiment")["train"]
+    rows, last = first.num_rows, first[-1]
+    del first  # unmapped: the damage happens while no process reads the file (a crash, a copy cut off)
+    gc.collect()
+    cached = sorted((studio_data_dir / "cache" / "datasets").rglob("*-train.arrow"))
+    assert cached, "no Arrow cache written"
+    for path in cached:  # cut off, as by a crash or a full disk while the data directory was copied
+        with path.open("r+b") as handle:
+            handle.truncate(path.stat().st_size // 2)
+
+    again = load_raw("sample:sentiment")
+
+    assert (again["train"].num_rows, again["train"][-1]) == (rows, last)
