@@ -1,16 +1,20 @@
 """A job database that cannot be opened (damaged header, not a database): `python app.py` still starts and serves
-everything that does not need jobs, says what is wrong and how to recover; the CLI exits 2 with one line."""
+everything that does not need jobs, says what is wrong and how to recover; the CLI exits 2 with one line. A database
+whose write lock another process holds: a start says "busy" within seconds, and the server answers throughout."""
 
 import json
+import sqlite3
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from gradio_client.exceptions import AppError
 
-from tests.app.launch import StudioClient, app_py_environment, serve_app_py
+from engine.jobs.store import JobStore
+from tests.app.launch import StudioClient, app_py_environment, serve_app_py, stop_jobs
 from tests.app.tokenizer_client import tokenize
 
 GARBAGE = b"this is not a database, whatever its name says\n" * 100
@@ -55,3 +59,29 @@ def test_the_cli_says_the_database_is_damaged_in_one_line_and_exits_2(damaged_da
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: the job database ") and "move it aside" in lines[0]
+
+
+def test_a_start_while_another_process_holds_the_write_lock_says_busy_and_the_server_keeps_serving(tmp_path):
+    data_dir = tmp_path / "studio-data"
+    data_dir.mkdir()
+    database = JobStore(data_dir / "studio.sqlite3").path
+    train = ("sample:sentiment", "", "", "", "", "scratch:tiny", 1, 16, None, 32, 0)
+    with serve_app_py(app_py_environment(data_dir), tmp_path / "server.log") as served:
+        client = StudioClient(served.url)
+        lock = sqlite3.connect(database, isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")  # as `sqlite3 studio.sqlite3` in another terminal, mid-transaction
+        try:
+            started = time.monotonic()
+            with pytest.raises(AppError) as refused:
+                client.predict(*train, api_name="/start_training")
+            waited = time.monotonic() - started
+            assert client.predict("sample:topics", "", api_name="/load_dataset")  # serving meanwhile
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        _, again = client.predict(*train, api_name="/start_training")  # and once the lock is gone, it starts
+        stop_jobs(database)
+
+    assert "the job database is busy" in str(refused.value) and "try again in a moment" in str(refused.value)
+    assert waited < 20.0  # a few seconds of waiting, not 30 s and then "Unexpected error"
+    assert again["id"] >= 1
