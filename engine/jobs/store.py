@@ -16,6 +16,7 @@ writer.
 
 from __future__ import annotations  # `JobStore.list` would shadow `list` in annotations
 
+import errno
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from engine.common.disk import DiskFullError
 from engine.common.errors import NotFoundError, StudioError
 from engine.common.paths import database_path, jobs_dir
 from engine.training.events import Event, event_from_row
@@ -72,8 +74,12 @@ def database_problem(path: Path | None = None) -> str | None:
     return None
 
 
-def _database_error(error: sqlite3.Error, path: Path) -> StudioError:
-    """The user's words for an error SQLite raised on the job database at `path`."""
+# What SQLite says when the file, not the query, is at fault (a damaged header or page, a file it cannot open or read).
+_UNUSABLE = ("not a database", "malformed", "unable to open", "disk i/o error", "corrupt")
+
+
+def _database_error(error: sqlite3.Error, path: Path) -> Exception:
+    """The user's words for an error SQLite raised on the job database at `path`; a bug's error is returned as is."""
     text = str(error).lower()
     if "locked" in text or "busy" in text:
         return DatabaseBusyError(
@@ -83,7 +89,13 @@ def _database_error(error: sqlite3.Error, path: Path) -> StudioError:
         return DatabaseUnavailableError(
             f"the job database {path} is read-only ({error}); make it and its folder writable, or {_recovery(path)}"
         )
-    return DatabaseUnavailableError(f"the job database {path} cannot be used ({error}); {_recovery(path)}")
+    if "database or disk is full" in text:
+        full = DiskFullError("the disk is full in the data directory while writing the job database; free some space")
+        full.errno = errno.ENOSPC
+        return full
+    if any(words in text for words in _UNUSABLE):
+        return DatabaseUnavailableError(f"the job database {path} cannot be used ({error}); {_recovery(path)}")
+    return error  # a wrong query or a broken constraint is a bug, with its traceback
 
 
 class JobStatus(StrEnum):
@@ -347,7 +359,10 @@ class JobStore:
                 with db:
                     yield db
         except sqlite3.Error as error:
-            raise _database_error(error, self.path) from error
+            said = _database_error(error, self.path)
+            if said is error:
+                raise
+            raise said from error
 
     def create(self, config: dict, name: str | None = None, device: str = "cpu", owner: str | None = None) -> Job:
         """Insert a queued job for `config`, started by `owner`, and create its folder.
