@@ -17,6 +17,8 @@ from engine.jobs.store import JobStore
 from tests.app.launch import StudioClient, app_py_environment, serve_app_py, stop_jobs
 from tests.app.tokenizer_client import tokenize
 
+# The 11 inputs of /start_training: a tenth of an epoch of scratch:tiny on a sample, seconds on a CPU.
+TRAIN = ("sample:sentiment", "", "", "", "", "scratch:tiny", 0.1, 16, None, 32, 0)
 GARBAGE = b"this is not a database, whatever its name says\n" * 100
 
 
@@ -65,7 +67,6 @@ def test_a_start_while_another_process_holds_the_write_lock_says_busy_and_the_se
     data_dir = tmp_path / "studio-data"
     data_dir.mkdir()
     database = JobStore(data_dir / "studio.sqlite3").path
-    train = ("sample:sentiment", "", "", "", "", "scratch:tiny", 1, 16, None, 32, 0)
     with serve_app_py(app_py_environment(data_dir), tmp_path / "server.log") as served:
         client = StudioClient(served.url)
         lock = sqlite3.connect(database, isolation_level=None)
@@ -73,15 +74,36 @@ def test_a_start_while_another_process_holds_the_write_lock_says_busy_and_the_se
         try:
             started = time.monotonic()
             with pytest.raises(AppError) as refused:
-                client.predict(*train, api_name="/start_training")
+                client.predict(*TRAIN, api_name="/start_training")
             waited = time.monotonic() - started
             assert client.predict("sample:topics", "", api_name="/load_dataset")  # serving meanwhile
         finally:
             lock.execute("ROLLBACK")
             lock.close()
-        _, again = client.predict(*train, api_name="/start_training")  # and once the lock is gone, it starts
+        _, again = client.predict(*TRAIN, api_name="/start_training")  # and once the lock is gone, it starts
         stop_jobs(database)
 
     assert "the job database is busy" in str(refused.value) and "try again in a moment" in str(refused.value)
     assert waited < 20.0  # a few seconds of waiting, not 30 s and then "Unexpected error"
     assert again["id"] >= 1
+
+
+def test_a_database_truncated_under_the_server_never_hands_an_old_job_folder_to_a_new_job(tmp_path):
+    data_dir = tmp_path / "studio-data"
+    data_dir.mkdir()
+    store = JobStore(data_dir / "studio.sqlite3")
+    old = store.create({"dataset": "sample:sentiment", "model": "scratch:tiny"})
+    store.mark_completed(old.id, {"accuracy": 1.0})
+    old.model_dir.mkdir()
+    (old.model_dir / "config.json").write_text('{"the": "old model"}')
+    with serve_app_py(app_py_environment(data_dir), tmp_path / "server.log") as served:
+        client = StudioClient(served.url)
+        for leftover in data_dir.glob("studio.sqlite3-*"):
+            leftover.unlink()
+        with open(store.path, "r+b") as handle:  # `: > studio.sqlite3` while the server runs
+            handle.truncate(0)
+        _, started = client.predict(*TRAIN, api_name="/start_training")
+        stop_jobs(store.path)
+
+    assert started["id"] > old.id
+    assert (old.model_dir / "config.json").read_text() == '{"the": "old model"}'
