@@ -9,7 +9,17 @@ from engine.jobs.actions import clone_job, delete_job, resume_job, start_job, st
 from engine.jobs.catalog import past_runs
 from engine.jobs.process import check_alive
 from engine.jobs.queue import advance_queue
-from engine.jobs.store import ACTIVE, COMPLETED, QUEUED, RUNNING, Job, JobStore, config_difference
+from engine.jobs.store import (
+    ACTIVE,
+    COMPLETED,
+    QUEUED,
+    RUNNING,
+    DatabaseBusyError,
+    DatabaseUnavailableError,
+    Job,
+    JobStore,
+    config_difference,
+)
 from engine.training.config import TrainConfig
 from engine.training.failures import ErrorCategory
 from engine.training.plan import plan_training
@@ -121,7 +131,10 @@ def compare_choices():
 
 
 def job_choices(selected: int | None = None):
-    jobs = JobStore().list()
+    try:
+        jobs = JobStore().list()
+    except (DatabaseUnavailableError, DatabaseBusyError):  # on page load: the tab's note already says why
+        return gr.update(choices=[], value=None)
     choices = [(_job_label(job), job.id) for job in jobs]
     if selected is None and jobs:
         selected = jobs[0].id

@@ -8,6 +8,7 @@ import gradio as gr
 from engine.common.settings import settings
 from engine.datasets.sources import sample_sources
 from engine.jobs.catalog import model_choices
+from engine.jobs.store import database_problem
 from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
 from engine.training.defaults import defaults_help
 from engine.training.presets import PRESETS
@@ -46,6 +47,9 @@ def build() -> TrainTab:
     note = TRAINING_NOTES.get(settings().training)
     if note:
         gr.Markdown(note)
+    problem = database_problem()
+    if problem:  # said before anyone fills the form; the other tabs work without the database
+        gr.Markdown(f"**Training is unavailable until the job database is fixed**: {problem}.")
     with gr.Row():
         dataset = gr.Dropdown(
             choices=sample_sources(), value="sample:sentiment", allow_custom_value=True, label="Dataset", scale=2

@@ -6,9 +6,17 @@ is a writable folder (a Space's persistent storage survives restarts; the contai
 `./studio-data`.
 """
 
+import json
+import logging
 import os
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ASSETS_DIR = REPO_ROOT / "assets"
@@ -77,3 +85,76 @@ def uploads_dir() -> Path:
 def downloads_dir() -> Path:
     """Return the folder for files the Try tab offers for download (predicted files, zipped models)."""
     return _subdir("downloads")
+
+
+@contextmanager
+def atomic_file(target: Path) -> Iterator[Path]:
+    """Yield a temporary path next to `target` to write a file into; when the block succeeds it replaces `target` in
+    one rename, so a reader sees the old file or the whole new one, never a part. On an error it is removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.tmp-{os.getpid()}-")
+    os.close(handle)
+    staging = Path(name)
+    try:
+        yield staging
+        os.replace(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)  # gone already when published
+
+
+# Written last into a cache entry: the size of every file in it. An entry without it, or whose files do not match
+# it (a truncated weight file, a deleted tokenizer), is damaged and is rebuilt rather than served.
+COMPLETE_MARKER = ".complete.json"
+
+
+def _file_sizes(folder: Path) -> dict[str, int]:
+    return {
+        str(path.relative_to(folder)): path.stat().st_size
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != COMPLETE_MARKER
+    }
+
+
+def is_complete(folder: Path) -> bool:
+    """True for a cache entry published by `atomic_folder` whose files are all there, at the sizes written."""
+    try:
+        recorded = json.loads((folder / COMPLETE_MARKER).read_text())
+        return isinstance(recorded, dict) and bool(recorded) and recorded == _file_sizes(folder)
+    except (OSError, ValueError):
+        return False
+
+
+@contextmanager
+def atomic_folder(target: Path) -> Iterator[Path]:
+    """Build a cache entry in a temporary folder next to `target`, then publish it in one rename.
+
+    Yields the temporary folder to write into. When the block ends without an error, a completeness marker
+    (`COMPLETE_MARKER`) is written and the folder renamed to `target`: a reader never sees a half-written entry, and
+    one cut off by a crash or a full disk is only a `.tmp-` folder. A damaged `target` (see `is_complete`) is
+    replaced; a complete one that another process published meanwhile is kept, and this build dropped. On an error
+    the temporary folder is removed and the error passes through.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-{os.getpid()}-"))
+    try:
+        yield staging
+        (staging / COMPLETE_MARKER).write_text(json.dumps(_file_sizes(staging)))
+        _publish(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already when published
+
+
+def _publish(staging: Path, target: Path) -> None:
+    if target.exists() and not is_complete(target):
+        logger.warning("replacing the damaged cache entry %s", target)
+        damaged = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.damaged-"))
+        try:
+            os.replace(target, damaged / "entry")
+        except FileNotFoundError:  # another process moved it first
+            pass
+        shutil.rmtree(damaged, ignore_errors=True)
+    try:
+        os.rename(staging, target)
+    except OSError:  # another process published a complete entry first (a non-empty folder is never replaced)
+        if not is_complete(target):
+            raise

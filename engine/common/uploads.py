@@ -10,8 +10,9 @@ import os
 import shutil
 from pathlib import Path
 
+from engine.common.disk import disk_full_as_error
 from engine.common.errors import StudioError
-from engine.common.paths import safe_name, uploads_dir
+from engine.common.paths import atomic_file, safe_name, uploads_dir
 
 DEFAULT_MAX_UPLOAD_MB = 200  # a few million short rows: beyond that, point the app at a folder or a Hub dataset
 TEXT_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl"}
@@ -143,11 +144,14 @@ def keep_upload(path: Path, allowed_suffixes: set[str]) -> Path:
 
     Raises:
         StudioError: an unsupported type, a file over the limit, or a file that `check_table_file` refuses.
+        DiskFullError: the disk holding the data directory is full.
     """
     if path.suffix.lower() not in allowed_suffixes:
         raise StudioError(f"{path.name}: unsupported file type; use one of {', '.join(sorted(allowed_suffixes))}")
     check_upload_size(path)
     check_table_file(path)
     kept = uploads_dir() / (safe_name(path.stem, default="dataset") + path.suffix.lower())
-    shutil.copyfile(path, kept)
+    # Under a temporary name, then renamed: a copy cut off by a full disk is never left to be read as the dataset.
+    with disk_full_as_error(f"keeping the uploaded file {path.name}"), atomic_file(kept) as staging:
+        shutil.copyfile(path, staging)
     return kept

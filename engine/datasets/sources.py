@@ -19,6 +19,7 @@ from datasets import (
     ClassLabel,
     Dataset,
     DatasetDict,
+    DownloadMode,
     Value,
     get_dataset_config_names,
     load_dataset,
@@ -28,6 +29,7 @@ from datasets.data_files import DataFilesDict, get_data_patterns
 from tqdm import tqdm
 
 from engine.common.access import local_path
+from engine.common.disk import DiskFullError, disk_full_as_error, out_of_space
 from engine.common.errors import HubUnreachableError, MissingFileError, NotFoundError, StudioError
 from engine.common.hub import ensure_hub_reachable
 from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
@@ -72,12 +74,34 @@ def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
         raise StudioError(f"{where} mixes file types ({', '.join(sorted(suffixes))}); use one format per dataset")
     builder, options = TABULAR_FORMATS[suffixes.pop()]
     try:
-        return load_dataset(builder, data_files=files, cache_dir=str(datasets_cache_dir()), **options)
+        with disk_full_as_error(f"preparing {where}"):
+            return _load_cached(builder, files, options, where)
+    except DiskFullError:
+        raise
     except Exception as error:  # datasets raises many types for unreadable files; name the file instead.
         # A precise reason (empty, binary, not UTF-8, ragged) beats the parser's, when the checks find one.
         for path in (Path(f) for paths in files.values() for f in paths):
             check_table_file(path)
         raise StudioError(f"cannot read {where} as {builder}: {error}") from error
+
+
+def _load_cached(builder: str, files: dict[str, list[str]], options: dict, where: str) -> DatasetDict:
+    """`load_dataset` of local files through the Arrow cache; an entry that cannot be read is rebuilt, once.
+
+    `datasets` writes an entry under a temporary name and renames it, but one damaged afterwards (a truncated Arrow
+    file, from a crash or a full disk while copying the data directory) fails on every read: when the files
+    themselves pass `check_table_file`, the cache is to blame, and the entry is made again from them.
+    """
+    arguments = {"data_files": files, "cache_dir": str(datasets_cache_dir()), **options}
+    try:
+        return load_dataset(builder, **arguments)
+    except Exception as error:
+        if out_of_space(error):
+            raise
+        for path in (Path(f) for paths in files.values() for f in paths):
+            check_table_file(path)  # the file is wrong, not the cache: its own reason
+        logger.warning("the cached Arrow copy of %s cannot be read (%s); rebuilding it", where, error)
+        return load_dataset(builder, download_mode=DownloadMode.FORCE_REDOWNLOAD, **arguments)
 
 
 def is_saved_dataset(folder: Path) -> bool:
@@ -168,7 +192,10 @@ def load_raw(source: str, config: str | None = None, *, revision: str | None = N
     ensure_hub_reachable(f"dataset {source!r} (there is no local file or folder of that name)")
     require_hub_config(source, config, revision)
     try:
-        loaded = load_dataset(source, config or None, revision=revision, cache_dir=str(datasets_cache_dir()))
+        with disk_full_as_error(f"downloading dataset {source!r}"):
+            loaded = load_dataset(source, config or None, revision=revision, cache_dir=str(datasets_cache_dir()))
+    except DiskFullError:
+        raise
     except ConnectionError as error:
         raise HubUnreachableError(f"cannot fetch dataset {source!r} from the Hub: {error}") from error
     except Exception as error:  # unknown id, gated dataset, missing config: the Hub's message names the problem.

@@ -3,9 +3,13 @@
 Kept apart from `store` (the database alone), which the CLI and the training child import without the model code.
 """
 
-from engine.jobs.store import COMPLETED, JobStore
+import logging
+
+from engine.jobs.store import COMPLETED, DatabaseBusyError, DatabaseUnavailableError, JobStore
 from engine.models.scratch import SIZES
 from engine.training.plan import PastRun
+
+logger = logging.getLogger(__name__)
 
 
 def past_runs(store: JobStore | None = None) -> list[PastRun]:
@@ -26,6 +30,13 @@ def past_runs(store: JobStore | None = None) -> list[PastRun]:
 
 
 def model_choices(store: JobStore | None = None) -> list[str]:
-    """The model references offered in dropdowns: the scratch starters, then completed jobs, newest first."""
-    finished = [f"job:{job.id}" for job in (store or JobStore()).list(status=COMPLETED)]
+    """The model references offered in dropdowns: the scratch starters, then completed jobs, newest first.
+
+    Without a usable job database only the scratch starters: the tabs that offer them work without one.
+    """
+    try:
+        finished = [f"job:{job.id}" for job in (store or JobStore()).list(status=COMPLETED)]
+    except (DatabaseUnavailableError, DatabaseBusyError) as error:
+        logger.warning("no trained models offered: %s", error)
+        finished = []
     return [f"scratch:{size}" for size in SIZES] + finished

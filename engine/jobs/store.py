@@ -3,12 +3,23 @@
 The web server and the CLI create rows and watch them; the training child updates its own row and appends its
 metric events. Status is never taken on faith: a row that says `running` is checked against its process
 (`engine.jobs.process.check_alive`), so a child that died without a word is reported, with the tail of its log,
-within seconds. The schema is created or migrated once per process and database file.
+within seconds. The schema is created or migrated once per process and database file, and made again when the file
+loses it (truncated or deleted while the server runs).
+
+Faults are said in the user's words: another process holding the write lock is `DatabaseBusyError` after a few
+seconds (the training child's own progress writes wait, retry and never stop the run); a file that is damaged,
+unreadable or read-only is `DatabaseUnavailableError`, naming the file and how to recover. A job's folder
+`jobs/<id>/` is created exclusively and never reused: ids always continue above the highest folder on disk, whatever
+the database says. Status changes are compare-and-set transitions: a finished row is never rewritten by a late
+writer.
 """
 
 from __future__ import annotations  # `JobStore.list` would shadow `list` in annotations
 
+import errno
 import json
+import logging
+import os
 import shutil
 import sqlite3
 import threading
@@ -18,10 +29,73 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from engine.common.disk import DiskFullError
 from engine.common.errors import NotFoundError, StudioError
 from engine.common.paths import database_path, jobs_dir
 from engine.training.events import Event, event_from_row
 from engine.training.failures import ErrorCategory
+
+logger = logging.getLogger(__name__)
+
+# How long a call waits for another process's write lock before it gives up. An interactive call (a page, the CLI)
+# says "busy" after a few seconds rather than hang; the training child's progress waits briefly and is kept for its
+# next write, so a lock held for a minute slows training a little and stops nothing; a final status waits longest.
+BUSY_TIMEOUT_S = 5.0
+PROGRESS_TIMEOUT_S = 1.0
+FINAL_TIMEOUT_S = 120.0
+
+
+class DatabaseBusyError(StudioError):
+    """Another process holds the job database's write lock for longer than a call may wait."""
+
+
+class DatabaseUnavailableError(StudioError):
+    """The job database cannot be used: damaged, unreadable, read-only, or not a database at all."""
+
+
+def _recovery(path: Path) -> str:
+    return (
+        f"move it aside (mv {path.name} {path.name}.damaged, with its -wal and -shm files) and restart: a new "
+        "database is made, job folders are kept and new job ids continue above them"
+    )
+
+
+def database_problem(path: Path | None = None) -> str | None:
+    """What keeps the job database at `path` from being used (damaged, unreadable, read-only), or None when it can be.
+
+    For a page to say so up front: the rest of the app (datasets, tokenizers, trying models) works without it.
+    """
+    try:
+        JobStore(path)
+    except DatabaseUnavailableError as error:
+        return str(error)
+    except DatabaseBusyError:
+        return None  # a moment's lock, not a fault
+    return None
+
+
+# What SQLite says when the file, not the query, is at fault (a damaged header or page, a file it cannot open or read).
+_UNUSABLE = ("not a database", "malformed", "unable to open", "disk i/o error", "corrupt")
+
+
+def _database_error(error: sqlite3.Error, path: Path) -> Exception:
+    """The user's words for an error SQLite raised on the job database at `path`; a bug's error is returned as is."""
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return DatabaseBusyError(
+            "the job database is busy (another process holds a write lock); try again in a moment"
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseUnavailableError(
+            f"the job database {path} is read-only ({error}); make it and its folder writable, or {_recovery(path)}"
+        )
+    if "database or disk is full" in text:
+        full = DiskFullError("the disk is full in the data directory while writing the job database; free some space")
+        full.errno = errno.ENOSPC
+        return full
+    if any(words in text for words in _UNUSABLE):
+        return DatabaseUnavailableError(f"the job database {path} cannot be used ({error}); {_recovery(path)}")
+    return error  # a wrong query or a broken constraint is a bug, with its traceback
 
 
 class JobStatus(StrEnum):
@@ -62,8 +136,8 @@ _COLUMNS = {
     # Who may stop or delete it (engine.common.access): `user:<name>`, `session:<hash>` or `cli`; NULL for older rows.
     "owner": "TEXT",
 }
-_EVENTS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
+_EVENTS_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
     time REAL NOT NULL,
@@ -71,9 +145,9 @@ CREATE TABLE IF NOT EXISTS events (
     step INTEGER NOT NULL,
     epoch REAL,
     data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_job ON events(job_id, id);
-"""
+)""",
+    "CREATE INDEX IF NOT EXISTS events_by_job ON events(job_id, id)",
+)
 
 
 @dataclass
@@ -224,7 +298,14 @@ class JobStore:
     """Training jobs and their metric events in a SQLite database (WAL mode: readers never block the child)."""
 
     def __init__(self, path: Path | None = None) -> None:
+        """Open the job database at `path` (default: `studio.sqlite3` in the data directory), creating it if needed.
+
+        Raises:
+            DatabaseUnavailableError: the file is damaged, unreadable, read-only or not a database.
+            DatabaseBusyError: another process holds its write lock while the schema is made.
+        """
         self.path = Path(path) if path else database_path()
+        self._unsaved_events: list[tuple[int, float, Event]] = []  # kept through a lock, written with the next
         if _file_identity(self.path) in _MIGRATED:
             return
         with _MIGRATING:
@@ -233,38 +314,92 @@ class JobStore:
 
     def _migrate(self) -> None:
         """Create the tables, and add the columns a database made by an older version lacks."""
+        if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
+            # SQLite would open it and fail only on the first write: a crashed job would then stay `running`.
+            raise DatabaseUnavailableError(
+                f"the job database {self.path} is read-only or unreadable for this server; make it readable and "
+                f"writable, or {_recovery(self.path)}"
+            )
         with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            columns = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
-            db.execute(f"CREATE TABLE IF NOT EXISTS jobs ({columns})")
-            present = {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}
-            for name, kind in _COLUMNS.items():  # databases made by an older version gain the new columns
-                if name not in present:
-                    db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
-            db.executescript(_EVENTS_SCHEMA)
+            self._create_tables(db)
+
+    def _create_tables(self, db: sqlite3.Connection) -> None:
+        db.commit()
+        db.execute("PRAGMA journal_mode=WAL")  # outside a transaction, where SQLite allows it
+        db.execute("BEGIN IMMEDIATE")
+        columns = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
+        db.execute(f"CREATE TABLE IF NOT EXISTS jobs ({columns})")
+        present = {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}
+        for name, kind in _COLUMNS.items():  # databases made by an older version gain the new columns
+            if name not in present:
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
+        for statement in _EVENTS_SCHEMA:
+            db.execute(statement)
+        db.commit()
+
+    def _ensure_tables(self, db: sqlite3.Connection) -> None:
+        """Make the tables again when the file lost them: truncated, or deleted and made empty by this connection.
+
+        Job ids stay above the folders on disk (`create`), so the old jobs' folders and models are never reused.
+        """
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").fetchone():
+            return
+        if _file_identity(self.path) in _MIGRATED:  # it had them in this process: truncated or emptied since
+            logger.warning("the job database %s lost its tables: making them again", self.path)
+        self._create_tables(db)
 
     @contextmanager
-    def _connect(self):
+    def _connect(self, timeout_s: float | None = None):
         # One short-lived connection per operation: safe across the server's threads and the child process.
-        with closing(sqlite3.connect(self.path, timeout=30)) as db:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA foreign_keys=ON")
-            with db:
-                yield db
+        try:
+            with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S if timeout_s is None else timeout_s)) as db:
+                db.row_factory = sqlite3.Row
+                db.execute("PRAGMA foreign_keys=ON")
+                self._ensure_tables(db)
+                with db:
+                    yield db
+        except sqlite3.Error as error:
+            said = _database_error(error, self.path)
+            if said is error:
+                raise
+            raise said from error
 
     def create(self, config: dict, name: str | None = None, device: str = "cpu", owner: str | None = None) -> Job:
-        """Insert a queued job for `config`, started by `owner`, and create its folder."""
+        """Insert a queued job for `config`, started by `owner`, and create its folder.
+
+        The id is the next one above every id the database has given and every job folder on disk, and its folder
+        is created exclusively: a database deleted or replaced under a running server never hands out an id whose
+        folder (log, checkpoints, model) already exists.
+        """
         now = time.time()
         with self._connect() as db:
-            cursor = db.execute(
-                "INSERT INTO jobs (name, created_at, updated_at, status, config, device, owner) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (name, now, now, QUEUED, json.dumps(config), device, owner),
-            )
-            job_id = cursor.lastrowid
-        job = self.get(job_id)
-        job.folder.mkdir(parents=True, exist_ok=True)
-        return job
+            db.execute("BEGIN IMMEDIATE")  # one creator at a time, across processes: the id and its folder match
+            job_id = self._claim_folder(db)
+            try:
+                db.execute(
+                    "INSERT INTO jobs (id, name, created_at, updated_at, status, config, device, owner) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (job_id, name, now, now, QUEUED, json.dumps(config), device, owner),
+                )
+            except BaseException:
+                (jobs_dir() / str(job_id)).rmdir()
+                raise
+        return self.get(job_id)
+
+    @staticmethod
+    def _claim_folder(db: sqlite3.Connection) -> int:
+        """Create the folder of the next job id, exclusively, and return that id."""
+        given = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'jobs'").fetchone()
+        largest = db.execute("SELECT MAX(id) FROM jobs").fetchone()[0]
+        folders = jobs_dir()
+        on_disk = max((int(entry.name) for entry in os.scandir(folders) if entry.name.isdigit()), default=0)
+        job_id = max(given[0] if given else 0, largest or 0, on_disk) + 1
+        while True:
+            try:
+                os.mkdir(folders / str(job_id))  # exclusive: an existing folder is never reused
+                return job_id
+            except FileExistsError:
+                job_id += 1
 
     def get(self, job_id: int) -> Job:
         """Return the job with this id.
@@ -327,34 +462,88 @@ class JobStore:
             ).fetchone()[0]
         return ahead + 1
 
-    def mark_started(self, job_id: int, pid: int, command: str | None = None) -> None:
-        """Record the pid of the job's process group leader (the launcher) and the command it runs."""
-        with self._connect() as db:  # a child that already finished keeps its final status
-            db.execute(
-                "UPDATE jobs SET pid = ?, command = COALESCE(?, command), updated_at = ?, "
-                "started_at = COALESCE(started_at, ?), "
-                "status = CASE WHEN status = ? THEN ? ELSE status END WHERE id = ?",
-                (pid, command, time.time(), time.time(), QUEUED, RUNNING, job_id),
+    def _transition(
+        self, job_id: int, status: str, expected: tuple[str, ...], timeout_s: float, **values: object
+    ) -> bool:
+        """Move the job to `status` only if its status is one of `expected`, in one `UPDATE`; True if it moved."""
+        values = {"status": status, "updated_at": time.time(), **values}
+        columns = ", ".join(f"{name} = ?" for name in values)
+        states = ", ".join("?" for _ in expected)
+        with self._connect(timeout_s) as db:
+            self._write_unsaved_events(db)
+            cursor = db.execute(
+                f"UPDATE jobs SET {columns} WHERE id = ? AND status IN ({states})",
+                (*values.values(), job_id, *expected),
             )
+        return cursor.rowcount == 1
+
+    def mark_started(
+        self, job_id: int, pid: int, command: str | None = None, expected: tuple[str, ...] = ACTIVE
+    ) -> bool:
+        """Record the pid of the job's process group leader (the launcher) and the command it runs, making it running.
+
+        Returns:
+            False, and nothing written, when the job is not in `expected` (a fast child already finished it).
+        """
+        states = ", ".join("?" for _ in expected)
+        with self._connect(FINAL_TIMEOUT_S) as db:
+            now = time.time()
+            cursor = db.execute(
+                "UPDATE jobs SET status = ?, pid = ?, command = COALESCE(?, command), updated_at = ?, "
+                f"started_at = COALESCE(started_at, ?) WHERE id = ? AND status IN ({states})",
+                (RUNNING, pid, command, now, now, job_id, *expected),
+            )
+        return cursor.rowcount == 1
 
     def record_progress(
         self, job_id: int, step: int, total_steps: int, loss: float | None = None, epoch: float | None = None
-    ) -> None:
-        """Record the optimizer step reached, out of how many, the epoch and the latest training loss."""
-        values: dict = {"step": step, "total_steps": total_steps}
+    ) -> bool:
+        """Record the optimizer step reached, out of how many, the epoch and the latest training loss.
+
+        Written by the training child at every log: while another process holds the write lock it waits briefly and
+        skips (the next progress supersedes it), so training goes on. Returns whether it was written.
+        """
+        values: dict = {"step": step, "total_steps": total_steps, "updated_at": time.time()}
         if loss is not None:
             values["loss"] = loss
         if epoch is not None:
             values["epoch"] = epoch
-        self._update(job_id, **values)
+        columns = ", ".join(f"{name} = ?" for name in values)
+        try:
+            with self._connect(PROGRESS_TIMEOUT_S) as db:
+                self._write_unsaved_events(db)
+                db.execute(f"UPDATE jobs SET {columns} WHERE id = ?", (*values.values(), job_id))
+        except DatabaseBusyError:
+            logger.warning("job %s: the database is busy; progress at step %s is skipped", job_id, step)
+            return False
+        return True
 
-    def add_event(self, job_id: int, event: Event) -> None:
-        """Append one metric event (`engine.training.events`): train loss, an evaluation or the run's summary."""
-        with self._connect() as db:
-            db.execute(
-                "INSERT INTO events (job_id, time, kind, step, epoch, data) VALUES (?, ?, ?, ?, ?, ?)",
-                (job_id, time.time(), event.kind, event.step, event.epoch, json.dumps(event.to_data())),
-            )
+    def add_event(self, job_id: int, event: Event) -> bool:
+        """Append one metric event (`engine.training.events`): train loss, an evaluation or the run's summary.
+
+        While another process holds the write lock the event is kept in this store and written with the next write
+        that succeeds (the final status waits longest), so a held lock loses no event. Returns whether it was
+        written now.
+        """
+        self._unsaved_events.append((job_id, time.time(), event))
+        try:
+            with self._connect(PROGRESS_TIMEOUT_S) as db:
+                self._write_unsaved_events(db)
+        except DatabaseBusyError:
+            kept = len(self._unsaved_events)
+            logger.warning("job %s: the database is busy; %d event(s) kept for the next write", job_id, kept)
+            return False
+        return True
+
+    def _write_unsaved_events(self, db: sqlite3.Connection) -> None:
+        db.executemany(
+            "INSERT INTO events (job_id, time, kind, step, epoch, data) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (job_id, at, event.kind, event.step, event.epoch, json.dumps(event.to_data()))
+                for job_id, at, event in self._unsaved_events
+            ],
+        )
+        self._unsaved_events.clear()  # only reached when the statement succeeded; the commit follows
 
     def events(self, job_id: int, after_id: int = 0) -> list[dict]:
         """Return the job's metric events in order, as flat dicts for the charts and the API: `id`, `time`,
@@ -373,20 +562,39 @@ class JobStore:
             )
         return flat
 
-    def _finish(self, job_id: int, status: str, **values: object) -> None:
-        self._update(job_id, status=status, finished_at=time.time(), **values)
+    # The final statuses. Each moves the row only from the states it expects (by default queued or running), in one
+    # `UPDATE ... WHERE status IN (...)`, and returns whether it did: a late writer (the reaper after the child
+    # recorded its own end, a check racing a completion) never rewrites a finished row. They wait for a held write
+    # lock up to FINAL_TIMEOUT_S: losing how a run ended is worse than a slow answer.
 
-    def mark_completed(self, job_id: int, metrics: dict) -> None:
-        self._finish(job_id, COMPLETED, metrics=json.dumps(metrics))
+    def _finish(self, job_id: int, status: str, expected: tuple[str, ...], **values: object) -> bool:
+        return self._transition(job_id, status, expected, FINAL_TIMEOUT_S, finished_at=time.time(), **values)
 
-    def mark_failed(self, job_id: int, error: str, category: ErrorCategory = ErrorCategory.CRASHED) -> None:
-        self._finish(job_id, FAILED, error=error, error_category=ErrorCategory(category))
+    def mark_completed(self, job_id: int, metrics: dict, expected: tuple[str, ...] = ACTIVE) -> bool:
+        return self._finish(job_id, COMPLETED, expected, metrics=json.dumps(metrics))
 
-    def mark_cancelled(self, job_id: int, reason: str = "stopped by the user") -> None:
-        self._finish(job_id, CANCELLED, error=reason, error_category=ErrorCategory.STOPPED)
+    def mark_failed(
+        self,
+        job_id: int,
+        error: str,
+        category: ErrorCategory = ErrorCategory.CRASHED,
+        expected: tuple[str, ...] = ACTIVE,
+    ) -> bool:
+        return self._finish(job_id, FAILED, expected, error=error, error_category=ErrorCategory(category))
 
-    def mark_interrupted(self, job_id: int, reason: str, category: ErrorCategory = ErrorCategory.KILLED) -> None:
-        self._finish(job_id, INTERRUPTED, error=reason, error_category=ErrorCategory(category))
+    def mark_cancelled(
+        self, job_id: int, reason: str = "stopped by the user", expected: tuple[str, ...] = ACTIVE
+    ) -> bool:
+        return self._finish(job_id, CANCELLED, expected, error=reason, error_category=ErrorCategory.STOPPED)
+
+    def mark_interrupted(
+        self,
+        job_id: int,
+        reason: str,
+        category: ErrorCategory = ErrorCategory.KILLED,
+        expected: tuple[str, ...] = ACTIVE,
+    ) -> bool:
+        return self._finish(job_id, INTERRUPTED, expected, error=reason, error_category=ErrorCategory(category))
 
     def request_stop(self, job_id: int) -> None:
         """Ask a running job to stop after its current step (the child polls this flag)."""

@@ -7,9 +7,6 @@ the point is to run the whole workflow anywhere, in minutes, on a CPU.
 
 import hashlib
 import logging
-import os
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,8 +16,9 @@ import torch
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
+from engine.common.disk import disk_full_as_error
 from engine.common.errors import StudioError
-from engine.common.paths import scratch_models_dir
+from engine.common.paths import atomic_folder, is_complete, scratch_models_dir
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +128,8 @@ def build_scratch_model(size: str, texts: Sequence[str], seed: int = 42) -> Path
     """Return a `save_pretrained` folder holding a scratch BERT and its tokenizer, building it if needed.
 
     The folder is cached under the data directory, keyed by size, corpus and seed, so the same inputs always
-    give the same weights and vocabulary.
+    give the same weights and vocabulary. An entry that is not whole (a truncated file, no completeness marker, as a
+    crash or an older version leaves) is rebuilt.
 
     Args:
         size: a key of `SIZES` (`tiny` or `small`).
@@ -139,6 +138,7 @@ def build_scratch_model(size: str, texts: Sequence[str], seed: int = 42) -> Path
 
     Raises:
         StudioError: an unknown size or an empty corpus.
+        DiskFullError: the disk holding the data directory is full.
     """
     if size not in SIZES:
         raise StudioError(f"unknown scratch size {size!r}; sizes are {', '.join(SIZES)}")
@@ -146,20 +146,16 @@ def build_scratch_model(size: str, texts: Sequence[str], seed: int = 42) -> Path
         raise StudioError("cannot train a tokenizer on an empty corpus")
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
     folder = scratch_models_dir() / f"{size}-{digest}-seed{seed}"
-    if (folder / "config.json").is_file():
+    if is_complete(folder):
         return folder
     shape = SIZES[size]
     tokenizer = train_wordpiece(texts, shape.vocab_size, shape.max_positions)
     torch.manual_seed(seed)
     model = BertModel(shape.bert_config(len(tokenizer), pad_token_id=tokenizer.pad_token_id))
-    # Build in a temporary folder and rename: the web server and a training child may ask at the same time.
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".building-"))
-    model.save_pretrained(staging)
-    tokenizer.save_pretrained(staging)
-    try:
-        os.rename(staging, folder)
-    except OSError:  # another process finished first; its folder is identical
-        shutil.rmtree(staging, ignore_errors=True)
+    # Built under a temporary name and renamed: the web server and a training child may ask at the same time, and
+    # an entry cut off by a crash or a full disk is rebuilt on the next call instead of served.
+    with disk_full_as_error(f"building the scratch:{size} model"), atomic_folder(folder) as staging:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
     logger.info("built scratch:%s (%d-word vocabulary) in %s", size, len(tokenizer), folder)
     return folder

@@ -5,12 +5,12 @@ older databases read the same). `error_category` and `failure_message` read a tr
 adds the reasons only it can see (a killed process, a damaged row, a user's stop).
 """
 
-import errno
 import logging
 import shutil
 from enum import StrEnum
 from pathlib import Path
 
+from engine.common.disk import out_of_space
 from engine.common.errors import StudioError
 
 logger = logging.getLogger(__name__)
@@ -26,27 +26,6 @@ class ErrorCategory(StrEnum):
     CRASHED = "crashed"  # the process failed or vanished without a known reason: the log tail says more
     CORRUPT = "corrupt"  # the job's database row is damaged: its settings cannot be read
     STOPPED = "stopped"  # the user stopped it: resume it from its checkpoint, or clone it
-
-
-# A full disk or an exhausted quota: `open`/`write` raise these, possibly wrapped by the library that saves.
-_NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
-
-
-# Libraries that report a full disk without an errno: safetensors (a Rust IoError, "StorageFull ... No space left
-# on device") and PyTorch's zip writer behind torch.save ("PytorchStreamWriter failed writing file ...: file write
-# failed", which a short write by a full disk is).
-_NO_SPACE_TEXTS = ("no space left on device", "storagefull", "disk quota exceeded", "file write failed")
-
-
-def out_of_space(error: BaseException | None) -> bool:
-    """True when the error, or one it was raised from, says the disk or the quota is full."""
-    while error is not None:
-        if isinstance(error, OSError) and error.errno in _NO_SPACE:
-            return True
-        if any(text in str(error).lower() for text in _NO_SPACE_TEXTS):
-            return True
-        error = error.__cause__ or error.__context__
-    return False
 
 
 def error_category(error: BaseException) -> ErrorCategory:

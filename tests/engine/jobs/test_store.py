@@ -117,9 +117,9 @@ def test_mark_started_does_not_overwrite_a_job_that_already_finished(store):
     job = store.create(CONFIG)
     store.mark_completed(job.id, {"accuracy": 1.0})  # a fast child can finish before the launcher records its pid
 
-    store.mark_started(job.id, 4321)
+    assert store.mark_started(job.id, 4321) is False
 
-    assert (store.get(job.id).status, store.get(job.id).pid) == (COMPLETED, 4321)
+    assert (store.get(job.id).status, store.get(job.id).pid) == (COMPLETED, None)
 
 
 def test_check_alive_marks_a_running_job_whose_process_is_gone_as_interrupted_with_its_log_tail(store, dead_pid):
@@ -336,12 +336,15 @@ def test_the_schema_is_migrated_once_per_process_and_database_file(tmp_path, mon
     assert migrations == [path]
 
 
-def test_a_deleted_database_file_gets_its_schema_again(tmp_path):
+def test_a_deleted_database_file_gets_its_schema_again_and_never_reuses_a_job_folder(tmp_path):
     path = tmp_path / "again.sqlite3"
-    JobStore(path).create(CONFIG)
+    old = JobStore(path).create(CONFIG)
+    (old.folder / "train.log").write_text("the old run")
     for leftover in tmp_path.glob("again.sqlite3*"):  # the database and its WAL files
         leftover.unlink()
 
     store = JobStore(path)
+    new = store.create(CONFIG)
 
-    assert store.list() == [] and store.create(CONFIG).id == 1
+    assert store.list() == [new] and new.id == old.id + 1
+    assert (old.folder / "train.log").read_text() == "the old run"
