@@ -66,9 +66,10 @@ def stop_job(
             return store.get(job_id)
         raise StudioError(f"job {job_id} is {job.status}; only a queued or running job can be stopped")
     store.request_stop(job_id)
-    if job.status == QUEUED:
-        store.mark_cancelled(job_id, "cancelled before it started")
+    # Only while still queued: if the queue claimed it meanwhile, the stop flag set above stops it at its first step.
+    if job.status == QUEUED and store.mark_cancelled(job_id, "cancelled before it started", expected=(QUEUED,)):
         return store.get(job_id)
+    job = store.get(job_id)
     if job.pid is None:  # claimed but not yet spawned: the flag stops it at its first step
         return store.get(job_id)
     if wait:

@@ -276,17 +276,19 @@ def _record_exit(code: int, job_id: int, store: JobStore) -> None:
     if job.status != RUNNING:
         return
     if job.stop_requested:
-        store.mark_cancelled(job_id, f"stopped by the user at step {job.step}")
+        store.mark_cancelled(job_id, f"stopped by the user at step {job.step}", expected=(RUNNING,))
         return
     tail = job.log_tail(5)
     if name := (signal.Signals(-code).name if code < 0 else _signal_in_log(tail)):
         # Killed by a signal we did not send: kill -9, or the kernel's out-of-memory killer. The run failed, and its
         # reason is known; `interrupted` is kept for a death nobody saw (`check_alive` finds the pid gone).
         hint = " (kill -9, or the system's out-of-memory killer)" if name == "SIGKILL" else ""
-        store.mark_failed(job_id, f"training process killed by {name}{hint}\n{tail}", ErrorCategory.KILLED)
+        store.mark_failed(
+            job_id, f"training process killed by {name}{hint}\n{tail}", ErrorCategory.KILLED, expected=(RUNNING,)
+        )
     else:
         reason = f"training process exited with code {code} without reporting a result"
-        store.mark_failed(job_id, f"{reason}\n{tail}", ErrorCategory.CRASHED)
+        store.mark_failed(job_id, f"{reason}\n{tail}", ErrorCategory.CRASHED, expected=(RUNNING,))
 
 
 def terminate(job: Job, store: JobStore, grace_s: float) -> None:
@@ -301,4 +303,6 @@ def terminate(job: Job, store: JobStore, grace_s: float) -> None:
     except LookupError:  # deleted meanwhile
         return
     if latest.status == RUNNING:
-        store.mark_cancelled(job.id, f"stopped by the user at step {latest.step} (process terminated)")
+        store.mark_cancelled(
+            job.id, f"stopped by the user at step {latest.step} (process terminated)", expected=(RUNNING,)
+        )

@@ -77,5 +77,10 @@ def advance_queue(store: JobStore | None = None, watch: bool = True) -> list[Job
             try:
                 started.append(spawn(claimed, store, on_exit=(lambda: advance_queue(store)) if watch else None))
             except OSError as error:
-                store.mark_failed(claimed.id, f"could not start the training process: {error}", ErrorCategory.CRASHED)
+                store.mark_failed(
+                    claimed.id,
+                    f"could not start the training process: {error}",
+                    ErrorCategory.CRASHED,
+                    expected=(RUNNING,),
+                )
     return started

@@ -80,7 +80,10 @@ def main(argv: list[str]) -> int:
             drop_incomplete_checkpoints(job.checkpoints_dir)
             shutil.rmtree(folders.model, ignore_errors=True)
             message = failure_message(error, job.folder, job.last_checkpoint())
-            store.mark_failed(job.id, message, error_category(error))
+            if not store.mark_failed(job.id, message, error_category(error)):
+                logger.error(
+                    "training job %s was ended by someone else meanwhile: its failure is not recorded", job.id
+                )
             _start_next(store)
         return 1
     if main_process and not still_mine(store, job.id):
@@ -91,10 +94,12 @@ def main(argv: list[str]) -> int:
         if store.stop_requested(job.id):
             job = store.get(job.id)
             shutil.rmtree(folders.model, ignore_errors=True)  # a stopped run is resumed, not used
-            store.mark_cancelled(job.id, f"stopped by the user at step {job.step}; a checkpoint was saved to resume")
+            reason = f"stopped by the user at step {job.step}; a checkpoint was saved to resume"
+            store.mark_cancelled(job.id, reason)
         else:
             publish_model(job, folders)
-            store.mark_completed(job.id, metrics)
+            if not store.mark_completed(job.id, metrics):  # only a row still queued or running is ours
+                logger.error("training job %s was ended by someone else meanwhile: completed, not recorded", job.id)
             # A completed run is never resumed, and its checkpoints can weigh gigabytes: the model is in model/.
             shutil.rmtree(job.checkpoints_dir, ignore_errors=True)
         logger.info("training job %s ended: %s", job.id, metrics)
