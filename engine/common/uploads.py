@@ -7,9 +7,11 @@ with a header only loads as zero rows). These checks name the file and the probl
 import codecs
 import csv
 import os
+import secrets
 import shutil
 from pathlib import Path
 
+from engine.common.access import OPERATOR, Requester
 from engine.common.errors import StudioError
 from engine.common.paths import safe_name, uploads_dir
 
@@ -133,13 +135,17 @@ def check_table_file(path: Path) -> None:
         _check_csv_shape(path)
 
 
-def keep_upload(path: Path, allowed_suffixes: set[str]) -> Path:
-    """Check an uploaded file and copy it into the data directory (the web server's copy is temporary).
+def keep_upload(path: Path, allowed_suffixes: set[str], requester: Requester = OPERATOR) -> Path:
+    """Check an uploaded file and copy it into the requester's own uploads folder (the web server's copy is
+    temporary).
 
-    The size is checked first, from the file system, so an oversized file is never read.
+    The size is checked first, from the file system, so an oversized file is never read. Each upload gets a folder
+    of its own, named by a random token (`uploads/<owner>/<token>/<name>`): two uploads of the same name never
+    overwrite each other, and nobody reaches an upload whose path they were not given. The file is written under a
+    temporary name and renamed into place, so a failed or interrupted upload leaves nothing that looks kept.
 
     Returns:
-        The kept copy, under `STUDIO_DATA_DIR/uploads/`, with a sanitised name.
+        The kept file, `STUDIO_DATA_DIR/uploads/<owner folder>/<token>/<sanitised name>`.
 
     Raises:
         StudioError: an unsupported type, a file over the limit, or a file that `check_table_file` refuses.
@@ -148,6 +154,14 @@ def keep_upload(path: Path, allowed_suffixes: set[str]) -> Path:
         raise StudioError(f"{path.name}: unsupported file type; use one of {', '.join(sorted(allowed_suffixes))}")
     check_upload_size(path)
     check_table_file(path)
-    kept = uploads_dir() / (safe_name(path.stem, default="dataset") + path.suffix.lower())
-    shutil.copyfile(path, kept)
+    folder = uploads_dir() / requester.folder_name / secrets.token_urlsafe(12)
+    folder.mkdir(parents=True)
+    kept = folder / (safe_name(path.stem, default="dataset") + path.suffix.lower())
+    partial = folder / ".partial"
+    try:
+        shutil.copyfile(path, partial)
+        os.replace(partial, kept)  # atomic: the kept name appears only once the whole file is there
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return kept
