@@ -156,7 +156,11 @@ class LoginThrottle:
     """
 
     def __init__(
-        self, free_tries: int = 5, base_s: float = 1.0, max_s: float = 300.0, clock: Callable[[], float] = time.monotonic
+        self,
+        free_tries: int = 5,
+        base_s: float = 1.0,
+        max_s: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if free_tries < 1 or base_s <= 0 or max_s < base_s:
             raise ValueError(f"need free_tries >= 1 and 0 < base_s <= max_s, not {free_tries}, {base_s}, {max_s}")
@@ -190,7 +194,9 @@ class LoginThrottle:
         return False
 
 
-def login_check(pairs: tuple[tuple[str, str], ...], throttle: LoginThrottle | None = None) -> Callable[[str, str], bool]:
+def login_check(
+    pairs: tuple[tuple[str, str], ...], throttle: LoginThrottle | None = None
+) -> Callable[[str, str], bool]:
     """The `auth=` callable for Gradio's login page: the `STUDIO_AUTH` pairs, tried through a `LoginThrottle`."""
     accounts, throttle = dict(pairs), throttle or LoginThrottle()
     return lambda username, password: throttle.check(username, password, accounts)

@@ -11,7 +11,6 @@ from engine.common.paths import jobs_dir
 from engine.inference.share import PushRequest, card_for_reading, model_card, push_to_hub, zip_model
 from tests.tiny_models import biased_classifier
 
-
 JOB = "job:7"
 
 
