@@ -18,7 +18,7 @@ os.environ.setdefault("GRADIO_TEMP_DIR", str(data_dir() / "gradio-cache"))
 
 import gradio as gr  # noqa: E402
 
-from engine.common.access import login_check  # noqa: E402
+from engine.common.access import login_check, set_requester_source  # noqa: E402
 from engine.common.settings import settings  # noqa: E402
 from engine.common.uploads import max_upload_bytes  # noqa: E402
 from ui import datasets_tab, owner, tokenizer_tab, train_tab, try_tab  # noqa: E402
@@ -34,13 +34,17 @@ CSS = "footer {display: none !important}"
 
 def build_demo() -> gr.Blocks:
     """Build the four-tab app."""
+    # Checks deep in the engine (whose upload a path is) ask who is behind the request being served.
+    set_requester_source(owner.requester_of_current_request)
     with gr.Blocks(title="Finetune Studio", analytics_enabled=False) as demo:
         gr.Markdown(HEADER)
         if settings().hub_sign_in:  # on a Space where only signed-in users train: their Hugging Face account
             gr.LoginButton()
         # Whose jobs and uploads these are, across reloads (ui/owner.py): a key this browser keeps, made on load.
         owner_key = owner.owner_key_state()
-        demo.load(owner.keep_or_make_key, owner_key, owner_key, api_name=False)
+        demo.load(owner.keep_or_make_key, owner_key, owner_key, api_name=False).then(
+            None, owner_key, None, js=owner.SET_COOKIE_JS, api_name=False
+        )
         with gr.Tabs() as tabs:
             with gr.Tab("Datasets", id="datasets"):
                 datasets = datasets_tab.build(owner_key)

@@ -11,6 +11,7 @@ its own (`owner_key=`) to keep its jobs across sessions.
 from pathlib import Path
 
 import gradio as gr
+from gradio.context import LocalContext
 from gradio.utils import get_upload_folder
 
 from engine.common.access import MIN_KEY_CHARS, Requester, new_browser_key
@@ -19,6 +20,10 @@ from engine.common.access import MIN_KEY_CHARS, Requester, new_browser_key
 # sent to every page in its config: the protection is the key's own randomness, not this.
 STORAGE_KEY = "finetune-studio-owner-key"
 STORAGE_SECRET = "finetune-studio"
+# The same key as a cookie, set by the page on load, so that every request carries it: the ones with no key input
+# too (loading a dataset by its upload path), for `engine.common.access.current_requester`.
+COOKIE = "finetune-studio-owner"
+SET_COOKIE_JS = f"(key) => {{ document.cookie = `{COOKIE}=${{key}}; path=/; SameSite=Strict; max-age=31536000`; }}"
 
 
 def owner_key_state() -> gr.BrowserState:
@@ -41,8 +46,22 @@ def requester(owner_key: str | None, request: gr.Request | None, profile: gr.OAu
     return Requester(
         session=getattr(request, "session_hash", None) or "anonymous",
         username=username or None,
-        browser_key=owner_key or None,
+        browser_key=owner_key or _cookie_key(request) or None,
     )
+
+
+def _cookie_key(request: gr.Request | None) -> str | None:
+    cookies = getattr(request, "cookies", None) if request is not None else None
+    return cookies.get(COOKIE) if cookies else None
+
+
+def requester_of_current_request() -> Requester | None:
+    """The requester of the event being processed in this thread (Gradio's request context), None outside one."""
+    request = LocalContext.request.get(None)
+    if request is None:
+        return None
+    profile = None  # a Hugging Face sign-in shows as the request's username in Gradio's session
+    return requester(None, request, profile)
 
 
 def discard_received(path: Path) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.common.errors import NotAllowedError, StudioError
-from engine.common.paths import ASSETS_DIR, data_dir
+from engine.common.paths import ASSETS_DIR, data_dir, uploads_dir
 from engine.common.settings import settings
 
 CLI_OWNER = "cli"
@@ -84,6 +84,22 @@ class Requester:
 
 OPERATOR = Requester()
 
+# Who is behind the request being served, for checks deep in the engine (`local_path`) that no caller passes a
+# requester to. The web app installs a source that reads it from the request; the CLI and the training child have
+# none, and act as the operator.
+_requester_source: Callable[[], Requester | None] | None = None
+
+
+def set_requester_source(source: Callable[[], Requester | None]) -> None:
+    """Install how to find the requester of the request being served (None when not serving one)."""
+    global _requester_source
+    _requester_source = source
+
+
+def current_requester() -> Requester:
+    """The requester of the request being served, or the operator outside any request (CLI, training child)."""
+    return (_requester_source and _requester_source()) or OPERATOR
+
 
 def check_may_train(requester: Requester) -> None:
     """Refuse to start training when `STUDIO_TRAINING` does not allow this requester to.
@@ -124,13 +140,17 @@ def local_path(reference: str) -> Path | None:
     Anything else written as a path is refused whether it exists or not, so the answer says nothing about the
     server's other files; a bare name (`glue`, `user/data`) is left to the Hub even where a local file has it.
 
+    Whatever the mode, a path into the uploads folder opens only for the requester who uploaded it.
+
     Raises:
-        NotAllowedError: a path outside the data directory while paths are confined to it.
+        NotAllowedError: a path outside the data directory while paths are confined to it, or another requester's
+            upload.
     """
     path = Path(reference).expanduser()
+    resolved = path.resolve()
+    _check_upload_owner(reference, resolved)
     if settings().server_paths == "anywhere":
         return path
-    resolved = path.resolve()
     if any(resolved.is_relative_to(root) for root in (data_dir(), ASSETS_DIR.resolve())):
         return path
     if reference.startswith(("/", "~", ".")):
@@ -200,3 +220,17 @@ def login_check(
     """The `auth=` callable for Gradio's login page: the `STUDIO_AUTH` pairs, tried through a `LoginThrottle`."""
     accounts, throttle = dict(pairs), throttle or LoginThrottle()
     return lambda username, password: throttle.check(username, password, accounts)
+
+
+def _check_upload_owner(reference: str, resolved: Path) -> None:
+    """Refuse a path into another requester's uploads (`uploads/<their folder>/...`), or into the uploads folder
+    itself, while serving a request: an upload path seen in a shared job's settings must not open its file."""
+    uploads = uploads_dir()
+    if not resolved.is_relative_to(uploads):
+        return
+    requester = current_requester()
+    if requester.is_operator:
+        return
+    parts = resolved.relative_to(uploads).parts
+    if not parts or parts[0] != requester.folder_name:
+        raise NotAllowedError(f"{reference}: this upload is someone else's; upload the file yourself to use it")

@@ -6,15 +6,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from gradio_client import handle_file
+from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from engine.common.access import new_browser_key
 from engine.jobs.store import ACTIVE, JobStore
 from engine.models.loading import resolve_model
 from engine.models.refs import parse_model_ref
-from tests.app.launch import LaunchedStudio, StudioClient, wait_for_status
+from tests.app.launch import CALL_TIMEOUT_S, LaunchedStudio, StudioClient, wait_for_status
 from tests.tiny_models import biased_classifier
+from ui import owner
 
 TOKEN = "hf_NeverWriteMeDownAnywhere0123456789"
 TIMEOUT_S = 180.0
@@ -89,6 +90,14 @@ def test_uploads_are_kept_apart_per_owner_under_unique_names_and_an_uploads_fold
     kept_same = Path(mallory.predict(handle_file(str(same_name)), owner_key=mallory_key, api_name="/upload_dataset"))
     assert kept_same != kept_private and kept_same.parent.parent != kept_private.parent.parent
     assert kept_private.read_text() == private.read_text()
+    # The path alone opens nothing (it shows in a shared job's settings): only for its owner, whose page sends
+    # the key in a cookie with every request.
+    load = (str(kept_private), "", "", 0, "")
+    assert "this upload is someone else's" in _error(mallory, *load, api_name="/load_dataset")
+    assert "this upload is someone else's" in _error(alice, *load, api_name="/load_dataset")  # a session is no key
+    with_cookie = Client(studio_url, verbose=False, headers={"Cookie": f"{owner.COOKIE}={alice_key}"})
+    summary = with_cookie.submit(*load, api_name="/load_dataset").result(timeout=CALL_TIMEOUT_S)[0]
+    assert "**train** 2 rows" in summary
 
     # Files that make a folder look like a model: uploaded side by side, they still are not one.
     mallory_files = [
@@ -98,11 +107,13 @@ def test_uploads_are_kept_apart_per_owner_under_unique_names_and_an_uploads_fold
             _write(tmp_path / "mallory" / "tokenizer.json", '{"version": "1.0", "model": {"type": "WordLevel"}}'),
         )
     ]
-    uploads = studio.data_dir / "uploads"
-    folders = {uploads, kept_private.parent, kept_private.parent.parent, *(path.parent for path in mallory_files)}
-    for folder in sorted(folders):
+    mallory_page = Client(studio_url, verbose=False, headers={"Cookie": f"{owner.COOKIE}={mallory_key}"})
+    own_folders = {kept_same.parent.parent, *(path.parent for path in mallory_files)}
+    others = {studio.data_dir / "uploads", kept_private.parent, kept_private.parent.parent}
+    for folder, refusal in [*((f, "never a model") for f in own_folders), *((f, "someone else's") for f in others)]:
         for endpoint in ("/download_model", "/model_card"):
-            assert "never a model" in _error(mallory, str(folder), api_name=endpoint)
+            with pytest.raises(AppError, match=refusal):
+                mallory_page.submit(str(folder), api_name=endpoint).result(timeout=CALL_TIMEOUT_S)
     assert not list((studio.data_dir / "downloads").glob("*.zip"))
     # Nothing left in Gradio's cache, which serves its files to anyone with their URL.
     cache = Path(studio.environ["GRADIO_TEMP_DIR"])

@@ -38,3 +38,32 @@ def test_a_reloaded_page_still_owns_its_job_and_another_browser_does_not(
 
     expect(page.get_by_text("stop requested")).to_be_visible()
     expect(page.get_by_role("heading", name=f"Job #{job}: cancelled")).to_be_visible(timeout=STARTED_TIMEOUT_MS)
+
+
+def test_a_file_uploaded_from_the_page_loads_by_its_path_after_a_reload_and_not_in_another_browser(
+    page: Page, browser: Browser, studio: LaunchedStudio, tmp_path
+):
+    upload = tmp_path / "my-notes.csv"
+    upload.write_text("text,label\na private note,pos\nanother one,neg\nand a third,pos\n")
+
+    page.locator("input[type=file]").first.set_input_files(str(upload))
+    expect(page.get_by_text("train 3 rows")).to_be_visible()  # kept, then loaded with the key's cookie
+    kept = page.get_by_role("combobox", name="Dataset").first.input_value()
+    assert "/uploads/" in kept and kept.endswith("/my-notes.csv")
+
+    page.reload()
+    _load(page, kept)
+    expect(page.get_by_text("train 3 rows")).to_be_visible()
+
+    stranger = browser.new_context(viewport=VIEWPORT).new_page()
+    stranger.goto(studio.url)
+    _load(stranger, kept)
+    expect(stranger.get_by_text("this upload is someone else's")).to_be_visible()
+    stranger.context.close()
+
+
+def _load(page: Page, source: str) -> None:
+    field = page.get_by_role("combobox", name="Dataset").first
+    field.fill(source)
+    field.press("Enter")
+    page.get_by_role("button", name="Load", exact=True).click()

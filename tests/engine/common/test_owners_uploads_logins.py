@@ -5,7 +5,8 @@ import shutil
 
 import pytest
 
-from engine.common.access import LoginThrottle, Requester, login_check, new_browser_key
+from engine.common import access
+from engine.common.access import LoginThrottle, Requester, local_path, login_check, new_browser_key
 from engine.common.paths import uploads_dir
 from engine.common.uploads import keep_upload
 from engine.models.refs import parse_model_ref
@@ -101,3 +102,18 @@ def test_failed_logins_lock_the_name_out_for_a_doubling_while_and_a_success_clea
     now[0] = 200.0
     assert check("ada", "s3cret") and throttle.locked_for("ada") == 0
     assert not check("nobody", "s3cret") and not check("ada", "")
+
+
+def test_while_serving_a_request_an_upload_path_opens_only_for_its_owner(tmp_path, monkeypatch):
+    alice, mallory = Requester(browser_key=new_browser_key()), Requester(browser_key=new_browser_key())
+    kept = keep_upload(_csv(tmp_path / "reviews.csv", "text,label\nprivate,pos\nrow,neg\n"), TABLES, alice)
+    serving = [mallory]
+    monkeypatch.setattr(access, "_requester_source", lambda: serving[0])
+
+    for reference in (kept, kept.parent, uploads_dir() / alice.folder_name, uploads_dir()):
+        with pytest.raises(ValueError, match="this upload is someone else's; upload the file yourself"):
+            local_path(str(reference))
+    serving[0] = alice
+    assert local_path(str(kept)) == kept
+    serving[0] = None  # not serving a request: the CLI or the training child, the operator
+    assert local_path(str(kept)) == kept
