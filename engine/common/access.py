@@ -145,9 +145,13 @@ def local_path(reference: str) -> Path | None:
     Raises:
         NotAllowedError: a path outside the data directory while paths are confined to it, or another requester's
             upload.
+        StudioError: a reference that cannot be a path (a NUL byte, a symlink loop).
     """
     path = Path(reference).expanduser()
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (ValueError, OSError) as error:  # a NUL byte, a symlink loop: no file can be named so
+        raise StudioError(f"{reference!r} is not a usable path: {error}") from None
     _check_upload_owner(reference, resolved)
     if settings().server_paths == "anywhere":
         return path

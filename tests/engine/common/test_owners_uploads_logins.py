@@ -117,3 +117,11 @@ def test_while_serving_a_request_an_upload_path_opens_only_for_its_owner(tmp_pat
     assert local_path(str(kept)) == kept
     serving[0] = None  # not serving a request: the CLI or the training child, the operator
     assert local_path(str(kept)) == kept
+
+
+@pytest.mark.parametrize("mode", ["anywhere", "data-dir"])
+def test_a_reference_that_cannot_be_a_path_is_a_user_error(mode, monkeypatch):
+    monkeypatch.setenv("STUDIO_SERVER_PATHS", mode)
+
+    with pytest.raises(ValueError, match=r"'data\\x00.csv' is not a usable path: embedded null byte"):
+        local_path("data\x00.csv")
