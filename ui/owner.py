@@ -12,6 +12,8 @@ from pathlib import Path
 
 import gradio as gr
 from gradio.context import LocalContext
+from gradio.helpers import _session_from_request
+from gradio.oauth import _get_valid_oauth_info_from_session
 from gradio.utils import get_upload_folder
 
 from engine.common.access import MIN_KEY_CHARS, Requester, new_browser_key
@@ -60,7 +62,10 @@ def requester_of_current_request() -> Requester | None:
     request = LocalContext.request.get(None)
     if request is None:
         return None
-    profile = None  # a Hugging Face sign-in shows as the request's username in Gradio's session
+    # A Hugging Face sign-in lives in the session, where Gradio finds it for a listener's `gr.OAuthProfile`
+    # parameter: read the same way, so that a path check names the same owner as the listener that kept the upload.
+    oauth_info = _get_valid_oauth_info_from_session(_session_from_request(request))
+    profile = gr.OAuthProfile(oauth_info["userinfo"]) if oauth_info else None
     return requester(None, request, profile)
 
 
