@@ -9,11 +9,19 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # and more as a long-running Space accumulates events. Once per 1,000 events keeps /monitoring meaningful.
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
+from engine.common.paths import data_dir  # noqa: E402
+
+# Gradio keeps uploads and served files in its cache, by default /tmp/gradio: shared with every Gradio app on the
+# host, and served to anyone with a file's URL. Ours lives in the data directory. Set before gradio is imported,
+# which reads it once.
+os.environ.setdefault("GRADIO_TEMP_DIR", str(data_dir() / "gradio-cache"))
+
 import gradio as gr  # noqa: E402
 
+from engine.common.access import login_check, set_requester_source  # noqa: E402
 from engine.common.settings import settings  # noqa: E402
 from engine.common.uploads import max_upload_bytes  # noqa: E402
-from ui import datasets_tab, tokenizer_tab, train_tab, try_tab  # noqa: E402
+from ui import datasets_tab, owner, tokenizer_tab, train_tab, try_tab  # noqa: E402
 
 HEADER = """\
 # Finetune Studio
@@ -26,17 +34,24 @@ CSS = "footer {display: none !important}"
 
 def build_demo() -> gr.Blocks:
     """Build the four-tab app."""
+    # Checks deep in the engine (whose upload a path is) ask who is behind the request being served.
+    set_requester_source(owner.requester_of_current_request)
     with gr.Blocks(title="Finetune Studio", analytics_enabled=False) as demo:
         gr.Markdown(HEADER)
         if settings().hub_sign_in:  # on a Space where only signed-in users train: their Hugging Face account
             gr.LoginButton()
+        # Whose jobs and uploads these are, across reloads (ui/owner.py): a key this browser keeps, made on load.
+        owner_key = owner.owner_key_state()
+        demo.load(owner.keep_or_make_key, owner_key, owner_key, api_name=False).then(
+            None, owner_key, None, js=owner.SET_COOKIE_JS, api_name=False
+        )
         with gr.Tabs() as tabs:
             with gr.Tab("Datasets", id="datasets"):
-                datasets = datasets_tab.build()
+                datasets = datasets_tab.build(owner_key)
             with gr.Tab("Tokenizer", id="tokenizer"):
                 tokenizer = tokenizer_tab.build()
             with gr.Tab("Train", id="train"):
-                train = train_tab.build()
+                train = train_tab.build(owner_key)
             with gr.Tab("Try", id="try"):
                 try_tab.build()
         # A dataset loaded in the first tab is the one to train on.
@@ -49,11 +64,12 @@ def build_demo() -> gr.Blocks:
 
 
 def launch_options() -> dict:
-    """What `launch()` takes from the settings: the login page's user/password pairs (`STUDIO_AUTH`), if any, and
-    the upload size limit (`STUDIO_MAX_UPLOAD_MB`)."""
+    """What `launch()` takes from the settings: the login page's user/password pairs (`STUDIO_AUTH`), if any,
+    checked with a back-off after repeated failures, and the upload size limit (`STUDIO_MAX_UPLOAD_MB`)."""
+    pairs = settings().auth
     # Gradio refuses a bigger upload while it arrives, before storing it: the engine's own check then reads a size.
     return {
-        "auth": list(settings().auth) or None,
+        "auth": login_check(pairs) if pairs else None,
         "theme": THEME,
         "css": CSS,
         "max_file_size": max_upload_bytes(),

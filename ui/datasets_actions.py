@@ -25,6 +25,7 @@ from engine.datasets.stats import StatsOptions, dataset_stats
 from engine.datasets.tokenize_preview import PaddingOptions, tokenize_preview
 from engine.datasets.view import page_offset, read_page, read_row
 from engine.models.loading import load_tokenizer
+from ui import owner
 from ui.errors import shows_errors
 from ui.forms import Field, Form
 from ui.plots import datasets as dataset_plots
@@ -356,8 +357,17 @@ def export_view(form: dict):
 
 
 @shows_errors
-def keep_upload(path: str | None) -> str:
-    """Check an uploaded file (size first, then content) and keep it in the data directory; return it as a source."""
+def keep_upload(
+    path: str | None,
+    owner_key: str | None = None,
+    request: gr.Request | None = None,
+    profile: gr.OAuthProfile | None = None,
+) -> str:
+    """Check an uploaded file (size first, then content) and keep it in its owner's own uploads folder; return it as
+    a source. The web server's copy is deleted either way."""
     if not path:
         raise StudioError("no file uploaded")
-    return str(keep_checked_upload(Path(path), set(TABULAR_FORMATS)))
+    try:
+        return str(keep_checked_upload(Path(path), set(TABULAR_FORMATS), owner.requester(owner_key, request, profile)))
+    finally:
+        owner.discard_received(Path(path))

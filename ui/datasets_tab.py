@@ -52,7 +52,8 @@ def _load_row():
     return source, config, load, revision, sample_rows, sample_split
 
 
-def build() -> DatasetsTab:
+def build(owner_key: gr.BrowserState) -> DatasetsTab:
+    """The Datasets tab; `owner_key` is the browser's key (`ui/owner.py`), sent with each upload."""
     gr.Markdown(EXPLANATION)
     source, config, load, revision, sample_rows, sample_split = _load_row()
     upload = gr.File(label="…or upload a file", file_types=list(TABULAR_FORMATS), type="filepath", height=140)
@@ -163,7 +164,7 @@ def build() -> DatasetsTab:
     load.click(actions.load_dataset_view, load_inputs, load_outputs, api_name="load_dataset").success(
         actions.refresh_views, refresh_inputs, refresh_outputs, api_name=False
     )
-    upload.upload(actions.keep_upload, upload, source, api_name="upload_dataset").success(
+    upload.upload(actions.keep_upload, [upload, owner_key], source, api_name="upload_dataset").success(
         actions.load_dataset_view, load_inputs, load_outputs, api_name=False
     ).success(actions.refresh_views, refresh_inputs, refresh_outputs, api_name=False)
 

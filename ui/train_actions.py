@@ -3,7 +3,6 @@
 import gradio as gr
 import pandas as pd
 
-from engine.common.access import Requester
 from engine.common.errors import StudioError
 from engine.jobs.actions import clone_job, delete_job, resume_job, start_job, stop_job
 from engine.jobs.catalog import past_runs
@@ -25,6 +24,7 @@ from engine.training.failures import ErrorCategory
 from engine.training.plan import plan_training
 from engine.training.presets import PRESETS, apply_preset
 from engine.training.reproduce import reproduction
+from ui import owner
 from ui.errors import shows_errors
 from ui.forms import Field, Form, optional_text, stripped
 from ui.plots.training import loss_curve, metrics_curve
@@ -80,20 +80,16 @@ def train_config(form: dict) -> TrainConfig:
     return TrainConfig(**form | {"eval_steps": eval_steps})
 
 
-def _requester(request: gr.Request | None, profile: gr.OAuthProfile | None) -> Requester:
-    """The person behind a request: the Hugging Face account signed in, else the login user, else the session.
-
-    Without a request (a direct call, not through the server) it is an anonymous session, never the operator.
-    """
-    username = profile.username if profile is not None else getattr(request, "username", None)
-    return Requester(session=getattr(request, "session_hash", None) or "anonymous", username=username or None)
-
-
 @shows_errors
 @TRAIN_FORM.listener
-def start_training(form: dict, request: gr.Request, profile: gr.OAuthProfile | None):
+def start_training(
+    form: dict,
+    owner_key: str | None = None,
+    request: gr.Request | None = None,
+    profile: gr.OAuthProfile | None = None,
+):
     """Validate the settings (the Train form's fields), queue the job and return its id."""
-    job = start_job(train_config(form), requester=_requester(request, profile))
+    job = start_job(train_config(form), requester=owner.requester(owner_key, request, profile))
     gr.Info(f"Job {job.id} {job.status}: {job.config['model']} on {job.config['dataset']}")
     return job_choices(job.id), job.to_dict()
 
@@ -250,35 +246,56 @@ def poll_jobs(job_id: int | None, compare_ids: list[int] | None = None):
 
 
 @shows_errors
-def stop(job_id: int | None, request: gr.Request, profile: gr.OAuthProfile | None = None):
+def stop(
+    job_id: int | None,
+    owner_key: str | None = None,
+    request: gr.Request | None = None,
+    profile: gr.OAuthProfile | None = None,
+):
     """Stop the selected job (only its owner or an operator): after its current step, with a checkpoint saved."""
-    job = stop_job(_selected(job_id), requester=_requester(request, profile))
+    job = stop_job(_selected(job_id), requester=owner.requester(owner_key, request, profile))
     gr.Info(f"Job {job.id}: stop requested; it saves a checkpoint and stops after the current step.")
     return job.to_dict()
 
 
 @shows_errors
-def resume(job_id: int | None, request: gr.Request, profile: gr.OAuthProfile | None = None):
+def resume(
+    job_id: int | None,
+    owner_key: str | None = None,
+    request: gr.Request | None = None,
+    profile: gr.OAuthProfile | None = None,
+):
     """Queue the selected (stopped or failed) job again from its last checkpoint (only its owner or an operator)."""
-    job = resume_job(_selected(job_id), requester=_requester(request, profile))
+    job = resume_job(_selected(job_id), requester=owner.requester(owner_key, request, profile))
     gr.Info(f"Job {job.id} {job.status}, resuming from its last checkpoint.")
     return job.to_dict()
 
 
 @shows_errors
-def clone(job_id: int | None, request: gr.Request, profile: gr.OAuthProfile | None = None):
+def clone(
+    job_id: int | None,
+    owner_key: str | None = None,
+    request: gr.Request | None = None,
+    profile: gr.OAuthProfile | None = None,
+):
     """Start a new job, owned by whoever clicks, with the selected job's settings."""
-    job = clone_job(_selected(job_id), requester=_requester(request, profile))
+    job = clone_job(_selected(job_id), requester=owner.requester(owner_key, request, profile))
     gr.Info(f"Job {job.id} started with the settings of job {job_id}.")
     return job_choices(job.id), job.to_dict()
 
 
 @shows_errors
-def delete(job_id: int | None, confirmed: bool, request: gr.Request, profile: gr.OAuthProfile | None = None):
+def delete(
+    job_id: int | None,
+    confirmed: bool,
+    owner_key: str | None = None,
+    request: gr.Request | None = None,
+    profile: gr.OAuthProfile | None = None,
+):
     """Delete the selected finished job with its files (only its owner or an operator), once confirmed."""
     if not confirmed:
         raise StudioError("tick 'yes, delete its files' first: deleting a job removes its model and logs")
-    delete_job(_selected(job_id), requester=_requester(request, profile))
+    delete_job(_selected(job_id), requester=owner.requester(owner_key, request, profile))
     gr.Info(f"Job {job_id} deleted.")
     return job_choices(), False
 

@@ -42,7 +42,9 @@ TRAINING_NOTES = {
 }
 
 
-def build() -> TrainTab:
+def build(owner_key: gr.BrowserState) -> TrainTab:
+    """The Train tab; `owner_key` is the browser's key (`ui/owner.py`), sent with each start, stop, resume, clone
+    and delete."""
     gr.Markdown(EXPLANATION)
     note = TRAINING_NOTES.get(settings().training)
     if note:
@@ -163,14 +165,20 @@ def build() -> TrainTab:
         api_name=False,
     )
     watched = [status, bar, curve, metrics, log, details, command, difference, jobs]
-    start.click(actions.start_training, inputs, [job, details], api_name="start_training", concurrency_id="training")
+    start.click(
+        actions.start_training,
+        [*inputs, owner_key],
+        [job, details],
+        api_name="start_training",
+        concurrency_id="training",
+    )
     job.change(actions.poll_jobs, [job, compare], watched, api_name=False, show_progress="hidden")
     compare.change(actions.poll_jobs, [job, compare], watched, api_name=False, show_progress="hidden")
     compare.focus(actions.compare_choices, None, compare, api_name=False)
     timer.tick(actions.poll_jobs, [job, compare], watched, api_name=False, show_progress="hidden")
     gr.api(actions.job_status, api_name="job_status")
-    stop_button.click(actions.stop, job, details, api_name="stop_job")
-    resume_button.click(actions.resume, job, details, api_name="resume_job")
-    clone_button.click(actions.clone, job, [job, details], api_name="clone_job")
-    delete_button.click(actions.delete, [job, confirm_delete], [job, confirm_delete], api_name="delete_job")
+    stop_button.click(actions.stop, [job, owner_key], details, api_name="stop_job")
+    resume_button.click(actions.resume, [job, owner_key], details, api_name="resume_job")
+    clone_button.click(actions.clone, [job, owner_key], [job, details], api_name="clone_job")
+    delete_button.click(actions.delete, [job, confirm_delete, owner_key], [job, confirm_delete], api_name="delete_job")
     return TrainTab(dataset=dataset, job=job, reattach=actions.job_choices)

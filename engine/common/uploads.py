@@ -7,9 +7,11 @@ with a header only loads as zero rows). These checks name the file and the probl
 import codecs
 import csv
 import os
+import secrets
 import shutil
 from pathlib import Path
 
+from engine.common.access import OPERATOR, Requester
 from engine.common.disk import disk_full_as_error
 from engine.common.errors import StudioError
 from engine.common.paths import atomic_file, safe_name, uploads_dir
@@ -134,13 +136,17 @@ def check_table_file(path: Path) -> None:
         _check_csv_shape(path)
 
 
-def keep_upload(path: Path, allowed_suffixes: set[str]) -> Path:
-    """Check an uploaded file and copy it into the data directory (the web server's copy is temporary).
+def keep_upload(path: Path, allowed_suffixes: set[str], requester: Requester = OPERATOR) -> Path:
+    """Check an uploaded file and copy it into the requester's own uploads folder (the web server's copy is
+    temporary).
 
-    The size is checked first, from the file system, so an oversized file is never read.
+    The size is checked first, from the file system, so an oversized file is never read. Each upload gets a folder
+    of its own, named by a random token (`uploads/<owner>/<token>/<name>`): two uploads of the same name never
+    overwrite each other, and nobody reaches an upload whose path they were not given. The file is written under a
+    temporary name and renamed into place, so a failed or interrupted upload leaves nothing that looks kept.
 
     Returns:
-        The kept copy, under `STUDIO_DATA_DIR/uploads/`, with a sanitised name.
+        The kept file, `STUDIO_DATA_DIR/uploads/<owner folder>/<token>/<sanitised name>`.
 
     Raises:
         StudioError: an unsupported type, a file over the limit, or a file that `check_table_file` refuses.
@@ -150,8 +156,14 @@ def keep_upload(path: Path, allowed_suffixes: set[str]) -> Path:
         raise StudioError(f"{path.name}: unsupported file type; use one of {', '.join(sorted(allowed_suffixes))}")
     check_upload_size(path)
     check_table_file(path)
-    kept = uploads_dir() / (safe_name(path.stem, default="dataset") + path.suffix.lower())
-    # Under a temporary name, then renamed: a copy cut off by a full disk is never left to be read as the dataset.
-    with disk_full_as_error(f"keeping the uploaded file {path.name}"), atomic_file(kept) as staging:
-        shutil.copyfile(path, staging)
+    folder = uploads_dir() / requester.folder_name / secrets.token_urlsafe(12)
+    folder.mkdir(parents=True)
+    kept = folder / (safe_name(path.stem, default="dataset") + path.suffix.lower())
+    try:
+        # Under a temporary name, then renamed: a copy cut off (a full disk, a crash) is never read as the dataset.
+        with disk_full_as_error(f"keeping the uploaded file {path.name}"), atomic_file(kept) as staging:
+            shutil.copyfile(path, staging)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return kept

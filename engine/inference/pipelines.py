@@ -93,7 +93,16 @@ def _path(reference: str) -> str:
 def _pipeline(task: str, path: str) -> Pipeline:
     device = 0 if torch.cuda.is_available() else -1
     # Remote code stays off unless the operator opts in: a model repository could run its own Python here.
-    return pipeline(task, model=path, tokenizer=path, device=device, trust_remote_code=remote_code_allowed())
+    # Safetensors only (folders are checked up front by parse_model_ref; a Hub id is held to it here): a pickled
+    # .bin would otherwise reach torch.load, guarded only by its weights_only default.
+    return pipeline(
+        task,
+        model=path,
+        tokenizer=path,
+        device=device,
+        trust_remote_code=remote_code_allowed(),
+        model_kwargs={"use_safetensors": True},
+    )
 
 
 def instruction(task: str, inputs: dict[str, str]) -> str:

@@ -15,38 +15,31 @@ from huggingface_hub.errors import HfHubHTTPError
 
 from engine.common.errors import StudioError
 from engine.common.hub import ensure_hub_reachable
-from engine.common.paths import data_dir, downloads_dir, safe_name
-from engine.models.refs import HUB, JOB, LOCAL, job_model_dir, parse_model_ref
+from engine.common.paths import downloads_dir, safe_name
+from engine.models.refs import HUB, JOB, SCRATCH, job_model_dir, parse_model_ref
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 
 
 def model_folder(reference: str) -> Path:
-    """The folder of a model that lives here: a finished job's model or a save_pretrained folder inside the data
-    directory.
+    """The folder of a finished job's model (`job:<id>`): the only models this server hands out.
+
+    A typed folder is never shared, even inside the data directory: it may be someone else's upload or any
+    folder that merely looks like a model, and a zip or a push would hand its files to whoever asked.
 
     Raises:
-        StudioError: a Hub id or a scratch starter, which have nothing of the user's to share, or a folder outside
-            the data directory.
+        StudioError: anything but `job:<id>` (a folder, a Hub id, a scratch starter).
+        NotFoundError, MissingFileError: the job has no finished model here.
     """
     ref = parse_model_ref(reference)
     if ref.kind == JOB:
         return job_model_dir(int(ref.name))
-    if ref.kind == LOCAL:
-        folder = Path(ref.name).resolve()
-        # On a shared server a typed path must not hand out folders that are not the app's: its own models only.
-        if not folder.is_relative_to(data_dir()):
-            raise StudioError(
-                f"{reference!r} is outside the app's data directory; only finished jobs (job:<id>) and model "
-                "folders inside the data directory can be shared"
-            )
-        return folder
-    where = "is on the Hub already" if ref.kind == HUB else "is an untrained starter model"
-    raise StudioError(f"{reference!r} {where}; share a finished job (job:<id>) or a local model folder")
+    where = {HUB: "is on the Hub already", SCRATCH: "is an untrained starter model"}.get(ref.kind, "is a folder")
+    raise StudioError(f"{reference!r} {where}; only a finished training job (job:<id>) can be shared")
 
 
 def model_card(reference: str) -> str:
-    """The model card (`README.md`) of a finished job or local folder, as Markdown, metadata header included.
+    """The model card (`README.md`) of a finished job, as Markdown, metadata header included.
 
     Raises:
         StudioError: the model has no card.
@@ -66,10 +59,9 @@ def card_for_reading(text: str) -> str:
 
 
 def zip_model(reference: str) -> Path:
-    """Zip the model folder (weights, tokenizer, config, card) into the downloads folder; return the zip."""
+    """Zip a finished job's model folder (weights, tokenizer, config, card) into the downloads folder; return it."""
     folder = model_folder(reference)
-    name = Path(reference).name if Path(reference).is_dir() else reference  # a folder's own name; job:3 -> job-3
-    target = downloads_dir() / safe_name(name, default="model")
+    target = downloads_dir() / safe_name(reference.strip(), default="model")  # job:3 -> job-3
     return Path(shutil.make_archive(str(target), "zip", root_dir=folder))
 
 

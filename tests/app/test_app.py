@@ -106,7 +106,8 @@ def test_an_uploaded_csv_is_kept_in_the_data_directory_and_loads_as_a_train_spli
 
     source = client.predict(handle_file(str(upload)), api_name="/upload_dataset")
 
-    assert Path(source) == studio.data_dir / "uploads" / "tickets.csv"
+    # uploads/<owner>/<unique>/tickets.csv: its owner's own folder, never overwritten by another upload
+    assert Path(source).name == "tickets.csv" and Path(source).parents[2] == studio.data_dir / "uploads"
     assert Path(source).read_text() == upload.read_text()
     summary, _, split_choice, rows = client.predict(source, "", api_name="/load_dataset")
     assert "**train** 30 rows" in summary

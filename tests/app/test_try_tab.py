@@ -4,6 +4,7 @@ every answer is known, so the checks are exact."""
 
 import csv
 import json
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -149,12 +150,16 @@ def test_a_fill_mask_model_runs_through_its_pipeline(client: StudioClient, model
     assert len(output) == 5 and all(item["sequence"].startswith("a lovely") for item in output)
 
 
-def test_the_card_and_the_zip_are_offered_and_a_push_offline_fails_fast(client: StudioClient, models):
-    card = client.predict(models["positive"], api_name="/model_card")
+def test_the_card_and_the_zip_are_offered_and_a_push_offline_fails_fast(
+    client: StudioClient, models, studio: LaunchedStudio
+):
+    # Only finished jobs are shared: the folder, published as a completed job's model is.
+    shutil.copytree(models["positive"], studio.data_dir / "jobs" / "4242" / "model")
+    card = client.predict("job:4242", api_name="/model_card")
     assert "license: cc0-1.0" in card.split("```yaml")[1]  # the metadata header, shown as YAML under the body
-    archive = client.predict(models["positive"], api_name="/download_model")
+    archive = client.predict("job:4242", api_name="/download_model")
 
     assert "# always positive" in card
     assert Path(archive).suffix == ".zip"
     with pytest.raises(AppError, match="unreachable"):
-        client.predict(models["positive"], "me/always-positive", "hf_" + "x" * 30, True, api_name="/push_to_hub")
+        client.predict("job:4242", "me/always-positive", "hf_" + "x" * 30, True, api_name="/push_to_hub")

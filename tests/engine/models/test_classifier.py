@@ -81,5 +81,5 @@ def test_pickled_weights_are_not_loaded(models):
     torch.save(load_file(weights), folder / "pytorch_model.bin")
     weights.unlink()
 
-    with pytest.raises(ValueError, match=r"has only pickled weights \(.bin\), which can run code when loaded"):
+    with pytest.raises(ValueError, match=r"holds only pickled weights \(pytorch_model.bin\).*safetensors only"):
         predict_one(str(folder), "hello")
