@@ -57,7 +57,7 @@ def test_an_upload_that_fails_while_written_leaves_no_file(tmp_path, monkeypatch
 
     monkeypatch.setattr("engine.common.uploads.shutil.copyfile", copy_half_then_fail)
 
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OSError, match="the disk is full in the data directory while keeping the uploaded file"):
         keep_upload(_csv(tmp_path / "reviews.csv", "text,label\ngood,pos\nbad,neg\n"), TABLES)
     assert [path for path in uploads_dir().rglob("*") if path.is_file()] == []
 
