@@ -29,8 +29,9 @@ from datasets.data_files import DataFilesDict, get_data_patterns
 from engine.common.access import local_path
 from engine.common.errors import HubUnreachableError, MissingFileError, NotFoundError, StudioError
 from engine.common.hub import ensure_hub_reachable
+from engine.common.limits import limits, over
 from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
-from engine.common.uploads import check_table_file
+from engine.common.uploads import check_file_bounds, check_table_file
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +64,27 @@ def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
     if len(suffixes) != 1:
         raise StudioError(f"{where} mixes file types ({', '.join(sorted(suffixes))}); use one format per dataset")
     builder, options = TABULAR_FORMATS[suffixes.pop()]
+    for path in (Path(f) for paths in files.values() for f in paths):
+        check_file_bounds(path)  # before any parser sees it: a deep JSON record crashes pyarrow's reader
     try:
-        return load_dataset(builder, data_files=files, cache_dir=str(datasets_cache_dir()), **options)
+        return _check_columns(load_dataset(builder, data_files=files, cache_dir=str(datasets_cache_dir()), **options))
+    except StudioError:
+        raise
     except Exception as error:  # datasets raises many types for unreadable files; name the file instead.
         # A precise reason (empty, binary, not UTF-8, ragged) beats the parser's, when the checks find one.
         for path in (Path(f) for paths in files.values() for f in paths):
             check_table_file(path)
         raise StudioError(f"cannot read {where} as {builder}: {error}") from error
+
+
+def _check_columns(splits: DatasetDict) -> DatasetDict:
+    """Refuse a dataset wider than the server's column bound (JSON records with many keys, a saved folder), before
+    any page, overview or statistic goes through its columns."""
+    bound = limits().columns
+    for name, split in splits.items():
+        if len(split.column_names) > bound:
+            raise over(f"the {name} split's column count", len(split.column_names), bound, "columns")
+    return splits
 
 
 def is_saved_dataset(folder: Path) -> bool:
@@ -82,7 +97,7 @@ def _load_saved(folder: Path) -> DatasetDict:
         loaded = load_from_disk(str(folder))
     except Exception as error:  # a half-written or foreign folder: say which one
         raise StudioError(f"cannot read {folder} as a save_to_disk folder: {error}") from error
-    return DatasetDict({"train": loaded}) if isinstance(loaded, Dataset) else loaded
+    return _check_columns(DatasetDict({"train": loaded}) if isinstance(loaded, Dataset) else loaded)
 
 
 def require_hub_config(dataset_id: str, config: str | None, revision: str | None = None) -> None:
