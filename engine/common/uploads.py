@@ -188,7 +188,7 @@ def _check_parquet(path: Path) -> None:
     try:
         metadata = pq.ParquetFile(path).metadata
     except Exception as error:  # pyarrow raises ArrowInvalid, OSError...: a file that is no Parquet
-        raise StudioError(f"{path.name} is not a readable Parquet file: {error}") from error
+        raise StudioError(f"cannot read file {path} as parquet: {error}") from error
     bounds = limits()
     if metadata.num_columns > bounds.columns:
         raise over(f"{path.name}'s column count", metadata.num_columns, bounds.columns, "columns")
