@@ -38,13 +38,15 @@ class Limits:
         tokenizer_mb: the files of a tokenizer folder together (`STUDIO_MAX_TOKENIZER_MB`).
     """
 
-    tokenize_chars: int = 200_000  # a long document; the round trip and the token table stay under a second
+    tokenize_chars: int = 100_000  # ~25,000 tokens, past most contexts; the whole page answers in a second or two
     tokenize_batch: int = 1_000
     max_length: int = 32_768  # the longest context of the encoders and small LMs this app trains
     tokenize_positions: int = 2_000_000  # ~200 MB of Python lists at worst (ids, masks, offsets, token strings)
     preview_batch: int = 4_096
     columns: int = 1_000  # a text classifier reads two or three; a thousand is already a wide export
-    json_depth: int = 64  # pyarrow's JSON reader overflows its stack near 30,000; real records nest a few levels
+    # Real records nest a few levels; Arrow refuses schemas 64 deep, and its JSON reader overflows its stack (killing
+    # the process) near 30,000 before it can say so.
+    json_depth: int = 32
     file_rows: int = 50_000_000
     file_uncompressed_mb: int = 4_096
     sql_memory_mb: int = 1_024

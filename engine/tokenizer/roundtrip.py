@@ -21,7 +21,7 @@ UNITS = re.compile(r"\w+\s*|[^\w\s]\s*|\s+")
 FINE_DIFF_CHARACTERS = 200
 # The coarse pass aligns windows of this many units at a time: `SequenceMatcher` grows with the square of its input
 # (a 1 MB text took over 300 s in one piece), a window at a time grows with the text (see `_windowed_opcodes`).
-WINDOW_UNITS = 1_000
+WINDOW_UNITS = 256
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _opcodes(a: list[str] | str, b: list[str] | str) -> list[tuple[str, int, int
     return SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
 
 
-def _windowed_opcodes(a: list[str], b: list[str], window: int = WINDOW_UNITS) -> list[tuple[str, int, int, int, int]]:
+def _windowed_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
     """`SequenceMatcher` opcodes over `a` and `b`, aligned `window` units at a time.
 
     Each step aligns the next window of both sequences and keeps its opcodes up to the end of the last stretch that
@@ -58,7 +58,7 @@ def _windowed_opcodes(a: list[str], b: list[str], window: int = WINDOW_UNITS) ->
     may be a little longer than the shortest around a change bigger than half a window.
     """
     opcodes: list[tuple[str, int, int, int, int]] = []
-    i = j = 0
+    window, i, j = WINDOW_UNITS, 0, 0
     while i < len(a) or j < len(b):
         steps = _opcodes(a[i : i + window], b[j : j + window])
         last = len(a) - i <= window and len(b) - j <= window
