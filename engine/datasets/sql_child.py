@@ -48,7 +48,10 @@ def _limit_memory(megabytes: int) -> None:
     with open("/proc/self/status") as status:
         held_kb = next(int(line.split()[1]) for line in status if line.startswith("VmData:"))
     allowed = held_kb * 1024 + megabytes * 2**20
-    resource.setrlimit(resource.RLIMIT_DATA, (allowed, allowed))
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:  # a server started under a limit of its own passes it on: stay within it
+        allowed = min(allowed, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (allowed, hard if hard != resource.RLIM_INFINITY else allowed))
 
 
 def _open(path: str) -> pa.Table:
