@@ -36,6 +36,9 @@ class Limits:
         sql_concurrency: SQL queries running at once on this server; more wait, then are refused
             (`STUDIO_SQL_CONCURRENCY`).
         tokenizer_mb: the files of a tokenizer folder together (`STUDIO_MAX_TOKENIZER_MB`).
+        predict_rows: texts one prediction call or prediction file may hold (`STUDIO_MAX_PREDICT_ROWS`).
+        eval_rows: rows one evaluation or comparison scores (`STUDIO_MAX_EVAL_ROWS`); a row limit brings a bigger
+            split under it.
     """
 
     tokenize_chars: int = 100_000  # ~25,000 tokens, past most contexts; the whole page answers in a second or two
@@ -54,6 +57,9 @@ class Limits:
     sql_timeout_s: int = 10  # a search "under 2 s" is the goal; five times that is a runaway query
     sql_concurrency: int = 2
     tokenizer_mb: int = 64  # the largest common tokenizer.json (Gemma's) is ~33 MB
+    # Each scored row is kept with its probabilities for the report: ~1 KB, so 100 MB at the bound.
+    predict_rows: int = 100_000
+    eval_rows: int = 100_000
 
     def __post_init__(self) -> None:
         for spec in fields(self):
@@ -78,6 +84,8 @@ ENVIRONMENT = {
     "sql_timeout_s": "STUDIO_SQL_TIMEOUT_S",
     "sql_concurrency": "STUDIO_SQL_CONCURRENCY",
     "tokenizer_mb": "STUDIO_MAX_TOKENIZER_MB",
+    "predict_rows": "STUDIO_MAX_PREDICT_ROWS",
+    "eval_rows": "STUDIO_MAX_EVAL_ROWS",
 }
 
 
