@@ -13,9 +13,7 @@ NO_MODEL = "/nonexistent/model"  # a refusal naming the bound comes before the m
 
 def test_more_texts_than_the_bound_are_refused_before_the_model_loads(monkeypatch):
     monkeypatch.setenv("STUDIO_MAX_PREDICT_ROWS", "3")
-    with pytest.raises(
-        ValueError, match=r"texts to classify is 4 rows; the limit is 3 rows \(STUDIO_MAX_PREDICT"
-    ):
+    with pytest.raises(ValueError, match=r"texts to classify is 4 rows; the limit is 3 rows \(STUDIO_MAX_PREDICT"):
         predict(NO_MODEL, ["a", "b", "c", "d"])
 
 
