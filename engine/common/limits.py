@@ -44,7 +44,7 @@ class Limits:
     tokenize_chars: int = 100_000  # ~25,000 tokens, past most contexts; the whole page answers in a second or two
     tokenize_batch: int = 1_000
     max_length: int = 32_768  # the longest context of the encoders and small LMs this app trains
-    tokenize_positions: int = 2_000_000  # ~200 MB of Python lists at worst (ids, masks, offsets, token strings)
+    tokenize_positions: int = 500_000  # ~250 MB and ~6 s for the page at worst (its table, spans and matrices)
     preview_batch: int = 4_096
     columns: int = 1_000  # a text classifier reads two or three; a thousand is already a wide export
     # Real records nest a few levels; Arrow refuses schemas 64 deep, and its JSON reader overflows its stack (killing

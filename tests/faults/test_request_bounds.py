@@ -86,6 +86,17 @@ def test_the_longest_text_allowed_is_tokenized_and_one_more_character_is_refused
     still_serving(served)
 
 
+def test_the_largest_padded_batch_allowed_is_returned_and_one_more_position_is_refused(served, client):
+    # Before: padding made the output as large as asked (1,000 lines to 10,000,000: the server never answered).
+    lines, positions = Limits().tokenize_batch, Limits().tokenize_positions
+    batch = {"text": "\n".join(["the soup was cold"] * lines), "batch": True, "truncation": "longest_first"}
+    view = tokenize(client, padding="max_length", max_length=positions // lines, **batch)
+    assert len(view.rows) == positions // lines
+    with pytest.raises(AppError, match=rf"about {positions + lines:,} positions .* limit is {positions:,}"):
+        tokenize(client, padding="max_length", max_length=positions // lines + 1, **batch)
+    still_serving(served)
+
+
 def test_a_json_lines_record_nested_100_000_deep_is_refused_and_the_server_goes_on(served, client, tmp_path):
     # Before: pyarrow's JSON reader overflowed its stack: the server died of SIGSEGV.
     path = tmp_path / "deep.jsonl"
