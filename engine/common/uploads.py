@@ -181,7 +181,10 @@ def _json_depth(path: str, size: int, mtime_ns: int) -> int:
 def _csv_columns(path: Path) -> int:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-        return len(next(csv.reader(handle, delimiter=delimiter), []))
+        try:
+            return len(next(csv.reader(handle, delimiter=delimiter), []))
+        except csv.Error as error:  # a header field over the csv module's 128 KB: no header a person wrote
+            raise StudioError(f"{path.name}: cannot read its header line: {error}") from None
 
 
 def _check_parquet(path: Path) -> None:

@@ -153,6 +153,8 @@ def _in_child(request: dict, timeout_s: float) -> dict:
         raise stopped(timeout_s) from None
     if done.returncode == 0 and done.stdout:
         return pickle.loads(done.stdout)  # noqa: S301 - our own child's answer: plain values
-    # Ended without an answer: DuckDB aborting on an allocation the memory limit refused is how that limit shows.
-    last = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
-    raise StudioError(f"{out_of_memory(request['memory_mb'])} [the query's process ended: {last[0][:200]}]")
+    last = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1][:200]
+    if done.returncode < 0:
+        # Killed by a signal: DuckDB aborting on an allocation the memory limit refused is how that limit shows.
+        raise StudioError(f"{out_of_memory(request['memory_mb'])} [its process ended by signal {-done.returncode}]")
+    raise RuntimeError(f"the SQL query's process failed with exit status {done.returncode}: {last}")
