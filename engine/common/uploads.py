@@ -7,13 +7,19 @@ with a header only loads as zero rows). These checks name the file and the probl
 import codecs
 import csv
 import os
+import re
 import secrets
 import shutil
+from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
 
 from engine.common.access import OPERATOR, Requester
 from engine.common.disk import disk_full_as_error
 from engine.common.errors import StudioError
+from engine.common.limits import limits, over
 from engine.common.paths import atomic_file, safe_name, uploads_dir
 
 DEFAULT_MAX_UPLOAD_MB = 200  # a few million short rows: beyond that, point the app at a folder or a Hub dataset
@@ -136,6 +142,92 @@ def check_table_file(path: Path) -> None:
         _check_csv_shape(path)
 
 
+# A complete JSON string: what is inside it (brackets included) is no nesting.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_OPEN, _CLOSE = np.zeros(256, np.int8), np.zeros(256, np.int8)
+_OPEN[[ord("["), ord("{")]] = 1
+_CLOSE[[ord("]"), ord("}")]] = 1
+
+
+def json_depth(path: Path) -> int:
+    """How deeply the JSON (or JSON Lines) file nests objects and arrays, from a streaming scan of its bytes.
+
+    Strings are cut out by a regular expression and the brackets left are counted with numpy, a megabyte at a time,
+    so a file of any size is scanned at C speed in bounded memory; nothing is parsed.
+    """
+    stat = path.stat()
+    return _json_depth(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)  # a dataset opened again (each tab's call) is not scanned again, unless it changed
+def _json_depth(path: str, size: int, mtime_ns: int) -> int:
+    depth = deepest = 0
+    carry = b""  # an unterminated string at the end of a chunk: its opening quote and a pending backslash
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            text = _JSON_STRING.sub(b"", carry + chunk)
+            quote = text.find(b'"')
+            carry = b""
+            if quote >= 0:  # a string that goes on in the next chunk
+                tail = text[quote + 1 :]
+                backslashes = len(tail) - len(tail.rstrip(b"\\"))
+                carry = b'"' + b"\\" * (backslashes % 2)
+                text = text[:quote]
+            codes = np.frombuffer(text, np.uint8)
+            steps = _OPEN[codes].astype(np.int64) - _CLOSE[codes]
+            if steps.size:
+                running = depth + np.cumsum(steps)
+                deepest, depth = max(deepest, int(running.max())), int(running[-1])
+    return deepest
+
+
+def _csv_columns(path: Path) -> int:
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        try:
+            return len(next(csv.reader(handle, delimiter=delimiter), []))
+        except csv.Error as error:  # a header field over the csv module's 128 KB: no header a person wrote
+            raise StudioError(f"{path.name}: cannot read its header line: {error}") from None
+
+
+def _check_parquet(path: Path) -> None:
+    try:
+        metadata = pq.ParquetFile(path).metadata
+    except Exception as error:  # pyarrow raises ArrowInvalid, OSError...: a file that is no Parquet
+        raise StudioError(f"cannot read file {path} as parquet: {error}") from error
+    bounds = limits()
+    if metadata.num_columns > bounds.columns:
+        raise over(f"{path.name}'s column count", metadata.num_columns, bounds.columns, "columns")
+    if metadata.num_rows > bounds.file_rows:
+        raise over(f"{path.name}'s row count", metadata.num_rows, bounds.file_rows, "file_rows")
+    # The footer's own account of the decompressed size: a few hundred KB of zstd can stand for gigabytes.
+    megabytes = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups)) // 2**20
+    if megabytes > bounds.file_uncompressed_mb:
+        raise over(f"{path.name} decompressed", megabytes, bounds.file_uncompressed_mb, "file_uncompressed_mb", " MB")
+
+
+def check_file_bounds(path: Path) -> None:
+    """Refuse a data file whose shape is over the server's bounds, before any parser reads it.
+
+    CSV and TSV: the header's column count. JSON and JSON Lines: the nesting depth (pyarrow's reader crashes the
+    process on a deeply nested record). Parquet: columns, rows and decompressed size from the footer's metadata.
+
+    Raises:
+        StudioError: naming the file, the value and the bound.
+    """
+    suffix, bounds = path.suffix.lower(), limits()
+    if suffix in (".csv", ".tsv"):
+        columns = _csv_columns(path)
+        if columns > bounds.columns:
+            raise over(f"{path.name}'s header column count", columns, bounds.columns, "columns")
+    elif suffix in (".json", ".jsonl"):
+        depth = json_depth(path)
+        if depth > bounds.json_depth:
+            raise over(f"{path.name}'s nesting depth", depth, bounds.json_depth, "json_depth")
+    elif suffix == ".parquet":
+        _check_parquet(path)
+
+
 def keep_upload(path: Path, allowed_suffixes: set[str], requester: Requester = OPERATOR) -> Path:
     """Check an uploaded file and copy it into the requester's own uploads folder (the web server's copy is
     temporary).
@@ -149,13 +241,15 @@ def keep_upload(path: Path, allowed_suffixes: set[str], requester: Requester = O
         The kept file, `STUDIO_DATA_DIR/uploads/<owner folder>/<token>/<sanitised name>`.
 
     Raises:
-        StudioError: an unsupported type, a file over the limit, or a file that `check_table_file` refuses.
+        StudioError: an unsupported type, a file over the limit, or a file that `check_table_file` or
+            `check_file_bounds` refuses.
         DiskFullError: the disk holding the data directory is full.
     """
     if path.suffix.lower() not in allowed_suffixes:
         raise StudioError(f"{path.name}: unsupported file type; use one of {', '.join(sorted(allowed_suffixes))}")
     check_upload_size(path)
     check_table_file(path)
+    check_file_bounds(path)
     folder = uploads_dir() / requester.folder_name / secrets.token_urlsafe(12)
     folder.mkdir(parents=True)
     kept = folder / (safe_name(path.stem, default="dataset") + path.suffix.lower())

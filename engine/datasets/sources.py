@@ -32,8 +32,9 @@ from engine.common.access import local_path
 from engine.common.disk import DiskFullError, disk_full_as_error, out_of_space
 from engine.common.errors import HubUnreachableError, MissingFileError, NotFoundError, StudioError
 from engine.common.hub import ensure_hub_reachable
+from engine.common.limits import limits, over
 from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
-from engine.common.uploads import check_table_file
+from engine.common.uploads import check_file_bounds, check_table_file
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +74,12 @@ def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
     if len(suffixes) != 1:
         raise StudioError(f"{where} mixes file types ({', '.join(sorted(suffixes))}); use one format per dataset")
     builder, options = TABULAR_FORMATS[suffixes.pop()]
+    for path in (Path(f) for paths in files.values() for f in paths):
+        check_file_bounds(path)  # before any parser sees it: a deep JSON record crashes pyarrow's reader
     try:
         with disk_full_as_error(f"preparing {where}"):
             return _load_cached(builder, files, options, where)
-    except DiskFullError:
+    except StudioError:  # a full disk, a bound: already said precisely
         raise
     except Exception as error:  # datasets raises many types for unreadable files; name the file instead.
         # A precise reason (empty, binary, not UTF-8, ragged) beats the parser's, when the checks find one.
@@ -94,14 +97,26 @@ def _load_cached(builder: str, files: dict[str, list[str]], options: dict, where
     """
     arguments = {"data_files": files, "cache_dir": str(datasets_cache_dir()), **options}
     try:
-        return load_dataset(builder, **arguments)
+        return _check_columns(load_dataset(builder, **arguments))
+    except StudioError:
+        raise
     except Exception as error:
         if out_of_space(error):
             raise
         for path in (Path(f) for paths in files.values() for f in paths):
             check_table_file(path)  # the file is wrong, not the cache: its own reason
         logger.warning("the cached Arrow copy of %s cannot be read (%s); rebuilding it", where, error)
-        return load_dataset(builder, download_mode=DownloadMode.FORCE_REDOWNLOAD, **arguments)
+        return _check_columns(load_dataset(builder, download_mode=DownloadMode.FORCE_REDOWNLOAD, **arguments))
+
+
+def _check_columns(splits: DatasetDict) -> DatasetDict:
+    """Refuse a dataset wider than the server's column bound (JSON records with many keys, a saved folder), before
+    any page, overview or statistic goes through its columns."""
+    bound = limits().columns
+    for name, split in splits.items():
+        if len(split.column_names) > bound:
+            raise over(f"the {name} split's column count", len(split.column_names), bound, "columns")
+    return splits
 
 
 def is_saved_dataset(folder: Path) -> bool:
@@ -114,7 +129,7 @@ def _load_saved(folder: Path) -> DatasetDict:
         loaded = load_from_disk(str(folder))
     except Exception as error:  # a half-written or foreign folder: say which one
         raise StudioError(f"cannot read {folder} as a save_to_disk folder: {error}") from error
-    return DatasetDict({"train": loaded}) if isinstance(loaded, Dataset) else loaded
+    return _check_columns(DatasetDict({"train": loaded}) if isinstance(loaded, Dataset) else loaded)
 
 
 def require_hub_config(dataset_id: str, config: str | None, revision: str | None = None) -> None:

@@ -1,29 +1,37 @@
-"""Read-only SQL over the loaded splits, for power users: DuckDB scanning the Arrow data in place.
+"""Read-only SQL over the loaded splits, for power users: DuckDB scanning the Arrow data, in a child process.
 
-Each query gets a fresh in-memory DuckDB connection that can see nothing but the registered splits: external
-access (files, URLs, extensions) is switched off and the configuration locked, only a single SELECT (or WITH ...
-SELECT) statement is accepted, results are paged with a row limit, and a timer interrupts a query that runs long.
+Each query runs in its own short-lived process (`engine.datasets.sql_child`), so that a query that builds huge values
+(`repeat(text, 10000000)`, `list(range(0, 100000000))`) or crashes DuckDB costs that process, never the server. It
+may allocate `STUDIO_SQL_MEMORY_MB` beyond what it starts with, runs one thread, is killed after
+`STUDIO_SQL_TIMEOUT_S` (plus the time to start), and sends back a page of at most `STUDIO_SQL_RESULT_MB`; at most
+`STUDIO_SQL_CONCURRENCY` queries run at once. The splits cross as Arrow files: a split memory-mapped from one file
+as it is, any other (in memory, shuffled, filtered, cast) written once to a file named by its fingerprint.
 """
 
+import os
+import pickle
 import re
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
+import uuid
 from dataclasses import dataclass
-from typing import TypeVar
 
-import duckdb
 import pyarrow as pa
 from datasets import Dataset, DatasetDict
+from datasets.table import MemoryMappedTable
 
 from engine.common.errors import NotFoundError, StudioError
+from engine.common.limits import limits
+from engine.common.paths import REPO_ROOT, datasets_cache_dir
+from engine.datasets.sql_child import BATCH_ROWS, TABLE, out_of_memory, stopped
 
-SQL_TIMEOUT_S = 10.0  # a search "under 2 s" is the goal; ten times that is a runaway query
 MAX_SQL_ROWS = 1_000  # rows one call returns; the count covers all of them
-MEMORY_LIMIT = "1GB"
-TABLE = "data"  # the current split; each split is also a table by its own name
-BATCH_ROWS = 100_000
-T = TypeVar("T")
+# What the child may take to start (import DuckDB, open the splits) before its query's own clock starts.
+START_GRACE_S = 20.0
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_running = 0
+_slots = threading.Condition()
 
 
 @dataclass
@@ -36,68 +44,23 @@ class SqlResult:
     offset: int
 
 
-def _arrow(dataset: Dataset):
-    # Without an indices mapping this is a zero-copy view of the memory-mapped table; a shuffled or filtered split
-    # is gathered into memory first, since DuckDB scans rows in storage order.
-    return dataset.with_format("arrow")[:]
-
-
-def _connection(splits: DatasetDict, split: str) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect(":memory:", config={"threads": 1, "memory_limit": MEMORY_LIMIT})
-    connection.register(TABLE, _arrow(splits[split]))
-    for name, dataset in splits.items():
-        if _IDENTIFIER.match(name) and name != TABLE:
-            connection.register(name, _arrow(dataset))
-    # After registering: from here the query can reach no file, URL or extension, and cannot switch that back on.
-    connection.execute("SET enable_external_access = false")
-    connection.execute("SET lock_configuration = true")
-    return connection
-
-
-def _single_select(connection: duckdb.DuckDBPyConnection, query: str) -> duckdb.Statement:
-    try:
-        statements = connection.extract_statements(query)
-    except duckdb.Error as error:
-        raise StudioError(f"SQL error: {error}") from error
-    if len(statements) != 1:
-        raise StudioError(f"one SQL statement at a time, please (got {len(statements)})")
-    statement = statements[0]
-    if statement.type != duckdb.StatementType.SELECT:
-        raise StudioError(f"only read-only SELECT (or WITH ... SELECT) queries are allowed, not {statement.type.name}")
-    return statement
-
-
-def _page_and_count(
-    connection: duckdb.DuckDBPyConnection, statement: duckdb.Statement, offset: int, limit: int
-) -> tuple[pa.Table, int]:
-    """Run the statement once, streaming its result in Arrow batches: keep the page, count the rest."""
-    reader = connection.sql(statement).to_arrow_reader(batch_size=BATCH_ROWS)
-    total, kept = 0, []
-    for batch in reader:
-        start, end = total, total + batch.num_rows
-        low, high = max(offset, start), min(offset + limit, end)
-        if low < high:
-            kept.append(batch.slice(low - start, high - low))
-        total = end
-    return pa.Table.from_batches(kept, schema=reader.schema), total
-
-
-def _run(connection: duckdb.DuckDBPyConnection, fetch: Callable[[], T], timeout_s: float) -> T:
-    timer = threading.Timer(timeout_s, connection.interrupt)
-    timer.start()
-    try:
-        return fetch()
-    except duckdb.InterruptException:
-        raise StudioError(f"SQL query stopped after {timeout_s:g} s; narrow it down (WHERE, LIMIT)") from None
-    except duckdb.PermissionException as error:
-        raise StudioError(
-            f"SQL may only read the loaded dataset (tables {TABLE} and the split names); files, URLs and extensions "
-            f"are off: {error}"
-        ) from None
-    except duckdb.Error as error:
-        raise StudioError(f"SQL error: {error}") from None
-    finally:
-        timer.cancel()
+def arrow_file(dataset: Dataset) -> str:
+    """An Arrow stream file holding the split's rows, as the child opens it: the split's own file when it is one
+    memory-mapped file read as it is, else a copy written once (batch by batch) and named by the split's
+    fingerprint, which changes whenever its rows or columns do."""
+    table = dataset.data
+    if dataset._indices is None and isinstance(table, MemoryMappedTable) and not table.replays:
+        return table.path
+    path = datasets_cache_dir() / "sql" / f"{dataset._fingerprint}.arrow"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{uuid.uuid4().hex}.partial")
+        rows = dataset.with_format("arrow")
+        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_stream(sink, rows[:0].schema) as writer:
+            for batch in rows.iter(batch_size=BATCH_ROWS):
+                writer.write_table(batch)
+        os.replace(partial, path)  # whole or not at all, should two queries write it at once
+    return str(path)
 
 
 def run_sql(
@@ -107,20 +70,22 @@ def run_sql(
     *,
     offset: int = 0,
     limit: int = 20,
-    timeout_s: float = SQL_TIMEOUT_S,
+    timeout_s: float | None = None,
 ) -> SqlResult:
-    """Run a read-only query; the current split is the table `data`, every split also a table by its name.
+    """Run a read-only query in a child process; the current split is the table `data`, every split also a table by
+    its name.
 
     Args:
         splits: the open dataset.
         split: the split that `data` stands for.
         query: one SELECT or WITH ... SELECT statement.
         offset / limit: the page of the result to return (limit at most 1,000).
-        timeout_s: interrupt the query after this long.
+        timeout_s: interrupt the query after this long (default `STUDIO_SQL_TIMEOUT_S`).
 
     Raises:
         StudioError: no such split, an empty query, several statements, anything but a SELECT, an attempt to read
-            files or URLs, a syntax or binding error, or a query that ran past the timeout.
+            files or URLs, a syntax or binding error, a query past the time or memory limit, a page over the result
+            size limit, or more queries at once than the server runs.
     """
     if split not in splits:
         raise NotFoundError(f"no split {split!r}; splits are {', '.join(splits)}")
@@ -128,10 +93,68 @@ def run_sql(
         raise StudioError(f"no SQL query given; try: SELECT * FROM {TABLE} LIMIT 10")
     if not 1 <= limit <= MAX_SQL_ROWS or offset < 0:
         raise StudioError(f"SQL results come in pages of 1 to {MAX_SQL_ROWS:,} rows from offset 0 or more")
-    connection = _connection(splits, split)
+    bounds = limits()
+    timeout_s = bounds.sql_timeout_s if timeout_s is None else timeout_s
+    names = [split] + [name for name in splits if name != split and _IDENTIFIER.match(name) and name != TABLE]
+    request = {
+        "files": {name: arrow_file(splits[name]) for name in names},
+        "split": split,
+        "query": query,
+        "offset": offset,
+        "limit": limit,
+        "timeout_s": timeout_s,
+        "memory_mb": bounds.sql_memory_mb,
+        "result_mb": bounds.sql_result_mb,
+    }
+    with _Slot(bounds.sql_concurrency, timeout_s):
+        answer = _in_child(request, timeout_s)
+    if "error" in answer:
+        raise StudioError(answer["error"])
+    return SqlResult(total=answer["total"], columns=answer["columns"], rows=answer["rows"], offset=offset)
+
+
+class _Slot:
+    """One of `STUDIO_SQL_CONCURRENCY` places to run a query; waits up to the query's time limit for one."""
+
+    def __init__(self, places: int, timeout_s: float) -> None:
+        self.places, self.timeout_s = places, timeout_s
+
+    def __enter__(self) -> None:
+        global _running
+        with _slots:
+            if not _slots.wait_for(lambda: _running < self.places, timeout=self.timeout_s):
+                raise StudioError(
+                    f"{_running} SQL queries are running, the most this server runs at once "
+                    f"(STUDIO_SQL_CONCURRENCY={self.places}); try again in a moment"
+                )
+            _running += 1
+
+    def __exit__(self, *_: object) -> None:
+        global _running
+        with _slots:
+            _running -= 1
+            _slots.notify()
+
+
+def _in_child(request: dict, timeout_s: float) -> dict:
+    """Run the request in `python -m engine.datasets.sql_child` and return its answer; a child killed, crashed or
+    silent becomes a `StudioError` naming the limit it hit."""
+    path = os.pathsep.join(filter(None, (str(REPO_ROOT), os.environ.get("PYTHONPATH"))))
     try:
-        statement = _single_select(connection, query)
-        page, total = _run(connection, lambda: _page_and_count(connection, statement, offset, limit), timeout_s)
-    finally:
-        connection.close()
-    return SqlResult(total=total, columns=page.column_names, rows=page.to_pylist(), offset=offset)
+        done = subprocess.run(
+            [sys.executable, "-m", "engine.datasets.sql_child"],
+            input=pickle.dumps(request),
+            capture_output=True,
+            env=os.environ | {"PYTHONPATH": path},
+            timeout=timeout_s + START_GRACE_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:  # run() has killed it
+        raise stopped(timeout_s) from None
+    if done.returncode == 0 and done.stdout:
+        return pickle.loads(done.stdout)  # noqa: S301 - our own child's answer: plain values
+    last = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1][:200]
+    if done.returncode < 0:
+        # Killed by a signal: DuckDB aborting on an allocation the memory limit refused is how that limit shows.
+        raise StudioError(f"{out_of_memory(request['memory_mb'])} [its process ended by signal {-done.returncode}]")
+    raise RuntimeError(f"the SQL query's process failed with exit status {done.returncode}: {last}")

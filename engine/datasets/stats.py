@@ -13,6 +13,7 @@ from datasets import ClassLabel, Dataset, DatasetDict
 from transformers import PreTrainedTokenizerBase
 
 from engine.common.errors import NotFoundError, StudioError
+from engine.common.limits import limits, over
 from engine.datasets.sources import require_single_values, resolve_columns, resolve_text_columns
 
 BATCH_ROWS = 100_000
@@ -42,6 +43,8 @@ class StatsOptions:
     def __post_init__(self) -> None:
         if self.max_length < 1:
             raise StudioError(f"max_length must be at least 1, not {self.max_length}")
+        if self.max_length > (bound := limits().max_length):
+            raise over("max_length", self.max_length, bound, "max_length")
         if self.token_sample_rows < 1:
             raise StudioError(f"token_sample_rows must be at least 1, not {self.token_sample_rows}")
 

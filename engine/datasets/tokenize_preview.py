@@ -15,6 +15,7 @@ from transformers import DataCollatorWithPadding, PreTrainedTokenizerBase
 from transformers.trainer_pt_utils import get_length_grouped_indices
 
 from engine.common.errors import NotFoundError, StudioError
+from engine.common.limits import limits, over
 
 COLLATED_ROWS = 8
 
@@ -32,6 +33,11 @@ class PaddingOptions:
             raise StudioError(f"max_length must be at least 1, not {self.max_length}")
         if self.batch_size < 1:
             raise StudioError(f"batch_size must be at least 1, not {self.batch_size}")
+        bounds = limits()
+        if self.max_length > bounds.max_length:
+            raise over("max_length", self.max_length, bounds.max_length, "max_length")
+        if self.batch_size > bounds.preview_batch:
+            raise over("batch_size", self.batch_size, bounds.preview_batch, "preview_batch")
 
 
 @dataclass

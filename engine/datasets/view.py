@@ -26,9 +26,9 @@ class Page:
         return f"rows {self.offset:,}–{self.offset + len(self.rows) - 1:,} of {self.total:,}"
 
 
-def readable(dataset: Dataset, column: str, value: object) -> object:
-    """A cell as a person reads it: a `ClassLabel` id becomes its name, -1 (no label) becomes `(none)`."""
-    feature = dataset.features.get(column)
+def readable(feature: object, value: object) -> object:
+    """A cell of a column with this feature as a person reads it: a `ClassLabel` id becomes its name, -1 (no label)
+    becomes `(none)`."""
     if isinstance(feature, ClassLabel) and isinstance(value, int):
         return feature.int2str(value) if value >= 0 else "(none)"
     return value
@@ -51,9 +51,11 @@ def read_page(dataset: Dataset, offset: int = 0, limit: int = 20) -> Page:
     if offset >= total and total > 0:
         raise StudioError(f"row {offset:,} is past the end: the split has {total:,} rows (0 to {total - 1:,})")
     columns = dataset.column_names
+    # `dataset.features` is a deep copy on every access: read once, not per cell (100,000 columns took 20 minutes).
+    features = dataset.features
     batch = dataset[offset : offset + limit]
     count = len(batch[columns[0]]) if columns else 0
-    rows = [{name: readable(dataset, name, batch[name][i]) for name in columns} for i in range(count)]
+    rows = [{name: readable(features.get(name), batch[name][i]) for name in columns} for i in range(count)]
     return Page(offset=offset, total=total, columns=columns, rows=rows)
 
 
@@ -65,8 +67,8 @@ def read_row(dataset: Dataset, index: int) -> dict:
     """
     if not 0 <= index < len(dataset):
         raise NotFoundError(f"no row {index:,}: the split has {len(dataset):,} rows (0 to {len(dataset) - 1:,})")
-    row = dataset[index]
-    return {name: readable(dataset, name, value) for name, value in row.items()}
+    row, features = dataset[index], dataset.features
+    return {name: readable(features.get(name), value) for name, value in row.items()}
 
 
 def page_offset(offset: int, page_size: int, total: int, move: int) -> int:

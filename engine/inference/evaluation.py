@@ -11,6 +11,7 @@ import numpy as np
 from datasets import ClassLabel, Dataset
 
 from engine.common.errors import NotFoundError, StudioError
+from engine.common.limits import limits
 from engine.datasets.sources import load_raw, resolve_columns
 from engine.models.classifier import Classifier, load_classifier
 from engine.training.metrics import metric_modules
@@ -134,7 +135,8 @@ def load_split(request: EvaluationRequest) -> tuple[list[str], list[str] | None,
     """The split's texts, second texts (or None) and label names, as the request names them.
 
     Raises:
-        StudioError: an unknown split or column, or an empty split.
+        StudioError: an unknown split or column, an empty split, or more rows than `STUDIO_MAX_EVAL_ROWS` (after the
+            request's row limit).
     """
     splits = load_raw(request.dataset, request.config)
     if request.split not in splits:
@@ -144,6 +146,11 @@ def load_split(request: EvaluationRequest) -> tuple[list[str], list[str] | None,
         split = split.select(range(min(request.limit, len(split))))
     if len(split) == 0:
         raise StudioError(f"the {request.split} split of {request.dataset} has no rows")
+    if len(split) > (bound := limits().eval_rows):
+        raise StudioError(
+            f"the {request.split} split of {request.dataset} has {len(split):,} rows; an evaluation scores at most "
+            f"{bound:,} (STUDIO_MAX_EVAL_ROWS): set a row limit"
+        )
     columns = resolve_columns(split.column_names, request.text_column, request.pair_column, request.label_column)
     texts = [str(text or "") for text in split[columns.text]]
     pairs = [str(text or "") for text in split[columns.text_pair]] if columns.text_pair else None

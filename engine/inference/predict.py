@@ -4,6 +4,7 @@ import time
 from dataclasses import dataclass, field
 
 from engine.common.errors import StudioError
+from engine.common.limits import limits, over
 from engine.models.classifier import load_classifier
 
 
@@ -21,10 +22,13 @@ def check_inputs(texts: list[str], pairs: list[str] | None = None) -> None:
     """Refuse inputs no model could classify, before any model is loaded.
 
     Raises:
-        StudioError: no text, an empty text, or `pairs` of a different length.
+        StudioError: no text, more than `STUDIO_MAX_PREDICT_ROWS` texts, an empty text, or `pairs` of a different
+            length.
     """
     if not texts:
         raise StudioError("no text to classify")
+    if len(texts) > (bound := limits().predict_rows):
+        raise over("the texts to classify", len(texts), bound, "predict_rows", " rows")
     if any(not (text or "").strip() for text in texts):
         raise StudioError("a text to classify is empty")
     if pairs is not None and len(pairs) != len(texts):

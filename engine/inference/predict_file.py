@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from engine.common.errors import MissingFileError, NotFoundError, StudioError
+from engine.common.limits import limits, over
 from engine.models.classifier import load_classifier
 
 READERS = {".csv": {"sep": ","}, ".tsv": {"sep": "\t"}, ".jsonl": {"lines": True}, ".json": {}}
@@ -102,10 +103,12 @@ def predict_file(
         The written table.
 
     Raises:
-        StudioError: an unreadable or empty file, a missing column, an empty text, or a model that is not a
-            text classifier.
+        StudioError: an unreadable or empty file, one over `STUDIO_MAX_PREDICT_ROWS` rows, a missing column, an empty
+            text, or a model that is not a text classifier.
     """
     table = read_table(request.path)
+    if len(table) > (bound := limits().predict_rows):
+        raise over(f"{request.path.name}", len(table), bound, "predict_rows", " rows")
     texts = _column(table, request.text_column, request.path)
     pairs = _column(table, request.pair_column, request.path) if request.pair_column else None
     classifier = load_classifier(model)

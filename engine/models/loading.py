@@ -14,6 +14,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from engine.common.errors import StudioError
 from engine.common.hub import OFFLINE_CHOICES, HubUnreachableError, ensure_hub_reachable
+from engine.common.limits import limits
 from engine.common.settings import remote_code_allowed
 from engine.models.refs import JOB, LOCAL, SCRATCH, ModelRef, job_model_dir, parse_model_ref
 from engine.models.scratch import build_scratch_model
@@ -84,17 +85,46 @@ def bundled_corpus() -> tuple[str, ...]:
     return tuple(texts)
 
 
+# The files `AutoTokenizer` reads from a folder: the fast tokenizer's JSON, slow tokenizers' vocabularies, merges and
+# SentencePiece models, and their configuration. Weights are not among them.
+TOKENIZER_FILES = ("tokenizer*", "vocab*", "merges*", "*.model", "*.tiktoken", "added_tokens.json", "special_tokens*")
+
+
+def check_tokenizer_size(folder: Path) -> None:
+    """Refuse a tokenizer whose files are over `STUDIO_MAX_TOKENIZER_MB` together, before they are read: a
+    tokenizer takes about ten times its files' size in memory (a 131 MB tokenizer.json took 1.4 GB), and stays in
+    the cache.
+
+    Raises:
+        StudioError: naming the folder, its tokenizer files' size and the bound.
+    """
+    files = {path for pattern in TOKENIZER_FILES for path in folder.glob(pattern) if path.is_file()}
+    size, bound = sum(path.stat().st_size for path in files), limits().tokenizer_mb
+    if size > bound * 2**20:
+        raise StudioError(
+            f"the tokenizer files in {folder} are {size / 2**20:,.1f} MB together "
+            f"({', '.join(sorted(p.name for p in files))}); the limit is {bound:,} MB (STUDIO_MAX_TOKENIZER_MB)"
+        )
+
+
 @lru_cache(maxsize=8)
 def _tokenizer_at(path: str, stamp: int) -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(path, trust_remote_code=remote_code_allowed())
 
 
 def load_tokenizer(reference: str) -> PreTrainedTokenizerBase:
-    """Load the tokenizer of any model reference (scratch tokenizers are trained on the bundled text)."""
+    """Load the tokenizer of any model reference (scratch tokenizers are trained on the bundled text).
+
+    Raises:
+        StudioError: a reference that resolves to nothing loadable, or a folder whose tokenizer files are over
+            `STUDIO_MAX_TOKENIZER_MB`.
+    """
     path = resolve_model(parse_model_ref(reference), bundled_corpus)
     folder = Path(path)
     # Keyed by the folder's modification time, so a folder saved again is read again.
     stamp = folder.stat().st_mtime_ns if folder.is_dir() else 0
+    if folder.is_dir():
+        check_tokenizer_size(folder)
     try:
         # No MODEL_LOADING here: a tokenizer builds no model weights (the race that lock closes), and the Tokenizer
         # tab's cached lookups must not wait while another user's model loads.

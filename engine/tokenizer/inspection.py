@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from transformers import PreTrainedTokenizerBase
 
 from engine.common.errors import NotFoundError, StudioError
+from engine.common.limits import limits, over
+from engine.tokenizer.info import UNSET_MAX_LENGTH
 
 PADDING_CHOICES = ("do_not_pad", "longest", "max_length")
 TRUNCATION_CHOICES = ("none", "longest_first", "only_first", "only_second")
@@ -87,6 +89,13 @@ class TokenInput:
     def __post_init__(self) -> None:
         if not self.texts:
             raise StudioError("type at least one line of text to tokenize")
+        # Bounded before anything is tokenized: the work (and the page it fills) grows with the text.
+        bounds = limits()
+        if len(self.texts) > bounds.tokenize_batch:
+            raise over("the batch", len(self.texts), bounds.tokenize_batch, "tokenize_batch", " lines")
+        characters = sum(map(len, self.texts)) + sum(map(len, self.pairs or ()))
+        if characters > bounds.tokenize_chars:
+            raise over("the text to tokenize", characters, bounds.tokenize_chars, "tokenize_chars", " characters")
         if not self.batched and len(self.texts) != 1:
             raise StudioError(f"a single input holds one text, not {len(self.texts)}; use a batch")
         if self.pairs is not None and len(self.pairs) != len(self.texts):
@@ -245,6 +254,63 @@ def truncated_lengths(first: int, second: int | None, room: int, strategy: str) 
     return (cut_short, cut_long) if first <= second else (cut_long, cut_short)
 
 
+def max_length_bound(tokenizer: PreTrainedTokenizerBase) -> tuple[int, str]:
+    """The largest max_length this tokenizer may be called with, and what sets it: the model's own limit
+    (`model_max_length`) when it has one below the server's, else the server's (`STUDIO_MAX_LENGTH`)."""
+    server = limits().max_length
+    model = tokenizer.model_max_length
+    if model and model < min(server, UNSET_MAX_LENGTH):
+        return int(model), "this model's limit (model_max_length)"
+    return server, "the server's limit (STUDIO_MAX_LENGTH)"
+
+
+def output_positions(lengths: list[int], specials: int, is_pair: bool, options: TokenizeOptions) -> int:
+    """An upper bound on the positions (tokens and padding, over all returned sequences) a call returns, from each
+    text's own length: what padding to max_length, padding to the longest, or overlapping windows multiply."""
+    count = len(lengths) // 2 if is_pair else len(lengths)
+    cuts = options.truncation != "none" and options.max_length is not None
+    sequences: list[int] = []
+    for index in range(count):
+        total = lengths[index] + (lengths[count + index] if is_pair else 0) + specials
+        if not cuts or total <= options.max_length:
+            sequences.append(total)
+            continue
+        windows = 1
+        if options.return_overflowing_tokens:
+            # Each further window moves on by what it keeps minus the stride: at least one token.
+            step = max(1, options.max_length - specials - options.stride)
+            windows += -(-(total - options.max_length) // step)
+        sequences.extend([options.max_length] * windows)
+    if options.padding == "max_length":
+        return sum(max(length, options.max_length) for length in sequences)
+    if options.padding == "longest":
+        return max(sequences) * len(sequences)
+    return sum(sequences)
+
+
+def check_bounds(tokenizer: PreTrainedTokenizerBase, inputs: TokenInput, options: TokenizeOptions) -> None:
+    """Refuse a call whose output would be too big for the server, before the tokenizer allocates it.
+
+    Raises:
+        StudioError: a max_length over the model's limit or the server's, or more output positions than
+            `STUDIO_MAX_TOKENIZE_POSITIONS` (padding to a large max_length, a stride that makes many windows).
+    """
+    if options.max_length is not None:
+        bound, why = max_length_bound(tokenizer)
+        if options.max_length > bound:
+            raise StudioError(f"max_length {options.max_length:,} is over {why}, {bound:,}")
+    is_pair = inputs.pairs is not None
+    specials = tokenizer.num_special_tokens_to_add(pair=is_pair) if options.add_special_tokens else 0
+    lengths = segment_lengths(tokenizer, list(inputs.texts) + list(inputs.pairs or ()))
+    positions, bound = output_positions(lengths, specials, is_pair, options), limits().tokenize_positions
+    if positions > bound:
+        raise StudioError(
+            f"these settings return about {positions:,} positions (tokens and padding over every sequence); the "
+            f"limit is {bound:,} (STUDIO_MAX_TOKENIZE_POSITIONS): use a smaller max_length, batch or a larger stride "
+            "step"
+        )
+
+
 def check_fits(tokenizer: PreTrainedTokenizerBase, inputs: TokenInput, options: TokenizeOptions) -> None:
     """Refuse settings this tokenizer cannot apply to these inputs, with the reason, before calling it.
 
@@ -306,9 +372,11 @@ def inspect_tokens(
     Offsets, segments and special-token masks are asked for too; they do not change the ids.
 
     Raises:
-        StudioError: settings the tokenizer cannot apply (see `check_fits`), or an error from the tokenizer itself.
+        StudioError: settings the tokenizer cannot apply (see `check_fits`), an output over the server's bounds (see
+            `check_bounds`), or an error from the tokenizer itself.
     """
     options = options or TokenizeOptions()
+    check_bounds(tokenizer, inputs, options)
     check_fits(tokenizer, inputs, options)
     text, pair = inputs.call_arguments()
     try:

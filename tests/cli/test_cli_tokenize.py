@@ -5,9 +5,13 @@ built offline in a data directory of this module's own.
 """
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
+from engine.common.paths import REPO_ROOT
 from tests.cli.conftest import run_main
 from tests.tokenizer_fixtures import slow_bert_folder
 
@@ -156,3 +160,15 @@ def test_bad_input_exits_2_with_one_error_line(tokenize, args, message):
     assert (code, report) == (2, None)
     assert err.startswith(message) and len(err.splitlines()) == 1, err
     assert "Traceback" not in err
+
+
+def test_padding_to_a_max_length_of_1e12_exits_2_naming_the_bound_not_134(data_dir):
+    # Before: tokenizers aborted the process ("memory allocation of 4000000000000 bytes failed"), exit status 134.
+    # A process of its own: an abort here would take the test run with it.
+    environ = os.environ | {"STUDIO_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    args = ["--tokenizer", "scratch:tiny", "the soup", "--padding", "max_length", "--max-length", str(10**12)]
+    done = subprocess.run(
+        [sys.executable, "-m", "engine", "tokenize", *args], cwd=REPO_ROOT, env=environ, capture_output=True, text=True
+    )
+    assert done.returncode == 2, done.stderr
+    assert "max_length 1,000,000,000,000 is over this model's limit (model_max_length), 512" in done.stderr
