@@ -35,7 +35,6 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 import torch  # noqa: E402
-from accelerate import PartialState  # noqa: E402
 from datasets import DatasetDict  # noqa: E402
 from datasets.utils.logging import disable_progress_bar  # noqa: E402
 from transformers import (  # noqa: E402
@@ -66,6 +65,7 @@ from engine.training.recipe import (  # noqa: E402
     callbacks_for,
     classifier_model,
     describe_hardware,
+    process_state,
     training_arguments,
     training_devices,
 )
@@ -123,7 +123,7 @@ def engine_plan(setup: Setup, max_steps: int = -1, **overrides) -> Plan:
     """
     config = setup.config
     job = setup.store.create(config.to_dict(), name="bench")
-    total_steps = planned_steps(config, setup.train_rows, training_devices(PartialState().num_processes))
+    total_steps = planned_steps(config, setup.train_rows, training_devices(process_state().num_processes))
     if max_steps > 0:  # the warm-up run: no evaluation, no checkpoints
         overrides = {**overrides, "max_steps": max_steps, "eval_strategy": "no"}
     arguments = training_arguments(config, job.checkpoints_dir, total_steps, **overrides)

@@ -97,16 +97,15 @@ def _train_here(config, args: argparse.Namespace) -> int:
     """Train in this process (each process under `accelerate launch`) into `--output-dir`: no job, no database."""
     from pathlib import Path
 
-    from accelerate import PartialState
-
     from engine.training.checks import check_config
+    from engine.training.recipe import process_state
     from engine.training.run import RunFolders, train
 
     checked = check_config(config).config
     output = Path(args.output_dir).expanduser().resolve()
     folders = RunFolders(output / "checkpoints", output / "model", output / "trainer_state.json")
     metrics = train(checked, folders, report=_print_event, should_stop=lambda: False)
-    if PartialState().is_main_process:
+    if process_state().is_main_process:
         scores = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k in ("accuracy", "f1"))
         emit({"output_dir": str(folders.model), "metrics": metrics}, args.json, f"{scores} -> {folders.model}")
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 from engine.common.access import OPERATOR, Requester, check_may_manage, check_may_train
 from engine.common.errors import StudioError
 from engine.jobs import queue
+from engine.jobs.launcher import launch_plan
 from engine.jobs.process import check_alive, end_job_processes, job_processes, terminate
 from engine.jobs.store import ACTIVE, CANCELLED, FAILED, INTERRUPTED, QUEUED, Job, JobStore
 from engine.training.checks import check_config
@@ -34,6 +35,7 @@ def start_job(config: TrainConfig, store: JobStore | None = None, requester: Req
     check_may_train(requester)
     store = store or JobStore()
     queue.check_capacity(store)  # early, before the slow checks of the config
+    launch_plan()  # an accelerate config this machine cannot honour is refused now, not in the child
     resolved = check_config(config).config
     with queue.ADMISSION:  # check and create as one step: two users starting at once cannot both take the last place
         queue.check_capacity(store)

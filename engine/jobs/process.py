@@ -27,9 +27,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from accelerate.commands.config import default_config_file
-
 from engine.common.paths import REPO_ROOT, data_dir
+from engine.jobs.launcher import launch_plan
 from engine.jobs.store import RUNNING, Job, JobStore
 from engine.training.failures import ErrorCategory
 
@@ -47,18 +46,13 @@ WATCHED_PIDS: set[int] = set()
 
 
 def launch_command(job_id: int) -> list[str]:
-    """The `accelerate launch` command line for a job.
+    """The command line that starts a job's processes (see `engine.jobs.launcher`: one process without an
+    accelerate config; `accelerate launch` following one; PyTorch's launcher for several CPU processes).
 
-    With an accelerate config (`STUDIO_ACCELERATE_CONFIG`, or the one `accelerate config` wrote) the launch
-    follows it: several GPUs, several machines. Without one, a single process on the GPU if any, else the CPU.
+    Raises:
+        StudioError: the accelerate config cannot run on this machine.
     """
-    command = [sys.executable, "-m", "accelerate.commands.launch"]
-    config_file = os.environ.get("STUDIO_ACCELERATE_CONFIG")
-    if config_file:
-        command += ["--config_file", config_file]
-    elif not Path(default_config_file).is_file():
-        command += ["--num_processes", "1", "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
-    return command + ["-m", "engine.jobs.worker", str(job_id)]
+    return launch_plan().command + ["-m", "engine.jobs.worker", str(job_id)]
 
 
 def job_marker(job_id: int) -> str:

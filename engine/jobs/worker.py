@@ -12,14 +12,13 @@ import os
 import shutil
 import sys
 
-from accelerate import PartialState
-
 from engine.jobs import queue
 from engine.jobs.process import JOB_MARKER, die_with_parent
 from engine.jobs.store import ACTIVE, Job, JobStore
 from engine.training.config import TrainConfig
 from engine.training.events import Progress
 from engine.training.failures import drop_incomplete_checkpoints, error_category, failure_message
+from engine.training.recipe import process_state
 from engine.training.run import RunFolders, train
 
 logger = logging.getLogger("engine.jobs.worker")
@@ -70,7 +69,7 @@ def main(argv: list[str]) -> int:
     store = JobStore()
     job = store.get(int(argv[0]))
     folders = run_folders(job)
-    main_process = PartialState().is_main_process
+    main_process = process_state().is_main_process
     try:
         config = TrainConfig.from_dict(job.config)
         metrics = train(config, folders, reporter(job, store), lambda: store.stop_requested(job.id))

@@ -3,11 +3,11 @@
 import time
 from collections.abc import Callable
 
-from accelerate import PartialState
 from accelerate.utils import broadcast_object_list
 from transformers import TrainerCallback
 
 from engine.training.events import Event, Progress, TrainEvent, event_from_log
+from engine.training.recipe import process_state
 
 STOP_POLL_SECONDS = 1.0  # how often the run asks whether to stop: a stop takes effect within about a step
 
@@ -56,7 +56,7 @@ class StudioProgress(TrainerCallback):
         if state.is_world_process_zero and time.monotonic() - self._last_poll >= STOP_POLL_SECONDS:
             self._last_poll = time.monotonic()
             wanted = self.should_stop()
-        if PartialState().num_processes > 1:
+        if process_state().num_processes > 1:
             decision = [wanted]
             broadcast_object_list(decision, from_process=0)
             wanted = decision[0]

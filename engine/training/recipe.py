@@ -5,6 +5,7 @@ import platform
 from pathlib import Path
 
 import torch
+from accelerate import PartialState
 from transformers import (
     AutoModelForSequenceClassification,
     EarlyStoppingCallback,
@@ -128,6 +129,17 @@ def training_devices(processes: int = 1) -> int:
     return max(1, torch.cuda.device_count()) if torch.cuda.is_available() else 1
 
 
+def process_state() -> PartialState:
+    """This process's place among the run's processes (rank, count, main or not), as `Trainer` will see it.
+
+    Made the way `TrainingArguments` makes it (on the CPU when there is no GPU): a bare `PartialState()` under
+    PyTorch's launcher on a CPU sees no distributed run, and every process then took itself for the main one (each
+    wrote the job's rows, each built the same cache). The state is shared by the whole process, so whoever asks first
+    decides it.
+    """
+    return PartialState(cpu=not torch.cuda.is_available())
+
+
 def training_device() -> str:
     """The device a new run trains on, and so the queue its job joins: `cuda` when there is a GPU, else `cpu`."""
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -137,7 +149,8 @@ def describe_hardware(processes: int = 1) -> str:
     """The hardware a run trains on, in words: "1 × NVIDIA H200" or "CPU: AMD EPYC 7B13 (2 cores)"."""
     if torch.cuda.is_available():
         return f"{training_devices(processes)} × {torch.cuda.get_device_name(0)}"
-    return f"CPU: {_cpu_name()} ({os.cpu_count()} cores)"
+    on = f"{processes} processes on " if processes > 1 else ""
+    return f"{on}CPU: {_cpu_name()} ({os.cpu_count()} cores)"
 
 
 def _cpu_name() -> str:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from accelerate import PartialState
 from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, set_seed
 
 from engine.common.settings import remote_code_allowed
@@ -26,6 +25,7 @@ from engine.training.recipe import (
     callbacks_for,
     classifier_model,
     describe_hardware,
+    process_state,
     training_arguments,
     training_devices,
 )
@@ -63,13 +63,17 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
         (`engine.training.failures.error_category` sorts them).
     """
     set_seed(config.seed)
-    data = prepare_training_data(config)
+    # The main process first builds what every process reads (the prepared dataset, a scratch model, the tokenized
+    # splits), then the others find it cached: ranks building the same cache entry at once raced each other (one read
+    # a scratch model's folder while another replaced it: "Unrecognized model ... `model_type`").
+    with process_state().main_process_first():
+        data = prepare_training_data(config)
+        path = resolve_model(parse_model_ref(config.model), data.train_texts, config.seed)
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote_code_allowed())
+        tokenized = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"))
     for note in data.notes:
         logger.info(note)
-    path = resolve_model(parse_model_ref(config.model), data.train_texts, config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote_code_allowed())
-    tokenized = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"))
-    processes = PartialState().num_processes
+    processes = process_state().num_processes
     total_steps = planned_steps(config, len(tokenized["train"]), training_devices(processes))
     trainer = Trainer(
         model=classifier_model(path, data.label_names),

@@ -2,14 +2,14 @@
 
 import sys
 
-import engine.jobs.process
+import engine.jobs.launcher
 from engine.common.paths import REPO_ROOT
 from engine.jobs.process import _child_environment, _signal_in_log, launch_command
 
 
 def test_without_an_accelerate_config_one_local_process_is_launched(tmp_path, monkeypatch):
     monkeypatch.delenv("STUDIO_ACCELERATE_CONFIG", raising=False)
-    monkeypatch.setattr(engine.jobs.process, "default_config_file", str(tmp_path / "absent.yaml"))
+    monkeypatch.setattr(engine.jobs.launcher, "default_config_file", str(tmp_path / "absent.yaml"))
 
     command = launch_command(7)
 
@@ -18,12 +18,14 @@ def test_without_an_accelerate_config_one_local_process_is_launched(tmp_path, mo
     assert command[-3:] == ["-m", "engine.jobs.worker", "7"]
 
 
-def test_an_accelerate_config_named_in_the_environment_is_followed(monkeypatch):
-    monkeypatch.setenv("STUDIO_ACCELERATE_CONFIG", "/etc/multi-gpu.yaml")
+def test_an_accelerate_config_named_in_the_environment_is_followed(monkeypatch, tmp_path):
+    config = tmp_path / "one-machine.yaml"
+    config.write_text("distributed_type: 'NO'\nnum_processes: 1\nmixed_precision: 'no'\n")
+    monkeypatch.setenv("STUDIO_ACCELERATE_CONFIG", str(config))
 
     command = launch_command(7)
 
-    assert command[command.index("--config_file") + 1] == "/etc/multi-gpu.yaml"
+    assert command[command.index("--config_file") + 1] == str(config)
     assert "--num_processes" not in command
 
 

@@ -1,0 +1,119 @@
+"""Which launcher a job's processes start under, read from the accelerate config, and refused when it cannot run.
+
+Without a config a job is one process (on the GPU when there is one). With one (`STUDIO_ACCELERATE_CONFIG`, or the
+file `accelerate config` saved) the job follows it through `accelerate launch`: several GPUs, several machines,
+DeepSpeed or FSDP. One case takes another road: several CPU processes (`distributed_type: MULTI_CPU`).
+accelerate's launcher starts those through MPI only, and without an MPI host file it silently runs a single
+process; PyTorch's own launcher (`torch.distributed.run`) starts them with the gloo backend, the same way a
+multi-GPU launch does.
+"""
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import yaml
+from accelerate.commands.config import default_config_file
+
+from engine.common.errors import StudioError
+
+SINGLE_PROCESS = ["--num_processes", "1", "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+# The distributed types that put one process on each GPU.
+_GPU_TYPES = ("MULTI_GPU", "DEEPSPEED", "FSDP", "MEGATRON_LM")
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How a job's processes start: the command before `-m engine.jobs.worker <id>`, and how many processes run."""
+
+    command: list[str]
+    processes: int
+    config_file: str | None
+
+
+def accelerate_config_file() -> str | None:
+    """The accelerate config jobs follow: `STUDIO_ACCELERATE_CONFIG`, else the one `accelerate config` saved."""
+    chosen = os.environ.get("STUDIO_ACCELERATE_CONFIG")
+    if chosen:
+        return chosen
+    return default_config_file if Path(default_config_file).is_file() else None
+
+
+def _read(config_file: str) -> dict:
+    path = Path(config_file).expanduser()
+    try:
+        values = yaml.safe_load(path.read_text())  # accelerate writes YAML, or JSON (which YAML reads too)
+    except OSError as error:
+        raise StudioError(f"cannot read the accelerate config {config_file}: {error.strerror or error}") from error
+    except yaml.YAMLError as error:
+        raise StudioError(f"the accelerate config {config_file} is not YAML or JSON: {error}") from error
+    if not isinstance(values, dict):
+        raise StudioError(f"the accelerate config {config_file} holds no settings (a mapping of names to values)")
+    return values
+
+
+def _count(values: dict, name: str, config_file: str) -> int:
+    value = values.get(name, 1)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise StudioError(f"{name} in the accelerate config {config_file} must be a whole number >= 1, not {value!r}")
+    return value
+
+
+def launch_plan(config_file: str | None = None) -> Launch:
+    """How a job starts on this machine under `config_file` (by default `accelerate_config_file()`).
+
+    Raises:
+        StudioError: the config cannot be read, or asks for what this machine cannot do (more GPU processes than
+            GPUs, GPU processes without a GPU, several CPU processes over several machines without their address).
+    """
+    config_file = config_file or accelerate_config_file()
+    accelerate = [sys.executable, "-m", "accelerate.commands.launch"]
+    if config_file is None:
+        return Launch(accelerate + SINGLE_PROCESS, 1, None)
+    values = _read(config_file)
+    kind = str(values.get("distributed_type", "NO")).upper()
+    processes = _count(values, "num_processes", config_file)
+    machines = _count(values, "num_machines", config_file)
+    if kind in _GPU_TYPES:
+        gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        per_machine = -(-processes // machines)
+        if per_machine > gpus:
+            raise StudioError(
+                f"the accelerate config {config_file} starts {per_machine} GPU process(es) on this machine "
+                f"({kind}), but it has {gpus} GPU(s); lower num_processes, or use a config made on this machine "
+                "(accelerate config)"
+            )
+    if kind == "MULTI_CPU" and processes > 1 and not values.get("mpirun_config"):
+        return Launch(_torch_run(values, processes, machines, config_file), processes, config_file)
+    return Launch(accelerate + ["--config_file", config_file], processes, config_file)
+
+
+def _torch_run(values: dict, processes: int, machines: int, config_file: str) -> list[str]:
+    """PyTorch's launcher for several CPU processes (gloo), on this machine or over several."""
+    if processes % machines:
+        raise StudioError(
+            f"the accelerate config {config_file} spreads {processes} processes over {machines} machines: "
+            "use a multiple of the number of machines"
+        )
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes // machines)]
+    if machines == 1:
+        return command + ["--standalone"]  # a local rendezvous on a free port
+    address, port = values.get("main_process_ip"), values.get("main_process_port")
+    if not address or not port:
+        raise StudioError(
+            f"the accelerate config {config_file} runs on {machines} machines but names no main_process_ip and "
+            "main_process_port for them to meet at"
+        )
+    rank = values.get("machine_rank", 0)
+    return command + [
+        "--nnodes",
+        str(machines),
+        "--node_rank",
+        str(rank),
+        "--master_addr",
+        str(address),
+        "--master_port",
+        str(port),
+    ]
