@@ -114,11 +114,40 @@ def _evaluation_arguments(config: TrainConfig, eval_strategy: str) -> dict:
     }
 
 
+class NoFinalCheckpoint(TrainerCallback):
+    """Skips the checkpoint of the run's last step, which nobody can use: the model is saved on its own, and a
+    finished run is never resumed (its checkpoints are deleted). Keep-best still gets it, since the last evaluation
+    may be the best one to go back to."""
+
+    def _skip_at_the_end(self, args, state, control) -> None:
+        if state.global_step >= state.max_steps and not args.load_best_model_at_end:
+            control.should_save = False
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self._skip_at_the_end(args, state, control)
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        self._skip_at_the_end(args, state, control)
+
+
 def callbacks_for(config: TrainConfig) -> list[TrainerCallback]:
-    """The callbacks the config asks for: early stopping when a patience is set."""
-    if config.early_stopping_patience is None:
-        return []
-    return [EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)]
+    """The run's own callbacks (after `Trainer`'s, so they have the last word): no unusable final checkpoint, and
+    early stopping when a patience is set."""
+    callbacks: list[TrainerCallback] = [NoFinalCheckpoint()]
+    if config.early_stopping_patience is not None:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
+    return callbacks
+
+
+def final_metrics(log_history: list[dict], global_step: int, best_checkpoint: str | None) -> dict | None:
+    """The validation scores of the model the run ends with, when an evaluation during training already has them:
+    the best checkpoint's (keep-best) or the last step's; None when the final model was never evaluated.
+
+    Evaluating it again would cost a whole pass over the validation split for the same numbers.
+    """
+    step = int(best_checkpoint.rsplit("-", 1)[1]) if best_checkpoint else global_step
+    evaluations = [entry for entry in log_history if "eval_loss" in entry and entry.get("step") == step]
+    return evaluations[-1] if evaluations else None
 
 
 def training_devices(processes: int = 1) -> int:

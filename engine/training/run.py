@@ -25,6 +25,7 @@ from engine.training.recipe import (
     callbacks_for,
     classifier_model,
     describe_hardware,
+    final_metrics,
     process_state,
     training_arguments,
     training_devices,
@@ -86,7 +87,9 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
         callbacks=[StudioProgress(report, should_stop), *callbacks_for(config)],
     )
     output = trainer.train(resume_from_checkpoint=config.resume_from_checkpoint)
-    evaluation = trainer.evaluate()
+    state = trainer.state
+    best = state.best_model_checkpoint if trainer.args.load_best_model_at_end else None
+    evaluation = final_metrics(state.log_history, state.global_step, best) or trainer.evaluate()
     metrics = {name: evaluation[f"eval_{name}"] for name in ("loss", *METRIC_NAMES)}
     trainer.save_model(str(folders.model))
     if trainer.is_world_process_zero():

@@ -55,10 +55,10 @@ def test_disk_full_at_the_second_checkpoint_fails_the_job_and_the_first_checkpoi
     store, tiny_csv_folder, no_children, monkeypatch
 ):
     config = check_config(
-        TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny", epochs=2, batch_size=8)
+        TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny", epochs=3, batch_size=8)
     ).config
     job = store.create(config.to_dict())
-    saves = fill_disk_on_save(monkeypatch, save_number=2)
+    saves = fill_disk_on_save(monkeypatch, save_number=2)  # at the end of epoch 2 (the last step saves none)
 
     assert train_worker.main([str(job.id)]) == 1
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from transformers import AutoTokenizer, DataCollatorWithPadding, EarlyStoppingCallback, Trainer
+from transformers import AutoTokenizer, DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainerCallback
 
 from engine.models.loading import resolve_model
 from engine.models.refs import parse_model_ref
@@ -17,9 +17,11 @@ from engine.training.data import TrainingData, prepare_training_data, tokenize_s
 from engine.training.metrics import compute_metrics
 from engine.training.recipe import (
     SAVE_TOTAL_LIMIT,
+    NoFinalCheckpoint,
     callbacks_for,
     classifier_model,
     describe_hardware,
+    final_metrics,
     training_arguments,
     training_devices,
 )
@@ -130,12 +132,12 @@ def test_half_precision_on_the_cpu_is_refused_before_any_training(tmp_path):
         arguments(tmp_path, precision="bf16")
 
 
-def test_no_callbacks_without_early_stopping():
-    assert callbacks_for(config()) == []
+def test_without_early_stopping_the_only_callback_skips_the_unusable_final_checkpoint():
+    assert [type(callback) for callback in callbacks_for(config())] == [NoFinalCheckpoint]
 
 
 def test_early_stopping_becomes_a_callback_with_its_patience():
-    (callback,) = callbacks_for(config(load_best_model_at_end=True, early_stopping_patience=3))
+    _, callback = callbacks_for(config(load_best_model_at_end=True, early_stopping_patience=3))
 
     assert isinstance(callback, EarlyStoppingCallback)
     assert callback.early_stopping_patience == 3
@@ -204,8 +206,17 @@ def test_keep_best_ends_with_the_best_checkpoints_model_and_keeps_the_last_for_r
     assert "checkpoint-12" in kept and len(kept) <= SAVE_TOTAL_LIMIT
 
 
+class StopAfterTheFirstEpoch(TrainerCallback):
+    """A user's Stop at the end of epoch 1 (of 2): the run saves a checkpoint there and ends."""
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        control.should_training_stop = True
+
+
 def test_a_run_resumes_from_its_checkpoint_where_it_stopped(reviews, tmp_path):
-    build_trainer(reviews, config(epochs=1.0), tmp_path).train()
+    stopped = build_trainer(reviews, config(epochs=2.0), tmp_path)
+    stopped.add_callback(StopAfterTheFirstEpoch())
+    stopped.train()
     checkpoint = tmp_path / "checkpoint-4"
     assert json.loads((checkpoint / "trainer_state.json").read_text())["global_step"] == 4
 
@@ -248,3 +259,28 @@ def test_a_run_saves_the_model_its_config_metrics_trainer_state_and_card_and_rep
     state = json.loads(folders.trainer_state.read_text())
     assert state["global_step"] == 8 and state["best_metric"] is not None
     assert "Hardware: CPU: " in (folders.model / "README.md").read_text()
+
+
+def test_a_run_writes_no_checkpoint_at_its_last_step_and_ends_on_its_last_evaluation(reviews, tmp_path):
+    two_epochs = config(epochs=2.0)
+
+    trainer = build_trainer(reviews, two_epochs, tmp_path)
+    trainer.train()
+
+    # Epoch 1's checkpoint stays for a resume; the last step's would be deleted unread once the job completes.
+    assert sorted(path.name for path in tmp_path.glob("checkpoint-*")) == ["checkpoint-4"]
+    last = final_metrics(trainer.state.log_history, trainer.state.global_step, None)
+    assert last is not None and last["step"] == trainer.state.global_step == 8
+    assert last["eval_loss"] == pytest.approx(trainer.evaluate()["eval_loss"])  # the same numbers, without the pass
+
+
+def test_keep_best_reads_the_best_checkpoints_evaluation_and_an_unevaluated_end_reads_none():
+    history = [
+        {"step": 4, "eval_loss": 0.5, "eval_f1": 0.8},
+        {"step": 8, "eval_loss": 0.7, "eval_f1": 0.6},
+        {"step": 9, "loss": 0.4},
+    ]
+
+    assert final_metrics(history, 8, "/run/checkpoints/checkpoint-4")["eval_f1"] == 0.8
+    assert final_metrics(history, 8, None)["eval_f1"] == 0.6
+    assert final_metrics(history, 9, None) is None  # stopped between evaluations: evaluate the final model
