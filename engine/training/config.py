@@ -180,23 +180,52 @@ def evaluations_planned(config: TrainConfig, train_rows: int, processes: int = 1
     return math.ceil(planned_steps(config, train_rows, processes) / config.eval_steps)
 
 
+# CPU flags (as /proc/cpuinfo names them) for bf16 matrix work in hardware. Without them PyTorch emulates bf16 on
+# the CPU, which is slower than fp32; with them bf16 autocast trained about 1.5x faster at the same accuracy.
+_CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def cpu_native_bf16() -> str | None:
+    """The CPU feature that gives native bf16 (`avx512_bf16`, `amx_bf16`), or None (or not Linux: not known)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if not cpuinfo.is_file():
+        return None
+    for line in cpuinfo.read_text(errors="replace").splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            return next((flag for flag in _CPU_BF16_FLAGS if flag in flags), None)
+    return None
+
+
 def resolve_precision(precision: str) -> str:
     """Turn a `precision` setting into what this machine will train in: "fp32", "bf16" or "fp16".
 
+    `auto` is bf16 on GPUs with native bf16 (Ampere and later), else fp16 on a GPU; on a CPU, bf16 (autocast) where
+    the CPU has native bf16 (AVX512-BF16 or AMX), else fp32.
+
     Raises:
-        ValueError: bf16 or fp16 asked for on a machine without a CUDA GPU (or bf16 on a GPU without it).
+        StudioError: fp16 without a CUDA GPU, or bf16 on a GPU or CPU without native bf16.
     """
     if precision not in PRECISIONS:
         raise StudioError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-    cuda = torch.cuda.is_available()
+    if not torch.cuda.is_available():
+        native = cpu_native_bf16()
+        if precision == "auto":
+            return "bf16" if native else "fp32"
+        if precision == "fp16":
+            raise StudioError(
+                "precision fp16 needs a CUDA GPU; this machine trains on the CPU: use bf16, fp32 or auto"
+            )
+        if precision == "bf16" and not native:
+            raise StudioError(
+                "precision bf16 needs a CUDA GPU or a CPU with native bf16 (AVX512-BF16 or AMX), which this one "
+                "lacks: use fp32 or auto"
+            )
+        return precision
     # Native bf16 only (Ampere and later): emulated bf16 is slower than fp32.
-    bf16 = cuda and torch.cuda.is_bf16_supported(including_emulation=False)
+    bf16 = torch.cuda.is_bf16_supported(including_emulation=False)
     if precision == "auto":
-        if not cuda:
-            return "fp32"
         return "bf16" if bf16 else "fp16"
-    if precision != "fp32" and not cuda:
-        raise StudioError(f"precision {precision} needs a CUDA GPU; this machine trains on the CPU: use fp32 or auto")
     if precision == "bf16" and not bf16:
         device = torch.cuda.get_device_name(0)
         raise StudioError(f"precision bf16 is not supported by {device}: use fp16 or auto")

@@ -18,7 +18,7 @@ from engine.models.loading import MODEL_LOADING, resolve_model
 from engine.models.refs import SCRATCH, parse_model_ref
 from engine.models.scratch import SIZES
 from engine.training.checks import check_config
-from engine.training.config import TrainConfig, evaluations_planned, planned_steps
+from engine.training.config import TrainConfig, evaluations_planned, planned_steps, resolve_precision
 from engine.training.recipe import describe_hardware, training_device
 
 BYTES_PER_PARAMETER = 16  # fp32 weights 4 + gradients 4 + AdamW first and second moments 8
@@ -58,10 +58,14 @@ class TrainingPlan:
     memory_bytes: int
     seconds: float | None
     estimate_basis: str
+    precision: str = "fp32"  # what the run computes in: fp32, bf16 or fp16 (`resolve_precision`)
 
     def summary(self) -> str:
         """The plan in one or two plain sentences."""
-        where = "the CPU: it works, slowly" if self.device == "cpu" else f"the GPU ({self.hardware})"
+        if self.device == "cpu":
+            where = f"the CPU in {self.precision}: it works, slowly"
+        else:
+            where = f"the GPU ({self.hardware}) in {self.precision}"
         time = f"about {_duration(self.seconds)} ({self.estimate_basis})" if self.seconds else self.estimate_basis
         return (
             f"Trains on {where}. {self.train_rows:,} training rows, {self.steps:,} updates, "
@@ -142,4 +146,5 @@ def plan_training(config: TrainConfig, past_runs: Sequence[PastRun] = (), device
         memory_bytes=parameters * BYTES_PER_PARAMETER + activations,
         seconds=per_step * steps if per_step else None,
         estimate_basis=basis,
+        precision=resolve_precision(resolved.precision),
     )

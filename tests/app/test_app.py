@@ -19,6 +19,7 @@ from transformers import AutoTokenizer
 from engine.common.paths import SAMPLES_DIR
 from engine.jobs.store import ACTIVE, COMPLETED, JobStore
 from engine.models.refs import parse_model_ref
+from engine.training.config import resolve_precision
 from engine.training.defaults import default_hyperparameters
 from tests.app.launch import LaunchedStudio, StudioClient, wait_for_status
 from tests.app.tokenizer_client import TokenizeCall
@@ -357,6 +358,7 @@ def test_checking_the_settings_says_where_and_how_long_before_anything_starts(cl
 
     summary = client.predict(*start_training_args("sample:topics"), api_name="/plan_training")
 
-    assert summary.startswith("Trains on the CPU: it works, slowly.")
+    # In bf16 on a CPU with native bf16 (AVX512-BF16, AMX), else fp32: the plan says which.
+    assert summary.startswith(f"Trains on the CPU in {resolve_precision('auto')}: it works, slowly.")
     assert "880 training rows, 55 updates, 1 evaluations" in summary
     assert len(JobStore(studio.database).list()) == jobs_before

@@ -10,6 +10,7 @@ import pytest
 import torch
 from transformers import AutoTokenizer, DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainerCallback
 
+import engine.training.config
 from engine.models.loading import resolve_model
 from engine.models.refs import parse_model_ref
 from engine.training.config import TrainConfig, planned_steps
@@ -58,7 +59,8 @@ def test_the_optimiser_settings_reach_the_training_arguments(tmp_path):
     assert (made.per_device_train_batch_size, made.per_device_eval_batch_size) == (8, 16)
 
 
-def test_the_defaults_keep_the_course_recipe_quiet_and_length_grouped(tmp_path):
+def test_the_defaults_keep_the_course_recipe_quiet_and_length_grouped(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: None)  # a CPU without native bf16
     made = arguments(tmp_path)
 
     assert (made.lr_scheduler_type.value, made.warmup_steps, made.weight_decay) == ("linear", 0.1, 0.01)
@@ -127,9 +129,17 @@ def test_the_benchmark_call_without_evaluation_also_turns_off_saving_and_keep_be
     assert (made.max_steps, made.train_sampling_strategy) == (3, "random")
 
 
-def test_half_precision_on_the_cpu_is_refused_before_any_training(tmp_path):
-    with pytest.raises(ValueError, match="precision bf16 needs a CUDA GPU"):
-        arguments(tmp_path, precision="bf16")
+def test_fp16_on_the_cpu_is_refused_before_any_training(tmp_path):
+    with pytest.raises(ValueError, match="precision fp16 needs a CUDA GPU"):
+        arguments(tmp_path, precision="fp16")
+
+
+def test_bf16_on_a_cpu_with_native_bf16_trains_under_cpu_autocast(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: "amx_bf16")
+
+    made = arguments(tmp_path, precision="auto")
+
+    assert made.bf16 and made.use_cpu and not made.fp16
 
 
 def test_without_early_stopping_the_only_callback_skips_the_unusable_final_checkpoint():

@@ -6,6 +6,8 @@ from dataclasses import replace
 import pytest
 import torch
 
+import engine.training.config
+from engine.common.errors import StudioError
 from engine.training.config import TrainConfig, check_fits, evaluations_planned, planned_steps, resolve_precision
 
 
@@ -226,17 +228,29 @@ def cuda_gpu(monkeypatch: pytest.MonkeyPatch):
     return set_bf16
 
 
-def test_precision_auto_is_fp32_on_the_cpu(cpu_only):
+def test_precision_auto_on_a_cpu_is_bf16_where_it_is_native_else_fp32(cpu_only, monkeypatch):
+    monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: "avx512_bf16")
+    assert resolve_precision("auto") == resolve_precision("bf16") == "bf16"
+    monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: None)
     assert resolve_precision("auto") == "fp32"
     assert resolve_precision("fp32") == "fp32"
 
 
-@pytest.mark.parametrize("precision", ["bf16", "fp16"])
-def test_half_precision_without_cuda_is_refused_naming_the_cpu(cpu_only, precision):
-    with pytest.raises(ValueError, match=f"precision {precision} needs a CUDA GPU; this machine trains on the CPU"):
-        resolve_precision(precision)
-    with pytest.raises(ValueError, match="needs a CUDA GPU"):
-        check_fits(config(precision=precision), train_rows=60)
+def test_fp16_on_a_cpu_and_bf16_on_a_cpu_without_it_are_refused_naming_why(cpu_only, monkeypatch):
+    monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: None)
+    with pytest.raises(StudioError, match="precision fp16 needs a CUDA GPU; this machine trains on the CPU"):
+        resolve_precision("fp16")
+    with pytest.raises(StudioError, match=r"precision bf16 needs a CUDA GPU or a CPU with native bf16 \(AVX512-BF16"):
+        check_fits(config(precision="bf16"), train_rows=60)
+
+
+def test_the_cpus_bf16_feature_is_read_from_its_flags(monkeypatch, tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse avx512f avx512_bf16 avx512_vnni\n")
+    monkeypatch.setattr(engine.training.config, "Path", lambda _: cpuinfo)
+    assert engine.training.config.cpu_native_bf16() == "avx512_bf16"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse avx2\n")
+    assert engine.training.config.cpu_native_bf16() is None
 
 
 def test_precision_auto_is_bf16_on_a_gpu_that_supports_it_else_fp16(cuda_gpu):
