@@ -5,7 +5,8 @@ Each child gets its own process group and writes all output to the job's `train.
 pipe would fill up and hang the training.
 
 A pid alone does not name a job's process: pids start over after a restart (a Space's container), and a recorded
-pid may by then belong to anything. Every process of a job carries a marker in its environment, `STUDIO_JOB_FOLDER`
+pid may by then belong to anything. Every process of a job carries a marker in its environment,
+`FINETUNE_STUDIO_JOB_FOLDER`
 (the job's folder, unique per data directory and job), inherited by the launcher, its workers and theirs, even those
 that start their own session (torch's elastic launcher does). A process is trusted as the job's, and signalled, only
 when `/proc/<pid>/environ` carries the job's marker; signals go through a pidfd opened before that check, so a pid
@@ -34,7 +35,7 @@ from engine.training.failures import ErrorCategory
 
 logger = logging.getLogger(__name__)
 
-JOB_MARKER = "STUDIO_JOB_FOLDER"  # in the environment of every process of a job: see the module's docstring
+JOB_MARKER = "FINETUNE_STUDIO_JOB_FOLDER"  # every process of a job carries it (module docstring); not a setting
 # A job is claimed (running, no pid yet) and started within milliseconds; one still without a pid after this long
 # was claimed by a server that died before it could start the process.
 UNSTARTED_GRACE_S = 120.0
@@ -56,7 +57,7 @@ def launch_command(job_id: int) -> list[str]:
 
 
 def job_marker(job_id: int) -> str:
-    """The value of `STUDIO_JOB_FOLDER` in the environment of every process of job `job_id`."""
+    """The value of `FINETUNE_STUDIO_JOB_FOLDER` in the environment of every process of job `job_id`."""
     return str((data_dir() / "jobs" / str(job_id)).resolve())
 
 
@@ -88,7 +89,7 @@ def pid_alive(pid: int | None) -> bool:
 
 
 def _carries_marker(pid: int, marker: str) -> bool:
-    """Whether process `pid` is alive and has `STUDIO_JOB_FOLDER=<marker>` in its environment."""
+    """Whether process `pid` is alive and has `FINETUNE_STUDIO_JOB_FOLDER=<marker>` in its environment."""
     try:
         environ = (_PROC / str(pid) / "environ").read_bytes()
     except (FileNotFoundError, ProcessLookupError):
@@ -110,11 +111,11 @@ def is_job_process(pid: int | None, job_id: int) -> bool:
     return _carries_marker(pid, job_marker(job_id))
 
 
-def job_processes(job_id: int) -> list[int]:
+def job_processes(job_id: int, marker: str | None = None) -> list[int]:
     """The pids of every live process of job `job_id`: its launcher, its workers and whatever they started."""
     if not _PROC.is_dir():
         return []
-    marker, found = job_marker(job_id), []
+    marker, found = marker or job_marker(job_id), []
     for entry in _PROC.iterdir():
         if re.fullmatch(r"[0-9]+", entry.name) and int(entry.name) != os.getpid():
             if _carries_marker(int(entry.name), marker):
@@ -122,10 +123,10 @@ def job_processes(job_id: int) -> list[int]:
     return found
 
 
-def _signal_job_processes(job_id: int, sig: signal.Signals) -> int:
+def _signal_job_processes(job_id: int, sig: signal.Signals, marker: str | None = None) -> int:
     """Send `sig` to every live process of the job, each checked as the job's first; return how many were sent."""
-    marker, sent = job_marker(job_id), 0
-    for pid in job_processes(job_id):
+    marker, sent = marker or job_marker(job_id), 0
+    for pid in job_processes(job_id, marker):
         try:
             handle = os.pidfd_open(pid)  # from here on `handle` is this very process, even if the pid is reused
         except ProcessLookupError:
@@ -141,16 +142,20 @@ def _signal_job_processes(job_id: int, sig: signal.Signals) -> int:
     return sent
 
 
-def end_job_processes(job_id: int, grace_s: float = 5.0) -> None:
+def end_job_processes(job_id: int, grace_s: float = 5.0, marker: str | None = None) -> None:
     """End every remaining process of the job: SIGTERM, then SIGKILL after `grace_s` seconds; return once all are
-    gone (or after a few seconds more: a process stuck in the kernel cannot be waited for)."""
+    gone (or after a few seconds more: a process stuck in the kernel cannot be waited for).
+
+    `marker` is the job's marker as it was when its processes started (`job_marker`, by default now).
+    """
+    marker = marker or job_marker(job_id)
     for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
-        if not _signal_job_processes(job_id, sig):
+        if not _signal_job_processes(job_id, sig, marker):
             return
         deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline and job_processes(job_id):
+        while time.monotonic() < deadline and job_processes(job_id, marker):
             time.sleep(0.1)
-    if left := job_processes(job_id):
+    if left := job_processes(job_id, marker):
         logger.warning("processes %s of job %s survived SIGKILL", left, job_id)
 
 
@@ -233,18 +238,23 @@ def spawn(job: Job, store: JobStore, on_exit: Callable[[], None] | None) -> Job:
     store.mark_started(job.id, process.pid, shlex.join(command))
     if on_exit:
         watcher = threading.Thread(
-            target=_watch, args=(process, job.id, store, on_exit), daemon=True, name=f"job-{job.id}"
+            target=_watch,
+            args=(process, job.id, job_marker(job.id), store, on_exit),
+            daemon=True,
+            name=f"job-{job.id}",
         )
         watcher.start()
     logger.info("started training job %s (pid %s)", job.id, process.pid)
     return store.get(job.id)
 
 
-def _watch(process: subprocess.Popen, job_id: int, store: JobStore, on_exit: Callable[[], None]) -> None:
+def _watch(process: subprocess.Popen, job_id: int, marker: str, store: JobStore, on_exit: Callable[[], None]) -> None:
     code = process.wait()  # also reaps the child, so it never lingers as a zombie
     try:
         # The launcher is gone; its workers go too, before the job is recorded as ended and the next one starts.
-        end_job_processes(job_id)
+        # The marker the job started with: read now it would follow a data directory changed meanwhile (tests do),
+        # and end another job of the same number.
+        end_job_processes(job_id, marker=marker)
         _record_exit(code, job_id, store)
     finally:
         WATCHED_PIDS.discard(process.pid)

@@ -35,7 +35,8 @@ def test_the_child_inherits_the_data_dir_and_finds_the_engine(studio_data_dir):
     assert env["STUDIO_DATA_DIR"] == str(studio_data_dir)
     assert env["PYTHONPATH"].split(":")[0] == str(REPO_ROOT)
     assert env["PYTHONUNBUFFERED"] == "1"
-    assert env["STUDIO_JOB_FOLDER"] == str((studio_data_dir / "jobs" / "7").resolve())  # who is job 7's process
+    # Who is job 7's process:
+    assert env["FINETUNE_STUDIO_JOB_FOLDER"] == str((studio_data_dir / "jobs" / "7").resolve())
 
 
 def test_the_signal_that_killed_the_worker_is_read_from_its_launchers_last_line():
