@@ -181,7 +181,9 @@ def evaluations_planned(config: TrainConfig, train_rows: int, processes: int = 1
 
 
 # CPU flags (as /proc/cpuinfo names them) for bf16 matrix work in hardware. Without them PyTorch emulates bf16 on
-# the CPU, which is slower than fp32; with them bf16 autocast trained about 1.5x faster at the same accuracy.
+# the CPU, which is slower than fp32. With them bf16 autocast pays off on models of some size (a 22.7M-parameter
+# encoder: 1.49x), not on the small scratch models (bench/cpu_precision.py: 0.92x and 1.02x for scratch:small), so
+# `auto` stays fp32 on a CPU and bf16 is there to choose.
 _CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
@@ -200,8 +202,8 @@ def cpu_native_bf16() -> str | None:
 def resolve_precision(precision: str) -> str:
     """Turn a `precision` setting into what this machine will train in: "fp32", "bf16" or "fp16".
 
-    `auto` is bf16 on GPUs with native bf16 (Ampere and later), else fp16 on a GPU; on a CPU, bf16 (autocast) where
-    the CPU has native bf16 (AVX512-BF16 or AMX), else fp32.
+    `auto` is bf16 on GPUs with native bf16 (Ampere and later), else fp16 on a GPU, and fp32 on a CPU; a CPU with
+    native bf16 (AVX512-BF16 or AMX) trains in bf16 (autocast) when asked.
 
     Raises:
         StudioError: fp16 without a CUDA GPU, or bf16 on a GPU or CPU without native bf16.
@@ -209,14 +211,13 @@ def resolve_precision(precision: str) -> str:
     if precision not in PRECISIONS:
         raise StudioError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     if not torch.cuda.is_available():
-        native = cpu_native_bf16()
         if precision == "auto":
-            return "bf16" if native else "fp32"
+            return "fp32"
         if precision == "fp16":
             raise StudioError(
                 "precision fp16 needs a CUDA GPU; this machine trains on the CPU: use bf16, fp32 or auto"
             )
-        if precision == "bf16" and not native:
+        if precision == "bf16" and not cpu_native_bf16():
             raise StudioError(
                 "precision bf16 needs a CUDA GPU or a CPU with native bf16 (AVX512-BF16 or AMX), which this one "
                 "lacks: use fp32 or auto"

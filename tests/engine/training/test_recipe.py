@@ -137,7 +137,7 @@ def test_fp16_on_the_cpu_is_refused_before_any_training(tmp_path):
 def test_bf16_on_a_cpu_with_native_bf16_trains_under_cpu_autocast(tmp_path, monkeypatch):
     monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: "amx_bf16")
 
-    made = arguments(tmp_path, precision="auto")
+    made = arguments(tmp_path, precision="bf16")
 
     assert made.bf16 and made.use_cpu and not made.fp16
 

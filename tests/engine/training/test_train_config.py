@@ -228,12 +228,10 @@ def cuda_gpu(monkeypatch: pytest.MonkeyPatch):
     return set_bf16
 
 
-def test_precision_auto_on_a_cpu_is_bf16_where_it_is_native_else_fp32(cpu_only, monkeypatch):
+def test_on_a_cpu_auto_is_fp32_and_bf16_is_there_to_choose_where_it_is_native(cpu_only, monkeypatch):
     monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: "avx512_bf16")
-    assert resolve_precision("auto") == resolve_precision("bf16") == "bf16"
-    monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: None)
-    assert resolve_precision("auto") == "fp32"
-    assert resolve_precision("fp32") == "fp32"
+    assert resolve_precision("auto") == resolve_precision("fp32") == "fp32"
+    assert resolve_precision("bf16") == "bf16"
 
 
 def test_fp16_on_a_cpu_and_bf16_on_a_cpu_without_it_are_refused_naming_why(cpu_only, monkeypatch):
