@@ -14,6 +14,7 @@ from datasets import Dataset, DatasetDict
 from datasets.utils.logging import disable_progress_bar
 
 import engine.common.hub
+from engine.jobs.store import JobStore
 from engine.models.scratch import train_wordpiece
 
 disable_progress_bar()  # keeps pytest's captured output readable
@@ -41,6 +42,12 @@ def studio_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STUDIO_DATA_DIR", str(folder))
     monkeypatch.setenv("TOKENIZERS_PARALLELISM", "false")
     return folder
+
+
+@pytest.fixture
+def store(studio_data_dir: Path) -> JobStore:
+    """The job database of this test's own data directory."""
+    return JobStore()
 
 
 @pytest.fixture(scope="session")

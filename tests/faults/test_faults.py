@@ -25,11 +25,6 @@ from tests.app.launch import StudioClient, launch_studio
 
 
 @pytest.fixture
-def store() -> JobStore:
-    return JobStore()
-
-
-@pytest.fixture
 def no_children(monkeypatch: pytest.MonkeyPatch) -> None:
     """Queue jobs without starting training processes: these tests run the child's `main` themselves."""
     monkeypatch.setattr(engine.jobs.queue, "advance_queue", lambda *args, **kwargs: [])

@@ -22,15 +22,10 @@ from engine.jobs.process import (
     pid_alive,
     terminate,
 )
-from engine.jobs.store import INTERRUPTED, RUNNING, JobStore
+from engine.jobs.store import INTERRUPTED, RUNNING
 from tests.waiting import wait_until
 
 CONFIG = {"dataset": "sample:topics", "model": "scratch:tiny"}
-
-
-@pytest.fixture
-def store() -> JobStore:
-    return JobStore()
 
 
 @pytest.fixture

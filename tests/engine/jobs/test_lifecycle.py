@@ -26,11 +26,6 @@ def wait_until(condition, what: str, timeout: float = TIMEOUT_S):
     return waiting.wait_until(condition, what, timeout)
 
 
-@pytest.fixture
-def store() -> JobStore:
-    return JobStore()
-
-
 def test_two_jobs_on_one_device_run_one_after_the_other_with_metric_events(store, tiny_csv_folder):
     first = start_job(config_for(tiny_csv_folder, 1), store)
     second = start_job(config_for(tiny_csv_folder, 1), store)

@@ -27,11 +27,6 @@ CONFIG = {"dataset": "sample:topics", "model": "scratch:tiny", "epochs": 1.0}
 
 
 @pytest.fixture
-def store() -> JobStore:
-    return JobStore()
-
-
-@pytest.fixture
 def dead_pid() -> int:
     """The pid of a process that has exited and been reaped."""
     process = subprocess.Popen([sys.executable, "-c", "pass"])

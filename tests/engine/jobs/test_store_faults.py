@@ -23,11 +23,6 @@ CONFIG = {"dataset": "sample:topics", "model": "scratch:tiny", "epochs": 1.0}
 
 
 @pytest.fixture
-def store() -> JobStore:
-    return JobStore()
-
-
-@pytest.fixture
 def short_waits(monkeypatch):
     """Interactive calls give up on a held lock after 0.2 s, the child's progress after 0.1 s: fast tests."""
     monkeypatch.setattr(engine.jobs.store, "BUSY_TIMEOUT_S", 0.2)
