@@ -3,6 +3,7 @@
 import gradio as gr
 import pandas as pd
 
+from engine.common.access import Requester, hide_server_paths, may_see_server_paths
 from engine.common.errors import StudioError
 from engine.jobs.actions import clone_job, delete_job, resume_job, start_job, stop_job
 from engine.jobs.catalog import past_runs
@@ -175,23 +176,31 @@ def _status_markdown(job: Job, store: JobStore) -> str:
 
 
 @shows_errors
-def job_status(job_id: int) -> dict:
-    """Return a job as a dict (status, step, total_steps, loss, metrics, error, config, queue_position)."""
+def job_status(job_id: int, owner_key: str | None = None, request: gr.Request = None) -> dict:
+    """Return a job as a dict (status, step, total_steps, loss, metrics, error, config, queue_position); server
+    paths cut to their last name for anyone but its owner and operators (`engine.common.access`)."""
     if job_id in (None, ""):
         return {}
     store = JobStore()
     job = check_alive(store.get(int(job_id)), store)
-    return job.to_dict() | {"queue_position": store.queue_position(job)}
+    return _as_seen_by(
+        job, owner.requester(owner_key, request, None), job.to_dict() | {"queue_position": store.queue_position(job)}
+    )
 
 
-def _jobs_table(store: JobStore) -> pd.DataFrame:
+def _as_seen_by(job: Job, requester: Requester, shown: object) -> object:
+    """What `requester` may see of `job`'s texts: all of it for its owner, server paths hidden for others."""
+    return shown if may_see_server_paths(job.owner, requester) else hide_server_paths(shown)
+
+
+def _jobs_table(store: JobStore, requester: Requester) -> pd.DataFrame:
     rows = [
         {
             "job": job.id,
             "name": job.name or "",
             "status": f"{job.status} (model folder missing)" if job.model_missing else job.status,
-            "model": job.config["model"],
-            "dataset": job.config["dataset"],
+            "model": _as_seen_by(job, requester, job.config["model"]),
+            "dataset": _as_seen_by(job, requester, job.config["dataset"]),
             "accuracy": round(job.metrics["accuracy"], 4) if "accuracy" in job.metrics else None,
             "f1": round(job.metrics["f1"], 4) if "f1" in job.metrics else None,
             "duration": _minutes(job.duration),
@@ -217,31 +226,40 @@ def _reproduction_text(job: Job) -> str:
 
 
 @shows_errors
-def poll_jobs(job_id: int | None, compare_ids: list[int] | None = None):
+def poll_jobs(
+    job_id: int | None,
+    compare_ids: list[int] | None = None,
+    owner_key: str | None = None,
+    request: gr.Request | None = None,
+    profile: gr.OAuthProfile | None = None,
+):
     """Everything the page shows about one job: status text, progress bar, charts (with the compared jobs' curves
-    overlaid), log tail, details, the settings that differ from the first compared job, and the jobs table."""
+    overlaid), log tail, details, the settings that differ from the first compared job, and the jobs table. Another
+    visitor's job is shown with its server paths cut to their last names."""
     store = JobStore()
     advance_queue(store)  # notices dead processes and starts queued jobs, even after a server restart
+    viewer = owner.requester(owner_key, request, profile)
     if job_id in (None, ""):
         empty = pd.DataFrame(columns=DIFF_COLUMNS)
         nothing = ("No training job yet.", "", loss_curve([]), metrics_curve([]), "", {}, "", empty)
-        return (*nothing, _jobs_table(store))
+        return (*nothing, _jobs_table(store, viewer))
     job = store.get(int(job_id))
     events = store.events(job.id)
     compared = [store.get(int(other)) for other in compare_ids or [] if int(other) != job.id]
     others = {f"#{other.id}": store.events(other.id) for other in compared}
     difference = config_difference(job.config, compared[0].config) if compared else []
     details = job.to_dict() | {"queue_position": store.queue_position(job)}
+    rows = [(k, str(_as_seen_by(job, viewer, a)), str(_as_seen_by(compared[0], viewer, b))) for k, a, b in difference]
     return (
-        _status_markdown(job, store),
+        _as_seen_by(job, viewer, _status_markdown(job, store)),
         progress_bar(job),
         loss_curve(events, others=others),
         metrics_curve(events, others=others),
-        _log_view(job),
-        details,
-        _reproduction_text(job),
-        pd.DataFrame([(k, str(a), str(b)) for k, a, b in difference], columns=DIFF_COLUMNS),
-        _jobs_table(store),
+        _as_seen_by(job, viewer, _log_view(job)),
+        _as_seen_by(job, viewer, details),
+        _as_seen_by(job, viewer, _reproduction_text(job)),
+        pd.DataFrame(rows, columns=DIFF_COLUMNS),
+        _jobs_table(store, viewer),
     )
 
 

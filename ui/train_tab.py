@@ -172,10 +172,10 @@ def build(owner_key: gr.BrowserState) -> TrainTab:
         api_name="start_training",
         concurrency_id="training",
     )
-    job.change(actions.poll_jobs, [job, compare], watched, api_name=False, show_progress="hidden")
-    compare.change(actions.poll_jobs, [job, compare], watched, api_name=False, show_progress="hidden")
+    job.change(actions.poll_jobs, [job, compare, owner_key], watched, api_name=False, show_progress="hidden")
+    compare.change(actions.poll_jobs, [job, compare, owner_key], watched, api_name=False, show_progress="hidden")
     compare.focus(actions.compare_choices, None, compare, api_name=False)
-    timer.tick(actions.poll_jobs, [job, compare], watched, api_name=False, show_progress="hidden")
+    timer.tick(actions.poll_jobs, [job, compare, owner_key], watched, api_name=False, show_progress="hidden")
     gr.api(actions.job_status, api_name="job_status")
     stop_button.click(actions.stop, [job, owner_key], details, api_name="stop_job")
     resume_button.click(actions.resume, [job, owner_key], details, api_name="resume_job")

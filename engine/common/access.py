@@ -9,6 +9,7 @@ itself, so it is the operator. Jobs record their owner as `user:<name>`, `browse
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.common.errors import NotAllowedError, StudioError
-from engine.common.paths import ASSETS_DIR, data_dir, uploads_dir
+from engine.common.paths import ASSETS_DIR, REPO_ROOT, data_dir, uploads_dir
 from engine.common.settings import settings
 
 CLI_OWNER = "cli"
@@ -238,3 +239,34 @@ def _check_upload_owner(reference: str, resolved: Path) -> None:
     parts = resolved.relative_to(uploads).parts
     if not parts or parts[0] != requester.folder_name:
         raise NotAllowedError(f"{reference}: this upload is someone else's; upload the file yourself to use it")
+
+
+def may_see_server_paths(owner: str | None, requester: Requester) -> bool:
+    """Whether `requester` may see the server paths in a job that `owner` started: its owner and operators may;
+    so may everyone where any path may be typed anyway (`STUDIO_SERVER_PATHS=anywhere`: one person's machine)."""
+    if settings().server_paths == "anywhere" or requester.is_operator:
+        return True
+    return owner is not None and owner == requester.owner
+
+
+def hide_server_paths(value: object) -> object:
+    """`value` (a text, or dicts and lists holding texts) with every path inside the data directory or the app's
+    folder cut to its last name (`…/reviews.csv`): another visitor sees what a job trained on, not where it lies
+    (an upload's folder names its owner)."""
+    roots = sorted({str(data_dir()), str(data_dir().resolve()), str(REPO_ROOT)}, key=len, reverse=True)
+    pattern = re.compile("(?:" + "|".join(map(re.escape, roots)) + r")(?P<rest>/[^\s'\",;)\]]*)?")
+
+    def short(match: re.Match) -> str:
+        rest = (match["rest"] or "").rstrip("/")
+        return "…/" + rest.rsplit("/", 1)[-1] if rest else "…"
+
+    def hide(item: object) -> object:
+        if isinstance(item, str):
+            return pattern.sub(short, item)
+        if isinstance(item, dict):
+            return {key: hide(inner) for key, inner in item.items()}
+        if isinstance(item, list | tuple):
+            return [hide(inner) for inner in item]
+        return item
+
+    return hide(value)

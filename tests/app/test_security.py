@@ -1,6 +1,7 @@
 """Security through the launched app: one visitor cannot touch another's jobs or uploads; a Hub token leaves no
 trace; no pickled weights are loaded."""
 
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -80,8 +81,10 @@ def test_a_short_owner_key_is_refused_naming_the_bound(client: StudioClient, tmp
 def test_uploads_are_kept_apart_per_owner_under_unique_names_and_an_uploads_folder_is_never_a_model(
     studio_url: str, studio: LaunchedStudio, tmp_path: Path
 ):
-    alice, mallory = StudioClient(studio_url), StudioClient(studio_url)
     alice_key, mallory_key = new_browser_key(), new_browser_key()
+    # As a page does: the key as an input of the actions, and in a cookie with every request (a path check reads it).
+    alice = Client(studio_url, verbose=False, headers={"Cookie": f"{owner.COOKIE}={alice_key}"})
+    mallory = Client(studio_url, verbose=False, headers={"Cookie": f"{owner.COOKIE}={mallory_key}"})
     private = _write(tmp_path / "alice" / "reviews.csv", "text,label\nalice's private note,pos\nanother,neg\n")
     kept_private = Path(alice.predict(handle_file(str(private)), owner_key=alice_key, api_name="/upload_dataset"))
 
@@ -192,3 +195,26 @@ def test_a_confined_server_refuses_typed_paths_outside_its_data_directory_but_ta
     assert Path(kept).resolve().is_relative_to(studio.data_dir.resolve())
     assert client.predict(kept, "", "", 0, "", api_name="/load_dataset")
     assert client.predict("train", 0, 20, api_name="/browse")[2] == "rows 0–1 of 2"
+
+
+def test_on_a_shared_server_another_visitor_sees_a_jobs_file_names_but_not_its_server_paths(
+    studio_url: str, studio: LaunchedStudio, tmp_path: Path, monkeypatch
+):
+    monkeypatch.setenv("STUDIO_SERVER_PATHS", "data-dir")  # the server runs in this process and reads it per call
+    alice_key, mallory_key = new_browser_key(), new_browser_key()
+    # As a page does: the key as an input of the actions, and in a cookie with every request (a path check reads it).
+    alice = Client(studio_url, verbose=False, headers={"Cookie": f"{owner.COOKIE}={alice_key}"})
+    mallory = Client(studio_url, verbose=False, headers={"Cookie": f"{owner.COOKIE}={mallory_key}"})
+    private = _write(tmp_path / "alice-reviews.csv", "text,label\n" + "a lovely film,pos\na dull film,neg\n" * 10)
+    kept = alice.predict(handle_file(str(private)), owner_key=alice_key, api_name="/upload_dataset")
+    args = (kept, "", "", "", "", "scratch:tiny", 1, 16, None, 32, 0)
+    _, started = alice.predict(*args, owner_key=alice_key, api_name="/start_training")
+
+    seen_by_alice = alice.predict(started["id"], owner_key=alice_key, api_name="/job_status")
+    seen_by_mallory = mallory.predict(started["id"], owner_key=mallory_key, api_name="/job_status")
+
+    assert seen_by_alice["config"]["dataset"] == kept
+    assert seen_by_mallory["config"]["dataset"] == "…/alice-reviews.csv"
+    data = str(studio.data_dir.resolve())
+    assert data not in json.dumps(seen_by_mallory) and str(studio.data_dir) not in json.dumps(seen_by_mallory)
+    _wait_until_finished(alice, started["id"])

@@ -14,6 +14,7 @@ import pytest
 from transformers import AutoModelForSequenceClassification, Trainer
 
 import engine.jobs.queue
+from engine.common.access import OPERATOR
 from engine.jobs import worker as train_worker
 from engine.jobs.actions import resume_job
 from engine.jobs.store import COMPLETED, FAILED, QUEUED, JobStore
@@ -169,6 +170,6 @@ def test_the_jobs_table_of_the_train_tab_says_when_a_finished_run_lost_its_model
         store.mark_completed(job.id, {"accuracy": 1.0})
     shutil.rmtree(lost.folder)
 
-    statuses = dict(zip(*_jobs_table(store)[["job", "status"]].to_dict("list").values(), strict=True))
+    statuses = dict(zip(*_jobs_table(store, OPERATOR)[["job", "status"]].to_dict("list").values(), strict=True))
 
     assert statuses == {kept.id: "completed", lost.id: "completed (model folder missing)"}
