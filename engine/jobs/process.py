@@ -255,7 +255,7 @@ def _watch(process: subprocess.Popen, job_id: int, marker: str, store: JobStore,
         # The marker the job started with: read now it would follow a data directory changed meanwhile (tests do),
         # and end another job of the same number.
         end_job_processes(job_id, marker=marker)
-        _record_exit(code, job_id, store)
+        _record_exit(code, job_id, store, process.pid)
     finally:
         WATCHED_PIDS.discard(process.pid)
     on_exit()
@@ -272,12 +272,14 @@ def _signal_in_log(tail: str) -> str | None:
     return found[-1] if found else None
 
 
-def _record_exit(code: int, job_id: int, store: JobStore) -> None:
+def _record_exit(code: int, job_id: int, store: JobStore, pid: int) -> None:
     try:
         job = store.get(job_id)
     except LookupError:  # deleted meanwhile: nothing to record
         return
-    if job.status != RUNNING:
+    # Only the run this watcher started: a job stopped and resumed meanwhile runs again under another process, and
+    # this late record would fail that new run.
+    if job.status != RUNNING or job.pid != pid:
         return
     if job.stop_requested:
         store.mark_cancelled(job_id, f"stopped by the user at step {job.step}", expected=(RUNNING,))

@@ -81,10 +81,8 @@ def test_a_short_owner_key_is_refused_naming_the_bound(client: StudioClient, tmp
 def test_uploads_are_kept_apart_per_owner_under_unique_names_and_an_uploads_folder_is_never_a_model(
     studio_url: str, studio: LaunchedStudio, tmp_path: Path
 ):
+    alice, mallory = StudioClient(studio_url), StudioClient(studio_url)
     alice_key, mallory_key = new_browser_key(), new_browser_key()
-    # As a page does: the key as an input of the actions, and in a cookie with every request (a path check reads it).
-    alice = Client(studio_url, verbose=False, headers={"Cookie": f"{owner.COOKIE}={alice_key}"})
-    mallory = Client(studio_url, verbose=False, headers={"Cookie": f"{owner.COOKIE}={mallory_key}"})
     private = _write(tmp_path / "alice" / "reviews.csv", "text,label\nalice's private note,pos\nanother,neg\n")
     kept_private = Path(alice.predict(handle_file(str(private)), owner_key=alice_key, api_name="/upload_dataset"))
 
@@ -215,6 +213,6 @@ def test_on_a_shared_server_another_visitor_sees_a_jobs_file_names_but_not_its_s
 
     assert seen_by_alice["config"]["dataset"] == kept
     assert seen_by_mallory["config"]["dataset"] == "…/alice-reviews.csv"
-    data = str(studio.data_dir.resolve())
-    assert data not in json.dumps(seen_by_mallory) and str(studio.data_dir) not in json.dumps(seen_by_mallory)
+    shown = json.dumps(seen_by_mallory, ensure_ascii=False)
+    assert str(studio.data_dir.resolve()) not in shown and str(studio.data_dir) not in shown
     _wait_until_finished(alice, started["id"])
