@@ -58,6 +58,7 @@ def build_demo() -> gr.Blocks:
         datasets.loaded_source.change(lambda source: source, datasets.loaded_source, train.dataset, api_name=False)
         # Re-attach to the latest job whenever the page (re)loads: jobs live in the database, not in the page.
         demo.load(train.reattach, None, train.job, api_name=False)
+        train.restore_form(demo)  # the Train form as this browser left it (its local storage)
         # A shared link (?tab=tokenizer&text=...) opens the Tokenizer tab on the view it describes.
         tokenizer.restore_from_url(demo, tabs)
     return demo

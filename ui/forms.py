@@ -102,3 +102,21 @@ class Form:
         listener.__signature__ = own
         listener.__annotations__ = {name: hint for name, hint in handler.__annotations__.items() if name != first.name}
         return listener
+
+
+def whole_number(label: str, low: int, high: int, default: int | None = None) -> Callable[[Any], int | None]:
+    """A conversion for a whole-number box: empty gives `default`; anything else must be a whole number in
+    [low, high], or the message names the box by its label and the range (instead of a component's minimum, whose
+    generic message names no field).
+    """
+
+    def convert(value: Any) -> int | None:
+        if value is None or value == "":
+            return default
+        number = float(value)
+        if not number.is_integer() or not low <= number <= high:
+            shown = int(number) if number.is_integer() else value
+            raise StudioError(f"{label} must be a whole number from {low:,} to {high:,}, not {shown}")
+        return int(number)
+
+    return convert

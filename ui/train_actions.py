@@ -6,7 +6,7 @@ import pandas as pd
 from engine.common.access import Requester, hide_server_paths, may_see_server_paths
 from engine.common.errors import StudioError
 from engine.jobs.actions import clone_job, delete_job, resume_job, start_job, stop_job
-from engine.jobs.catalog import past_runs
+from engine.jobs.catalog import job_reproduction, past_runs, run_speed
 from engine.jobs.process import check_alive
 from engine.jobs.queue import advance_queue
 from engine.jobs.store import (
@@ -20,14 +20,12 @@ from engine.jobs.store import (
     JobStore,
     config_difference,
 )
-from engine.training.config import TrainConfig
-from engine.training.failures import ErrorCategory
+from engine.training.config import SEED_MAX, TrainConfig
 from engine.training.plan import plan_training
 from engine.training.presets import PRESETS, apply_preset
-from engine.training.reproduce import reproduction
 from ui import owner
 from ui.errors import shows_errors
-from ui.forms import Field, Form, optional_text, stripped
+from ui.forms import Field, Form, optional_text, stripped, whole_number
 from ui.plots.training import loss_curve, metrics_curve
 from ui.progress_bar import progress_bar
 from ui.train_log import readable_log
@@ -40,8 +38,9 @@ def _float_or_none(value: float | None) -> float | None:
     return float(value) if value else None
 
 
-def _int_or(default: int):
-    return lambda value: int(value or default)
+def _patience(value: float | None) -> int | None:
+    # Empty (or 0, as older scripts send) is "no early stopping"; a fraction is refused by the config, named.
+    return None if not value else int(value) if float(value).is_integer() else value
 
 
 # The Train form, in the order of the public `/start_training` and `/plan_training` endpoints: each name is the
@@ -54,21 +53,21 @@ TRAIN_FORM = Form(
     Field("label_column", optional_text),
     Field("model", stripped),
     Field("epochs", _float_or_none),
-    Field("batch_size", _int_or(16)),
+    Field("batch_size", whole_number("Batch size", 1, 4096, default=16)),
     Field("learning_rate", _float_or_none),
-    Field("max_length", _int_or(128)),
-    Field("seed", _int_or(0)),
+    Field("max_length", whole_number("Max length", 8, 8192, default=128)),
+    Field("seed", whole_number("Seed", 0, SEED_MAX, default=42)),
     Field("name", optional_text),
     Field("scheduler"),
     Field("warmup_ratio", float),
     Field("weight_decay", float),
-    Field("gradient_accumulation_steps", _int_or(1)),
+    Field("gradient_accumulation_steps", whole_number("Gradient accumulation", 1, 1024, default=1)),
     Field("max_grad_norm", float),
     Field("eval_strategy"),
     Field("eval_steps"),  # read only with eval_strategy "steps" (see train_config)
     Field("load_best_model_at_end", bool),
     Field("metric_for_best_model"),
-    Field("early_stopping_patience", lambda value: int(value) if value else None),
+    Field("early_stopping_patience", _patience),
     Field("precision"),
     Field("auto_find_batch_size", bool),
     Field("gradient_checkpointing", bool),
@@ -77,7 +76,11 @@ TRAIN_FORM = Form(
 
 def train_config(form: dict) -> TrainConfig:
     """The `TrainConfig` of the Train form's values (by name)."""
-    eval_steps = int(form["eval_steps"]) if form["eval_strategy"] == "steps" else None
+    eval_steps = None
+    if form["eval_strategy"] == "steps":
+        eval_steps = whole_number("Eval steps", 1, 10**9)(form["eval_steps"])
+        if eval_steps is None:
+            raise StudioError('Eval steps: evaluating every "steps" needs a number of updates (1 or more)')
     return TrainConfig(**form | {"eval_steps": eval_steps})
 
 
@@ -103,19 +106,48 @@ def plan(form: dict):
 
 
 @shows_errors
-def preset_fields(preset: str, model: str):
-    """Show a preset's choices in the form (what you see is what trains) and its one-line explanation."""
+def refresh_plan(*values) -> str:
+    """The estimate after a preset changed the form; a form that cannot be estimated yet says why in the note
+    (a preset click is no request for a check, so no error popup)."""
+    try:
+        return plan_training(train_config(TRAIN_FORM.values(*values)), past_runs()).summary()
+    except StudioError as error:
+        return f"**Not estimated yet:** {error}"
+
+
+# The fields a preset sets, in the order `preset_fields` takes and returns them.
+PRESET_FIELDS = ("epochs", "learning_rate", "scheduler", "load_best_model_at_end", "early_stopping_patience")
+
+
+@shows_errors
+def preset_fields(preset: str, model: str, before_preset: dict | None, *current):
+    """Show a preset's choices in the form (what you see is what trains), its one-line explanation, and what the form
+    held before the first preset; "custom" puts that back (or the defaults), not the last preset's choices."""
     if preset not in PRESETS:
-        return *([gr.update()] * 5), "Your own settings."
+        restored = before_preset or {"scheduler": "linear", "load_best_model_at_end": False}
+        return *(restored.get(name) for name in PRESET_FIELDS), "Your own settings.", None
+    saved = before_preset if before_preset is not None else dict(zip(PRESET_FIELDS, current, strict=True))
     chosen = apply_preset(TrainConfig(dataset="-", model=(model or "scratch:small").strip()), preset)
     return (
         chosen.epochs,
         chosen.learning_rate,
         chosen.scheduler,
         chosen.load_best_model_at_end,
-        chosen.early_stopping_patience or 0,
+        chosen.early_stopping_patience,
         PRESETS[preset].explanation,
+        saved,
     )
+
+
+def remember_form(*values) -> dict:
+    """The Train form's values by name, for this browser's local storage (`gr.BrowserState`)."""
+    return dict(zip(TRAIN_FORM.names, values, strict=True))
+
+
+def restored_form(saved: dict | None) -> list:
+    """The form as this browser last left it: each saved value back in its field (unsaved fields unchanged)."""
+    saved = saved if isinstance(saved, dict) else {}
+    return [saved[name] if name in saved else gr.update() for name in TRAIN_FORM.names]
 
 
 def _job_label(job: Job) -> str:
@@ -155,11 +187,11 @@ def _status_markdown(job: Job, store: JobStore) -> str:
         loss = f", training loss {job.loss:.4f}" if job.loss is not None else ""
         elapsed = job.duration
         remaining = speed = ""
-        if job.status == RUNNING and elapsed and job.step and job.total_steps:
-            remaining = f", about {_minutes(elapsed / job.step * (job.total_steps - job.step))} left"
-        if elapsed and job.step:  # start-up included: a lower bound on the training speed itself
-            rows = job.step * job.config.get("batch_size", 16) * job.config.get("gradient_accumulation_steps", 1)
-            speed = f", {rows / elapsed:.1f} samples/s"
+        run = run_speed(job)  # counted from the last start: a resumed run's earlier steps are not this run's speed
+        if run and job.status == RUNNING and run.remaining_seconds is not None:
+            remaining = f", about {_minutes(run.remaining_seconds)} left"
+        if run:  # start-up included: a lower bound on the training speed itself
+            speed = f", {run.samples_per_second:.1f} samples/s"
         lines.append(f"Step {done}{percent}{epoch}{loss}. Elapsed {_minutes(elapsed)}{remaining}{speed}.")
     if job.device == "cpu" and job.status in ACTIVE:
         lines.append("Training on the **CPU**: it works, slowly. A GPU makes pretrained models practical.")
@@ -219,10 +251,16 @@ def _log_view(job: Job) -> str:
 
 
 def _reproduction_text(job: Job) -> str:
-    """The commands that train this job again elsewhere (`engine.training.reproduce`), or why there are none."""
-    if job.error_category == ErrorCategory.CORRUPT:
+    """The commands that train this job again elsewhere (`engine.jobs.catalog.job_reproduction`), or why not."""
+    reproduced = job_reproduction(job)
+    if reproduced is None:
         return "# this job's settings are damaged in the database: nothing to reproduce"
-    return reproduction(TrainConfig.from_dict(job.config), f"run-{job.id}").text()
+    return reproduced.text()
+
+
+def cleared_job_panels():
+    """The job panels with nothing in them: shown the moment another job is picked, until its own are read."""
+    return ("", "", loss_curve([]), metrics_curve([]), "", {}, "", pd.DataFrame(columns=DIFF_COLUMNS))
 
 
 @shows_errors

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from engine.common.settings import settings
+from engine.datasets.columns import LABEL, TEXT, TEXT_PAIR
 from engine.datasets.sources import sample_sources
 from engine.jobs.catalog import model_choices
 from engine.jobs.store import database_problem
@@ -13,6 +14,7 @@ from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIO
 from engine.training.defaults import defaults_help
 from engine.training.presets import PRESETS
 from ui import train_actions as actions
+from ui.column_pickers import column_pickers, layout_of
 
 EXPLANATION = """\
 Training runs `Trainer` in a separate process (launched with `accelerate`, on the GPU when there is one), so this page
@@ -22,6 +24,8 @@ Each batch is padded only to its longest row (**dynamic padding**); after each e
 the model."""
 
 POLL_SECONDS = 2.0
+FIRST_DATASET = "sample:sentiment"
+FORM_STORAGE_KEY = "finetune-studio-train-form"  # the Train form's values in this browser's local storage
 
 
 CUSTOM = "custom"
@@ -32,6 +36,7 @@ class TrainTab:
     dataset: gr.Dropdown
     job: gr.Dropdown
     reattach: Callable  # on page load: the job choices, the latest job picked (jobs live in the database)
+    restore_form: Callable[[gr.Blocks], None]  # on page load: the form as this browser last left it
 
 
 # Said before anyone fills the form, not only when Start refuses: which users this server lets train.
@@ -54,7 +59,7 @@ def build(owner_key: gr.BrowserState) -> TrainTab:
         gr.Markdown(f"**Training is unavailable until the job database is fixed**: {problem}.")
     with gr.Row():
         dataset = gr.Dropdown(
-            choices=sample_sources(), value="sample:sentiment", allow_custom_value=True, label="Dataset", scale=2
+            choices=sample_sources(), value=FIRST_DATASET, allow_custom_value=True, label="Dataset", scale=2
         )
         config = gr.Textbox(label="Hub config", scale=1)
         model = gr.Dropdown(
@@ -65,17 +70,15 @@ def build(owner_key: gr.BrowserState) -> TrainTab:
             info="scratch:tiny/small, job:<id>, a local folder or a Hub id",
             scale=2,
         )
+    pickers = column_pickers((TEXT, TEXT_PAIR, LABEL), layout_of(FIRST_DATASET, None)[0])
+    pickers.wire(dataset, config)
     with gr.Row():
-        text_column = gr.Textbox(label="Text column", info="empty: text (or sentence1)")
-        pair_column = gr.Textbox(label="Second text column (pairs)", info="empty: sentence2 when present")
-        label_column = gr.Textbox(label="Label column", info="empty: label")
-    with gr.Row():
-        epochs = gr.Number(label="Epochs", value=None, info=defaults_help("epochs").replace("empty", "empty or 0"))
-        batch_size = gr.Number(label="Batch size", value=16, precision=0, minimum=1)
-        lr = gr.Number(
-            label="Learning rate", value=None, info=defaults_help("learning_rate").replace("empty", "empty or 0")
-        )
-        max_length = gr.Number(label="Max length (tokens)", value=128, precision=0, minimum=8)
+        # No minimum / maximum on the boxes: Gradio's own message for them names no field. The handler checks
+        # them (`ui.forms.whole_number`) and names the box and its range.
+        epochs = gr.Number(label="Epochs", value=None, info=defaults_help("epochs"))
+        batch_size = gr.Number(label="Batch size", value=16, precision=0, info="1 to 4,096 rows per device")
+        lr = gr.Number(label="Learning rate", value=None, info=defaults_help("learning_rate"))
+        max_length = gr.Number(label="Max length (tokens)", value=128, precision=0, info="8 to 8,192")
         seed = gr.Number(label="Seed", value=42, precision=0)
     with gr.Row():
         preset = gr.Radio([CUSTOM, *PRESETS], value=CUSTOM, label="Preset", scale=2)
@@ -90,10 +93,10 @@ def build(owner_key: gr.BrowserState) -> TrainTab:
             max_grad_norm = gr.Number(label="Max grad norm", value=1.0, info="gradient clipping")
         with gr.Row():
             eval_strategy = gr.Radio(list(EVAL_STRATEGIES), value="epoch", label="Evaluate every")
-            eval_steps = gr.Number(label="Eval steps", value=0, precision=0, info="with 'steps'")
+            eval_steps = gr.Number(label="Eval steps", value=None, precision=0, info="with 'steps': every N updates")
             keep_best = gr.Checkbox(label="Keep the best checkpoint", value=False)
             metric = gr.Dropdown(list(BEST_MODEL_METRICS), value="f1", label="Best by")
-            early_stopping = gr.Number(label="Early stopping patience", value=0, precision=0, info="0: off")
+            early_stopping = gr.Number(label="Early stopping patience", value=None, precision=0, info="empty: off")
         with gr.Row():
             precision = gr.Dropdown(list(PRECISIONS), value="auto", label="Precision", info="auto: bf16/fp16 on GPU")
             auto_batch_size = gr.Checkbox(label="Auto batch size (halve on out-of-memory)", value=False)
@@ -133,9 +136,9 @@ def build(owner_key: gr.BrowserState) -> TrainTab:
     inputs = actions.TRAIN_FORM.inputs(
         dataset=dataset,
         dataset_config=config,
-        text_column=text_column,
-        text_pair_column=pair_column,
-        label_column=label_column,
+        text_column=pickers.columns[TEXT],
+        text_pair_column=pickers.columns[TEXT_PAIR],
+        label_column=pickers.columns[LABEL],
         model=model,
         epochs=epochs,
         batch_size=batch_size,
@@ -158,12 +161,15 @@ def build(owner_key: gr.BrowserState) -> TrainTab:
         gradient_checkpointing=gradient_checkpointing,
     )
     check.click(actions.plan, inputs, plan_note, api_name="plan_training")
+    # What the form held before a preset, put back when "custom" is chosen again.
+    before_preset = gr.State(None)
+    preset_governs = [epochs, lr, scheduler, keep_best, early_stopping]
     preset.change(
         actions.preset_fields,
-        [preset, model],
-        [epochs, lr, scheduler, keep_best, early_stopping, preset_note],
+        [preset, model, before_preset, *preset_governs],
+        [*preset_governs, preset_note, before_preset],
         api_name=False,
-    )
+    ).then(actions.refresh_plan, inputs, plan_note, api_name=False)
     watched = [status, bar, curve, metrics, log, details, command, difference, jobs]
     start.click(
         actions.start_training,
@@ -172,7 +178,10 @@ def build(owner_key: gr.BrowserState) -> TrainTab:
         api_name="start_training",
         concurrency_id="training",
     )
-    job.change(actions.poll_jobs, [job, compare, owner_key], watched, api_name=False, show_progress="hidden")
+    # Another job: nothing of the previous one stays on screen while (or if) the new one is read.
+    job.change(actions.cleared_job_panels, None, watched[:-1], api_name=False, show_progress="hidden").then(
+        actions.poll_jobs, [job, compare, owner_key], watched, api_name=False, show_progress="hidden"
+    )
     compare.change(actions.poll_jobs, [job, compare, owner_key], watched, api_name=False, show_progress="hidden")
     compare.focus(actions.compare_choices, None, compare, api_name=False)
     timer.tick(actions.poll_jobs, [job, compare, owner_key], watched, api_name=False, show_progress="hidden")
@@ -181,4 +190,20 @@ def build(owner_key: gr.BrowserState) -> TrainTab:
     resume_button.click(actions.resume, [job, owner_key], details, api_name="resume_job")
     clone_button.click(actions.clone, [job, owner_key], [job, details], api_name="clone_job")
     delete_button.click(actions.delete, [job, confirm_delete, owner_key], [job, confirm_delete], api_name="delete_job")
-    return TrainTab(dataset=dataset, job=job, reattach=actions.job_choices)
+
+    # The form survives a reload: this browser keeps its values (local storage), and the page puts them back.
+    saved_form = gr.BrowserState({}, storage_key=FORM_STORAGE_KEY)
+    gr.on(
+        [component.change for component in inputs],
+        actions.remember_form,
+        inputs,
+        saved_form,
+        api_name=False,
+        show_progress="hidden",
+        trigger_mode="always_last",
+    )
+
+    def restore_form(demo: gr.Blocks) -> None:
+        demo.load(actions.restored_form, saved_form, inputs, api_name=False, show_progress="hidden")
+
+    return TrainTab(dataset=dataset, job=job, reattach=actions.job_choices, restore_form=restore_form)

@@ -8,13 +8,17 @@ import pandas as pd
 
 from engine.common.errors import StudioError
 from engine.common.paths import downloads_dir, safe_name
+from engine.datasets.columns import LABEL, TEXT, TEXT_PAIR
 from engine.inference.compare import compare_inputs, compare_on_split
 from engine.inference.evaluation import EvaluationReport, EvaluationRequest, evaluate_model
-from engine.inference.pipelines import TASKS, TaskRequest, run_task, suggest_task
+from engine.inference.pipelines import MAX_NEW_TOKENS, TASKS, TaskRequest, run_task, suggest_task
 from engine.inference.predict import predict_one
 from engine.inference.predict_file import FilePrediction, predict_file
 from engine.inference.share import PushRequest, card_for_reading, model_card, push_to_hub, zip_model
+from engine.jobs.catalog import trained_on
+from ui.column_pickers import filled, layout_of
 from ui.errors import shows_errors
+from ui.forms import whole_number
 from ui.plots.evaluation import confusion_heatmap, probabilities_bar, reliability_diagram
 
 PREVIEW_ROWS = 20
@@ -212,7 +216,8 @@ def run_pipeline(task: str, model: str, text: str, second: str, max_new_tokens: 
     inputs = {fields[0]: text or ""}
     if len(fields) > 1:
         inputs[fields[1]] = second or ""
-    return run_task(TaskRequest(task, (model or "").strip(), inputs, int(max_new_tokens or 0)))
+    tokens = whole_number("Max new tokens", 1, 1024, default=MAX_NEW_TOKENS)(max_new_tokens)
+    return run_task(TaskRequest(task, (model or "").strip(), inputs, tokens))
 
 
 @shows_errors
@@ -232,3 +237,43 @@ def push(model: str, repo_id: str, token: str, private: bool) -> str:
     """Push the model folder to the Hub (the page empties the token box afterwards, success or not)."""
     url = push_to_hub(PushRequest(model, (repo_id or "").strip(), bool(private)), token)
     return f"Pushed to [{url}]({url})."
+
+
+SPLIT_FORM_ROLES = (TEXT, TEXT_PAIR, LABEL)
+
+
+@shows_errors
+def model_dataset(model: str | None, *forms):
+    """The Evaluate and Compare forms (each: dataset, config, split, text, second text and label columns, note) set
+    to the model's own dataset, its held-out split and the columns it trained on; left as they are for a model
+    the studio did not train."""
+    trained = trained_on(model or "")
+    if trained is None:
+        return [gr.update()] * len(forms)
+    layout, problem = layout_of(trained.dataset, trained.config)
+    one_form = [
+        trained.dataset,
+        trained.config or "",
+        *filled(SPLIT_FORM_ROLES, layout, problem, {}, with_split=True, preferred=trained.columns),
+    ]
+    return one_form * (len(forms) // len(one_form))
+
+
+@shows_errors
+def file_columns(upload: str | None, text_column: str | None, pair_column: str | None):
+    """The uploaded file's columns in the file form's pickers, with the text (and second text) guessed."""
+    if not upload:
+        return gr.update(), gr.update(), ""
+    layout, problem = layout_of(upload, None)
+    return filled((TEXT, TEXT_PAIR), layout, problem, {TEXT: text_column, TEXT_PAIR: pair_column})
+
+
+def cleared_results():
+    """Every result panel of the tab, empty: another model's results must not pass for this one's."""
+    empty = pd.DataFrame()
+    predict = [None, None, ""]
+    predict_file = [None, empty]
+    evaluate = ["", empty, None, None, empty, pd.DataFrame(columns=EXAMPLE_COLUMNS), empty, None]
+    compare = ["", empty, "", empty, empty]
+    share = ["", None, ""]
+    return [*predict, *predict_file, *evaluate, *compare, *share]

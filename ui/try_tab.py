@@ -5,10 +5,12 @@ from dataclasses import dataclass
 import gradio as gr
 import pandas as pd
 
+from engine.datasets.columns import LABEL, TEXT, TEXT_PAIR
 from engine.datasets.sources import sample_sources
 from engine.inference.pipelines import MAX_NEW_TOKENS, TASKS
-from engine.jobs.catalog import model_choices
+from engine.jobs.catalog import model_choices, trained_on
 from ui import try_actions as actions
+from ui.column_pickers import ColumnPickers, column_pickers, layout_of
 
 EXPLANATION = """\
 The model turns its output **logits** into probabilities with a softmax: one number per label, summing to 100%.
@@ -32,19 +34,25 @@ def _model_dropdown(label: str, info: str) -> gr.Dropdown:
     return gr.Dropdown(choices=runs, value=runs[0] if runs else None, allow_custom_value=True, label=label, info=info)
 
 
-def _split_form():
-    """Dataset, config, split and columns: the same source strings as the Datasets and Train tabs."""
+FALLBACK_DATASET = "sample:sentiment"  # for a model the studio did not train: no dataset of its own to default to
+
+
+def _split_form(model: str | None) -> tuple[list, ColumnPickers]:
+    """Dataset, config, split and columns (the same source strings as the Datasets and Train tabs), set to the
+    model's own dataset and its held-out split when the studio trained it. Returns the endpoint's inputs, in
+    order, and the pickers."""
+    trained = trained_on(model) if model else None
+    source, config_name = (trained.dataset, trained.config) if trained else (FALLBACK_DATASET, None)
     with gr.Row():
         dataset = gr.Dropdown(
-            choices=sample_sources(), value="sample:sentiment", allow_custom_value=True, label="Dataset", scale=2
+            choices=sample_sources(), value=source, allow_custom_value=True, label="Dataset", scale=2
         )
-        config = gr.Textbox(label="Hub config", scale=1)
-        split = gr.Textbox(label="Split", value="test", scale=1)
-    with gr.Row():
-        text_column = gr.Textbox(label="Text column", info="empty: text (or sentence1)")
-        pair_column = gr.Textbox(label="Second text column", info="empty: sentence2 when present")
-        label_column = gr.Textbox(label="Label column", info="empty: label")
-    return [dataset, config, split, text_column, pair_column, label_column]
+        config = gr.Textbox(label="Hub config", value=config_name or "", scale=1)
+    layout = layout_of(source, config_name)[0]
+    # The columns it trained on, where the dataset still has them.
+    pickers = column_pickers((TEXT, TEXT_PAIR, LABEL), layout, True, trained.columns if trained else None)
+    pickers.wire(dataset, config)
+    return [dataset, config, pickers.split, *pickers.columns.values()], pickers
 
 
 @dataclass
@@ -79,9 +87,10 @@ def build() -> TryTab:
         with gr.Row():
             upload = gr.File(label="File", file_types=[".csv", ".tsv", ".jsonl", ".json"], type="filepath")
             with gr.Column():
-                file_text = gr.Textbox(label="Text column", value="text")
-                file_pair = gr.Textbox(label="Second text column (pairs)")
+                file_pickers = column_pickers((TEXT, TEXT_PAIR), None)
                 run_file = gr.Button("Predict the file", variant="primary")
+        file_text, file_pair = file_pickers.columns[TEXT], file_pickers.columns[TEXT_PAIR]
+        upload.change(actions.file_columns, [upload, file_text, file_pair], file_pickers.components, api_name=False)
         predicted = gr.File(label="Download the predictions")
         preview = gr.Dataframe(label="First rows", interactive=False)
         run_file.click(
@@ -89,7 +98,7 @@ def build() -> TryTab:
         )
 
     with gr.Tab("Evaluate"):
-        split_form = _split_form()
+        split_form, evaluate_pickers = _split_form(model.value)
         evaluate = gr.Button("Evaluate", variant="primary")
         summary = gr.Markdown()
         per_class = gr.Dataframe(label="Per class", interactive=False)
@@ -131,7 +140,7 @@ def build() -> TryTab:
             api_name="compare_text",
         )
         gr.Markdown("On a labelled split (the same form as **Evaluate**):")
-        compare_form = _split_form()
+        compare_form, compare_pickers = _split_form(model.value)
         compare_all = gr.Button("Compare on the split", variant="primary")
         split_note = gr.Markdown()
         side_by_side = gr.Dataframe(label="Metrics side by side", interactive=False)
@@ -152,7 +161,7 @@ def build() -> TryTab:
         with gr.Row():
             task_model = gr.Textbox(label="Model", info="a Hub id or a local folder, of any task", scale=3)
             task = gr.Dropdown(list(TASKS), value="fill-mask", label="Task", scale=2)
-            max_new_tokens = gr.Number(label="Max new tokens", value=MAX_NEW_TOKENS, precision=0, minimum=1)
+            max_new_tokens = gr.Number(label="Max new tokens", value=MAX_NEW_TOKENS, precision=0, info="1 or more")
         task_text = gr.Textbox(label="Text", lines=3)
         task_second = gr.Textbox(label="", visible=False)
         run_task = gr.Button("Run", variant="primary")
@@ -184,7 +193,16 @@ def build() -> TryTab:
             private = gr.Checkbox(label="Private", value=True, scale=0)
         push = gr.Button("Push to the Hub")
         pushed = gr.Markdown()
+        # `.then` runs whether the push succeeded or failed: the token never stays in the page.
         push.click(actions.push, [model, repo_id, token, private], pushed, api_name="push_to_hub").then(
             lambda: "", None, token, api_name=False
         )
+
+    # Another model: its own dataset, split and columns in Evaluate and Compare, and no result of the previous one.
+    forms = [*split_form, evaluate_pickers.note, *compare_form, compare_pickers.note]
+    model.change(actions.model_dataset, [model, *forms], forms, api_name=False, show_progress="hidden")
+    results = [label, chart, seen, predicted, preview, summary, per_class, heatmap, reliability, confusion, cell]
+    results += [mistakes, report, compare_note, compare_table, split_note, side_by_side, disagreements, card, archive]
+    results += [pushed]
+    model.change(actions.cleared_results, None, results, api_name=False, show_progress="hidden")
     return TryTab(model=model)

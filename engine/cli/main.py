@@ -165,17 +165,10 @@ def _job_payload(job, store) -> dict:
 
 def _reproduce(job) -> str | None:
     """The command that trains this job again on any machine (None when its stored settings cannot be read)."""
-    from engine.common.errors import StudioError
-    from engine.training.config import TrainConfig
-    from engine.training.failures import ErrorCategory
-    from engine.training.reproduce import reproduce_command
+    from engine.jobs.catalog import job_reproduction
 
-    if job.error_category == ErrorCategory.CORRUPT:  # its settings are lost
-        return None
-    try:
-        return reproduce_command(TrainConfig.from_dict(job.config), f"run-{job.id}")
-    except StudioError:  # a damaged row (`corrupt`) or settings this version no longer knows
-        return None
+    reproduced = job_reproduction(job)
+    return reproduced.command if reproduced else None
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
