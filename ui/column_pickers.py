@@ -63,7 +63,7 @@ def column_pickers(
             )
             for role in roles
         }
-    note = gr.Markdown(_note(layout))
+    note = gr.Markdown(_note(layout, roles))
     return ColumnPickers(roles=roles, columns=columns, split=split, note=note)
 
 
@@ -83,12 +83,12 @@ def _split_choice(layout: DatasetLayout | None, current: str | None) -> dict:
     return {"choices": splits, "value": value}
 
 
-def _note(layout: DatasetLayout | None, problem: str | None = None) -> str:
+def _note(layout: DatasetLayout | None, roles: tuple[str, ...], problem: str | None = None) -> str:
+    """One line: why the columns are not listed, or which of this form's guesses to check."""
     if problem:
         return f"Columns not listed: {problem}. Type the column names, or load the dataset in the Datasets tab."
-    if layout and layout.notes:
-        return "Check the columns: " + "; ".join(layout.notes) + "."
-    return ""
+    unsure = [layout.notes[role] for role in roles if layout and role in layout.notes]
+    return "Check the columns: " + "; ".join(unsure) + "." if unsure else ""
 
 
 def layout_of(source: str | None, config: str | None) -> tuple[DatasetLayout | None, str | None]:
@@ -123,7 +123,7 @@ def filled(
             updates.append(gr.update(choices=[], value=preferred.get(role) or current.get(role) or ""))
         else:
             updates.append(gr.update(**_column_choice(layout, role, current.get(role), preferred.get(role))))
-    updates.append(_note(layout, problem))
+    updates.append(_note(layout, roles, problem))
     return updates
 
 

@@ -47,6 +47,8 @@ class Field:
         """
         try:
             return self.convert(value)
+        except StudioError:  # a conversion that checks (`whole_number`) already names the field its own way
+            raise
         except (TypeError, ValueError, OverflowError) as error:
             raise StudioError(f"{self.name}: {value!r} is not a valid value ({error})") from error
 

@@ -26,12 +26,13 @@ ROWS_LOOKED_AT = 200  # what a guess reads: cheap on any dataset, enough to tell
 
 @dataclass(frozen=True)
 class DatasetLayout:
-    """A dataset's splits and columns, the column guessed for each role (None: none fits) and what was unsure."""
+    """A dataset's splits and columns, the column guessed for each role (None: none fits) and, by role, what was
+    unsure about a guess."""
 
     splits: list[str]
     columns: list[str]
     roles: dict[str, str | None]
-    notes: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def held_out_split(self) -> str:
@@ -49,18 +50,22 @@ def _is_text(dataset: Dataset, column: str) -> bool:
     return isinstance(feature, Value) and feature.dtype in ("string", "large_string")
 
 
-def _is_label_like(dataset: Dataset, column: str) -> bool:
+def _label_rank(dataset: Dataset, column: str) -> int | None:
+    """How class-like a column is (0: a `ClassLabel`, 1: integers, 2: a few short strings that repeat), None: not."""
     feature = dataset.features[column]
     if isinstance(feature, ClassLabel):
-        return True
+        return 0
     if not isinstance(feature, Value):
-        return False
+        return None
     if feature.dtype.startswith(("int", "uint", "bool")):
-        return True
+        return 1
     if _is_text(dataset, column):
         values = dataset.select(range(min(len(dataset), ROWS_LOOKED_AT)))[column]
-        return len(set(values)) <= MAX_LABEL_VALUES and _mean_length(values) < 30
-    return False
+        distinct = len(set(values))
+        # Repeated values: an id or a text column has (almost) none.
+        if distinct < len(values) and distinct <= MAX_LABEL_VALUES and _mean_length(values) < 30:
+            return 2
+    return None
 
 
 def _mean_length(values: list) -> float:
@@ -73,25 +78,26 @@ def _by_name(columns: list[str], role: str, taken: set[str]) -> str | None:
     return next((lowered[name] for name in ROLE_NAMES[role] if name in lowered), None)
 
 
-def guess_roles(dataset: Dataset) -> tuple[dict[str, str | None], list[str]]:
-    """The column that likely plays each role in `dataset`, and a line for each guess that was not by name.
+def guess_roles(dataset: Dataset) -> tuple[dict[str, str | None], dict[str, str]]:
+    """The column that likely plays each role in `dataset`, and a line for each role whose guess was not by name.
 
-    By name first (`ROLE_NAMES`); else the label is a class-like column (a `ClassLabel`, integers, or a few short
-    distinct strings) and the text the string column with the longest values. A second text is only ever guessed
+    By name first (`ROLE_NAMES`); else the label is the most class-like column (a `ClassLabel`, integers, or a few
+    short strings that repeat) and the text the string column with the longest values. A second text is only ever guessed
     by name: a wrongly guessed pair would silently change what the model reads.
     """
     columns = list(dataset.column_names)
     roles: dict[str, str | None] = {}
-    notes: list[str] = []
+    notes: dict[str, str] = {}
     roles[LABEL] = _by_name(columns, LABEL, set())
     roles[TEXT] = _by_name(columns, TEXT, {roles[LABEL]} - {None})
     roles[TEXT_PAIR] = _by_name(columns, TEXT_PAIR, {roles[TEXT], roles[LABEL]} - {None}) if roles[TEXT] else None
     if roles[LABEL] is None:
-        candidates = [c for c in columns if c not in roles.values() and _is_label_like(dataset, c)]
+        ranks = {c: _label_rank(dataset, c) for c in columns if c not in roles.values()}
+        candidates = sorted((c for c, rank in ranks.items() if rank is not None), key=lambda c: ranks[c])
         if candidates:
             roles[LABEL] = candidates[0]
             others = f" (also possible: {', '.join(candidates[1:])})" if len(candidates) > 1 else ""
-            notes.append(f"label column guessed as {candidates[0]!r}, the first class-like column{others}")
+            notes[LABEL] = f"label column guessed as {candidates[0]!r}, the most class-like column{others}"
     if roles[TEXT] is None:
         sample = dataset.select(range(min(len(dataset), ROWS_LOOKED_AT)))
         texts = [c for c in columns if c not in roles.values() and _is_text(dataset, c)]
@@ -99,7 +105,7 @@ def guess_roles(dataset: Dataset) -> tuple[dict[str, str | None], list[str]]:
             longest = sorted(texts, key=lambda c: -_mean_length(sample[c]))
             roles[TEXT] = longest[0]
             others = f" (also possible: {', '.join(longest[1:])})" if len(longest) > 1 else ""
-            notes.append(f"text column guessed as {longest[0]!r}, the column with the longest texts{others}")
+            notes[TEXT] = f"text column guessed as {longest[0]!r}, the column with the longest texts{others}"
     return roles, notes
 
 

@@ -6,6 +6,9 @@ import pytest
 
 import app
 from engine.training.config import TrainConfig
+from engine.common.errors import StudioError
+from engine.jobs.store import JobStore
+from ui import train_actions
 from ui.train_actions import TRAIN_FORM, train_config
 
 # The public order of /start_training and /plan_training (README.md's example calls them positionally).
@@ -17,8 +20,8 @@ PUBLIC_ORDER = (
 )  # fmt: skip
 # What the page sends by default (the form's initial values), in the public order.
 PAGE_DEFAULTS = (
-    "sample:sentiment", "", "", "", "", "scratch:small", None, 16, None, 128, 42, "", "linear", 0.1, 0.01, 1, 1.0,
-    "epoch", 0, False, "f1", 0, "auto", False, False,
+    "sample:sentiment", "", "text", "", "label", "scratch:small", None, 16, None, 128, 42, "", "linear", 0.1, 0.01, 1,
+    1.0, "epoch", None, False, "f1", None, "auto", False, False,
 )  # fmt: skip
 
 
@@ -63,3 +66,111 @@ def test_empty_fields_mean_the_defaults_and_eval_steps_counts_only_with_steps():
     assert config.name is None and config.eval_steps is None and config.early_stopping_patience is None
     steps = dict(zip(PUBLIC_ORDER, PAGE_DEFAULTS, strict=True)) | {"eval_strategy": "steps", "eval_steps": 50.0}
     assert train_config(TRAIN_FORM.values(*steps.values())).eval_steps == 50
+
+
+def _form(**changes) -> tuple:
+    return tuple((dict(zip(PUBLIC_ORDER, PAGE_DEFAULTS, strict=True)) | changes).values())
+
+
+def test_the_page_sends_its_own_defaults_unchanged():
+    values = train_actions.remember_form(*_form())
+
+    assert [values[name] for name in PUBLIC_ORDER] == list(PAGE_DEFAULTS)
+    config = train_config(TRAIN_FORM.values(*PAGE_DEFAULTS))
+    assert (config.text_column, config.label_column, config.batch_size, config.seed) == ("text", "label", 16, 42)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("batch_size", 0, "Batch size must be a whole number from 1 to 4,096, not 0"),
+        ("batch_size", 5000, "Batch size must be a whole number from 1 to 4,096, not 5000"),
+        ("batch_size", 2.5, "Batch size must be a whole number from 1 to 4,096, not 2.5"),
+        ("max_length", 4, "Max length must be a whole number from 8 to 8,192, not 4"),
+        ("seed", -1, "Seed must be a whole number from 0 to 4,294,967,295, not -1"),
+        ("gradient_accumulation_steps", 0, "Gradient accumulation must be a whole number from 1 to 1,024, not 0"),
+    ],
+)
+def test_a_number_out_of_range_is_refused_naming_the_box_and_its_range(field, value, message):
+    with pytest.raises(StudioError) as refused:
+        train_actions.plan.__wrapped__(*_form(**{field: value}))
+
+    assert str(refused.value) == message
+
+
+def test_empty_numbers_mean_the_defaults():
+    form = TRAIN_FORM.values(*_form(batch_size=None, max_length=None, seed=None, learning_rate=None, epochs=None))
+
+    assert (form["batch_size"], form["max_length"], form["seed"]) == (16, 128, 42)
+    assert (form["learning_rate"], form["epochs"]) == (None, None)
+
+
+def test_evaluating_every_steps_without_a_number_names_the_box():
+    with pytest.raises(StudioError, match="Eval steps"):
+        train_config(TRAIN_FORM.values(*_form(eval_strategy="steps", eval_steps=None)))
+
+
+def test_the_page_has_no_minimum_or_maximum_whose_generic_message_would_reach_the_user(api_info):
+    for endpoint in ("/start_training", "/plan_training", "/run_pipeline"):
+        for parameter in api_info[endpoint]["parameters"]:
+            schema = parameter.get("type") or {}
+            assert "minimum" not in schema and "maximum" not in schema, (endpoint, parameter["parameter_name"])
+
+
+GOVERNED = dict(zip(train_actions.PRESET_FIELDS, (4.0, 1e-3, "linear", False, None), strict=True))
+
+
+def test_a_preset_fills_its_fields_and_custom_puts_back_what_the_user_had():
+    *fields, note, saved = train_actions.preset_fields("thorough", "scratch:tiny", None, *GOVERNED.values())
+
+    assert fields == [20.0, None, "cosine", True, 3]  # None: the model's own learning rate, an empty box
+    assert "Twice the usual epochs" in note
+    assert saved == GOVERNED
+    # Another preset keeps what the form held before the first one.
+    *_, saved_again = train_actions.preset_fields("quick demo", "scratch:tiny", saved, *fields)
+    assert saved_again == GOVERNED
+
+    *restored, note, cleared = train_actions.preset_fields("custom", "scratch:tiny", saved_again, *fields)
+
+    assert restored == list(GOVERNED.values())
+    assert (note, cleared) == ("Your own settings.", None)
+
+
+def test_custom_without_a_remembered_form_gives_the_defaults():
+    *restored, _, _ = train_actions.preset_fields("custom", "scratch:tiny", None, 20.0, 5e-4, "cosine", True, 3)
+
+    assert restored == [None, None, "linear", False, None]
+
+
+def test_the_estimate_after_a_preset_says_what_the_run_takes_or_why_not_yet():
+    assert "updates" in train_actions.refresh_plan(*_form(model="scratch:tiny", epochs=1))
+    assert train_actions.refresh_plan(*_form(batch_size=0)).startswith("**Not estimated yet:** Batch size")
+
+
+def test_a_reload_puts_back_each_saved_value_and_leaves_the_others():
+    saved = train_actions.remember_form(*_form(dataset="reviews.csv", batch_size=8))
+
+    restored = train_actions.restored_form({"dataset": "reviews.csv", "batch_size": 8})
+
+    assert restored[PUBLIC_ORDER.index("dataset")] == saved["dataset"] == "reviews.csv"
+    assert restored[PUBLIC_ORDER.index("batch_size")] == 8
+    assert restored[PUBLIC_ORDER.index("seed")] == {"__type__": "update"}
+    assert train_actions.restored_form(None) == [{"__type__": "update"}] * len(PUBLIC_ORDER)
+
+
+def test_picking_another_job_empties_every_job_panel_at_once():
+    status, bar, loss, metrics, log, details, command, difference = train_actions.cleared_job_panels()
+
+    assert (status, bar, log, details, command) == ("", "", "", {}, "")
+    assert difference.empty and list(difference.columns) == train_actions.DIFF_COLUMNS
+    assert loss is not None and metrics is not None  # the empty charts, with what will appear there
+
+
+def test_the_job_details_show_the_one_reproduction_the_cli_shows(store: JobStore):
+    job = store.create({"dataset": "sample:topics", "model": "scratch:tiny"})
+
+    shown = train_actions.poll_jobs.__wrapped__(job.id)[6]
+
+    from engine.cli.main import _reproduce
+
+    assert _reproduce(job) in shown and "accelerate launch" in shown
