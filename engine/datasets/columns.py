@@ -82,8 +82,8 @@ def guess_roles(dataset: Dataset) -> tuple[dict[str, str | None], dict[str, str]
     """The column that likely plays each role in `dataset`, and a line for each role whose guess was not by name.
 
     By name first (`ROLE_NAMES`); else the label is the most class-like column (a `ClassLabel`, integers, or a few
-    short strings that repeat) and the text the string column with the longest values. A second text is only ever guessed
-    by name: a wrongly guessed pair would silently change what the model reads.
+    short strings that repeat) and the text the string column with the longest values. A second text is only ever
+    guessed by name: a wrongly guessed pair would silently change what the model reads.
     """
     columns = list(dataset.column_names)
     roles: dict[str, str | None] = {}

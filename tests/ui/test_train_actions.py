@@ -5,9 +5,9 @@ import dataclasses
 import pytest
 
 import app
-from engine.training.config import TrainConfig
 from engine.common.errors import StudioError
 from engine.jobs.store import JobStore
+from engine.training.config import TrainConfig
 from ui import train_actions
 from ui.train_actions import TRAIN_FORM, train_config
 
