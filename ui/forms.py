@@ -122,3 +122,22 @@ def whole_number(label: str, low: int, high: int, default: int | None = None) ->
         return int(number)
 
     return convert
+
+
+def optional_number(label: str, example: str) -> Callable[[Any], float | None]:
+    """A conversion for a number typed in a text box where empty (or 0) means "the default": a `gr.Number` cannot
+    show empty (it shows 0). Text that is no number is refused naming the box, with an example."""
+
+    def convert(value: Any) -> float | None:
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise StudioError(
+                f"{label} must be a number such as {example}, or empty for the default; not {text!r}"
+            ) from None
+        return number or None
+
+    return convert

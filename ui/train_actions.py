@@ -25,17 +25,12 @@ from engine.training.plan import plan_training
 from engine.training.presets import PRESETS, apply_preset
 from ui import owner
 from ui.errors import shows_errors
-from ui.forms import Field, Form, optional_text, stripped, whole_number
+from ui.forms import Field, Form, optional_number, optional_text, stripped, whole_number
 from ui.plots.training import loss_curve, metrics_curve
 from ui.progress_bar import progress_bar
 from ui.train_log import readable_log
 
 DIFF_COLUMNS = ["setting", "this job", "compared job"]
-
-
-def _float_or_none(value: float | None) -> float | None:
-    # An empty Number arrives as None and a cleared one as 0: both mean "the default that suits the model".
-    return float(value) if value else None
 
 
 def _patience(value: float | None) -> int | None:
@@ -52,9 +47,9 @@ TRAIN_FORM = Form(
     Field("text_pair_column", optional_text),
     Field("label_column", optional_text),
     Field("model", stripped),
-    Field("epochs", _float_or_none),
+    Field("epochs", optional_number("Epochs", "3 or 2.5")),
     Field("batch_size", whole_number("Batch size", 1, 4096, default=16)),
-    Field("learning_rate", _float_or_none),
+    Field("learning_rate", optional_number("Learning rate", "5e-5")),
     Field("max_length", whole_number("Max length", 8, 8192, default=128)),
     Field("seed", whole_number("Seed", 0, SEED_MAX, default=42)),
     Field("name", optional_text),
@@ -125,18 +120,24 @@ def preset_fields(preset: str, model: str, before_preset: dict | None, *current)
     held before the first preset; "custom" puts that back (or the defaults), not the last preset's choices."""
     if preset not in PRESETS:
         restored = before_preset or {"scheduler": "linear", "load_best_model_at_end": False}
-        return *(restored.get(name) for name in PRESET_FIELDS), "Your own settings.", None
+        defaults = {"epochs": "", "learning_rate": "", "early_stopping_patience": 0}
+        return *(restored.get(name, defaults.get(name)) for name in PRESET_FIELDS), "Your own settings.", None
     saved = before_preset if before_preset is not None else dict(zip(PRESET_FIELDS, current, strict=True))
     chosen = apply_preset(TrainConfig(dataset="-", model=(model or "scratch:small").strip()), preset)
     return (
-        chosen.epochs,
-        chosen.learning_rate,
+        _shown(chosen.epochs),
+        _shown(chosen.learning_rate),  # None: the model's own, shown as an empty box
         chosen.scheduler,
         chosen.load_best_model_at_end,
-        chosen.early_stopping_patience,
+        chosen.early_stopping_patience or 0,
         PRESETS[preset].explanation,
         saved,
     )
+
+
+def _shown(number: float | None) -> str:
+    """A number as its text box shows it: `3`, `0.0005`; empty for None (the default)."""
+    return "" if number is None else f"{number:g}"
 
 
 def remember_form(*values) -> dict:

@@ -75,9 +75,10 @@ def build(owner_key: gr.BrowserState) -> TrainTab:
     with gr.Row():
         # No minimum / maximum on the boxes: Gradio's own message for them names no field. The handler checks
         # them (`ui.forms.whole_number`) and names the box and its range.
-        epochs = gr.Number(label="Epochs", value=None, info=defaults_help("epochs"))
+        # Text boxes, not gr.Number: a Number cannot be empty (it shows 0), and empty means the model's default.
+        epochs = gr.Textbox(label="Epochs", value="", info=defaults_help("epochs"))
         batch_size = gr.Number(label="Batch size", value=16, precision=0, info="1 to 4,096 rows per device")
-        lr = gr.Number(label="Learning rate", value=None, info=defaults_help("learning_rate"))
+        lr = gr.Textbox(label="Learning rate", value="", info=defaults_help("learning_rate"))
         max_length = gr.Number(label="Max length (tokens)", value=128, precision=0, info="8 to 8,192")
         seed = gr.Number(label="Seed", value=42, precision=0)
     with gr.Row():
@@ -93,10 +94,10 @@ def build(owner_key: gr.BrowserState) -> TrainTab:
             max_grad_norm = gr.Number(label="Max grad norm", value=1.0, info="gradient clipping")
         with gr.Row():
             eval_strategy = gr.Radio(list(EVAL_STRATEGIES), value="epoch", label="Evaluate every")
-            eval_steps = gr.Number(label="Eval steps", value=None, precision=0, info="with 'steps': every N updates")
+            eval_steps = gr.Number(label="Eval steps", value=0, precision=0, info="with 'steps': every N updates")
             keep_best = gr.Checkbox(label="Keep the best checkpoint", value=False)
             metric = gr.Dropdown(list(BEST_MODEL_METRICS), value="f1", label="Best by")
-            early_stopping = gr.Number(label="Early stopping patience", value=None, precision=0, info="empty: off")
+            early_stopping = gr.Number(label="Early stopping patience", value=0, precision=0, info="0: off")
         with gr.Row():
             precision = gr.Dropdown(list(PRECISIONS), value="auto", label="Precision", info="auto: bf16/fp16 on GPU")
             auto_batch_size = gr.Checkbox(label="Auto batch size (halve on out-of-memory)", value=False)

@@ -41,7 +41,7 @@ def shoot_train_tab(page: Page, path: Path) -> None:
     model = page.get_by_role("combobox", name="Model")
     model.fill("scratch:tiny")
     model.press("Enter")
-    page.get_by_role("spinbutton", name="Epochs").fill(TRAIN_EPOCHS)
+    page.get_by_role("textbox", name="Epochs").fill(TRAIN_EPOCHS)
     page.get_by_role("button", name="Start training").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Job #\d+: completed$"))).to_be_visible(
         timeout=TRAIN_TIMEOUT_MS

@@ -17,7 +17,7 @@ def test_a_reloaded_page_still_owns_its_job_and_another_browser_does_not(
 ):
     page.get_by_role("tab", name="Train").click()
     choose_model(page, "scratch:tiny")
-    page.get_by_role("spinbutton", name="Epochs").fill("30")  # still running when it is stopped
+    page.get_by_role("textbox", name="Epochs").fill("30")  # still running when it is stopped
     page.get_by_role("button", name="Start training").click()
     heading = page.get_by_role("heading", name=re.compile(r"^Job #\d+: (queued|running)$"))
     expect(heading).to_be_visible(timeout=STARTED_TIMEOUT_MS)

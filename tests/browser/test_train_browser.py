@@ -22,7 +22,7 @@ def test_a_preset_fills_the_form_and_the_run_it_starts_completes_with_a_full_bar
     page.get_by_role("radio", name="quick demo").check()
 
     # scratch models default to 10 epochs; the quick demo takes a third of them, rounded.
-    expect(page.get_by_role("spinbutton", name="Epochs")).to_have_value("3")
+    expect(page.get_by_role("textbox", name="Epochs")).to_have_value("3")
     expect(page.get_by_text(PRESETS["quick demo"].explanation)).to_be_visible()
     page.get_by_role("button", name="Advanced training settings").click()
     expect(page.get_by_role("checkbox", name="Keep the best checkpoint")).not_to_be_checked()

@@ -20,8 +20,8 @@ PUBLIC_ORDER = (
 )  # fmt: skip
 # What the page sends by default (the form's initial values), in the public order.
 PAGE_DEFAULTS = (
-    "sample:sentiment", "", "text", "", "label", "scratch:small", None, 16, None, 128, 42, "", "linear", 0.1, 0.01, 1,
-    1.0, "epoch", None, False, "f1", None, "auto", False, False,
+    "sample:sentiment", "", "text", "", "label", "scratch:small", "", 16, "", 128, 42, "", "linear", 0.1, 0.01, 1,
+    1.0, "epoch", 0, False, "f1", 0, "auto", False, False,
 )  # fmt: skip
 
 
@@ -108,6 +108,16 @@ def test_empty_numbers_mean_the_defaults():
 def test_evaluating_every_steps_without_a_number_names_the_box():
     with pytest.raises(StudioError, match="Eval steps"):
         train_config(TRAIN_FORM.values(*_form(eval_strategy="steps", eval_steps=None)))
+    with pytest.raises(StudioError, match="Eval steps must be a whole number from 1"):
+        train_config(TRAIN_FORM.values(*_form(eval_strategy="steps", eval_steps=0)))
+
+
+def test_epochs_and_learning_rate_are_text_boxes_where_empty_means_the_default():
+    form = TRAIN_FORM.values(*_form(epochs=" 2.5 ", learning_rate="5e-5"))
+    assert (form["epochs"], form["learning_rate"]) == (2.5, 5e-5)
+    assert TRAIN_FORM.values(*_form(epochs=3, learning_rate=0))["epochs"] == 3.0  # a script's numbers work too
+    with pytest.raises(StudioError, match=r"^Learning rate must be a number such as 5e-5, or empty for the default"):
+        TRAIN_FORM.values(*_form(learning_rate="fast"))
 
 
 def test_the_page_has_no_minimum_or_maximum_whose_generic_message_would_reach_the_user(api_info):
@@ -117,13 +127,13 @@ def test_the_page_has_no_minimum_or_maximum_whose_generic_message_would_reach_th
             assert "minimum" not in schema and "maximum" not in schema, (endpoint, parameter["parameter_name"])
 
 
-GOVERNED = dict(zip(train_actions.PRESET_FIELDS, (4.0, 1e-3, "linear", False, None), strict=True))
+GOVERNED = dict(zip(train_actions.PRESET_FIELDS, ("4", "0.001", "linear", False, 0), strict=True))
 
 
 def test_a_preset_fills_its_fields_and_custom_puts_back_what_the_user_had():
     *fields, note, saved = train_actions.preset_fields("thorough", "scratch:tiny", None, *GOVERNED.values())
 
-    assert fields == [20.0, None, "cosine", True, 3]  # None: the model's own learning rate, an empty box
+    assert fields == ["20", "", "cosine", True, 3]  # None: the model's own learning rate, an empty box
     assert "Twice the usual epochs" in note
     assert saved == GOVERNED
     # Another preset keeps what the form held before the first one.
@@ -137,9 +147,9 @@ def test_a_preset_fills_its_fields_and_custom_puts_back_what_the_user_had():
 
 
 def test_custom_without_a_remembered_form_gives_the_defaults():
-    *restored, _, _ = train_actions.preset_fields("custom", "scratch:tiny", None, 20.0, 5e-4, "cosine", True, 3)
+    *restored, _, _ = train_actions.preset_fields("custom", "scratch:tiny", None, "20", "", "cosine", True, 3)
 
-    assert restored == [None, None, "linear", False, None]
+    assert restored == ["", "", "linear", False, 0]
 
 
 def test_the_estimate_after_a_preset_says_what_the_run_takes_or_why_not_yet():
