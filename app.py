@@ -21,7 +21,7 @@ import gradio as gr  # noqa: E402
 from engine.common.access import login_check, set_requester_source  # noqa: E402
 from engine.common.settings import settings  # noqa: E402
 from engine.common.uploads import max_upload_bytes  # noqa: E402
-from ui import datasets_tab, owner, tokenizer_tab, train_tab, try_tab  # noqa: E402
+from ui import datasets_tab, overlays, owner, tokenizer_tab, train_tab, try_tab  # noqa: E402
 
 HEADER = """\
 # Finetune Studio
@@ -61,6 +61,8 @@ def build_demo() -> gr.Blocks:
         train.restore_form(demo)  # the Train form as this browser left it (its local storage)
         # A shared link (?tab=tokenizer&text=...) opens the Tokenizer tab on the view it describes.
         tokenizer.restore_from_url(demo, tabs)
+        # Last: a failed event must never cover a field the user types in with its error overlay (ui/overlays.py).
+        overlays.keep_inputs_clear(demo)
     return demo
 
 

@@ -78,14 +78,12 @@ def build() -> TokenizerTab:
             padding = gr.Radio(list(PADDING_CHOICES), value="do_not_pad", label="padding")
             truncation = gr.Radio(list(TRUNCATION_CHOICES), value="none", label="truncation")
             with gr.Row():
-                # No `minimum`: an empty Number is sent as 0, which means "no max_length" here.
+                # Gradio shows an empty Number as 0: 0 means "no max_length"; the handler checks the bounds.
                 max_length = gr.Number(label="max_length", value=None, precision=0, info="empty or 0: none")
-                stride = gr.Number(label="stride", value=0, precision=0, minimum=0, info="overlap of windows")
+                stride = gr.Number(label="stride", value=0, precision=0, info="overlap of windows")
             with gr.Row():
                 overflow = gr.Checkbox(label="return_overflowing_tokens", value=False)
-                sequence = gr.Number(
-                    label="Show sequence", value=0, precision=0, minimum=0, info="batch line / window"
-                )
+                sequence = gr.Number(label="Show sequence", value=0, precision=0, info="batch line / window")
     run = gr.Button("Tokenize", variant="primary")
     summary = gr.Markdown()
     spans = gr.HTML(label="Tokens over the text", css_template=TOKEN_CSS)
@@ -97,7 +95,7 @@ def build() -> TokenizerTab:
     comparison_spans = gr.HTML(css_template=TOKEN_CSS, visible=False)
     snippet = gr.Code(label="Reproduce this call in Python", language="python")
     with gr.Accordion("Look up the vocabulary", open=False), gr.Row():
-        token_id = gr.Number(label="id", precision=0, minimum=0)
+        token_id = gr.Number(label="id", precision=0)
         id_button = gr.Button("id → token")
         token = gr.Textbox(label="token", info="as written in the vocabulary, e.g. ##ing")
         token_button = gr.Button("token → id")

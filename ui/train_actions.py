@@ -20,12 +20,12 @@ from engine.jobs.store import (
     JobStore,
     config_difference,
 )
-from engine.training.config import SEED_MAX, TrainConfig
+from engine.training.config import TrainConfig
 from engine.training.plan import plan_training
 from engine.training.presets import PRESETS, apply_preset
 from ui import owner
 from ui.errors import shows_errors
-from ui.forms import Field, Form, optional_number, optional_text, stripped, whole_number
+from ui.forms import Field, Form, number, optional_text, stripped
 from ui.plots.training import loss_curve, metrics_curve
 from ui.progress_bar import progress_bar
 from ui.train_log import readable_log
@@ -47,16 +47,21 @@ TRAIN_FORM = Form(
     Field("text_pair_column", optional_text),
     Field("label_column", optional_text),
     Field("model", stripped),
-    Field("epochs", optional_number("Epochs", "3 or 2.5")),
-    Field("batch_size", whole_number("Batch size", 1, 4096, default=16)),
-    Field("learning_rate", optional_number("Learning rate", "5e-5")),
-    Field("max_length", whole_number("Max length", 8, 8192, default=128)),
-    Field("seed", whole_number("Seed", 0, SEED_MAX, default=42)),
+    # Empty epochs and learning rate: the model's defaults (their ranges are checked by `TrainConfig`).
+    Field("epochs", number(empty=None), label="Epochs"),
+    Field("batch_size", number(minimum=1, maximum=4096, whole=True, empty=16), label="Batch size"),
+    Field("learning_rate", number(empty=None), label="Learning rate"),
+    Field("max_length", number(minimum=8, maximum=8192, whole=True, empty=128), label="Max length"),
+    Field("seed", number(minimum=0, whole=True, empty=42), label="Seed"),  # its maximum: `TrainConfig`
     Field("name", optional_text),
     Field("scheduler"),
     Field("warmup_ratio", float),
     Field("weight_decay", float),
-    Field("gradient_accumulation_steps", whole_number("Gradient accumulation", 1, 1024, default=1)),
+    Field(
+        "gradient_accumulation_steps",
+        number(minimum=1, maximum=1024, whole=True, empty=1),
+        label="Gradient accumulation",
+    ),
     Field("max_grad_norm", float),
     Field("eval_strategy"),
     Field("eval_steps"),  # read only with eval_strategy "steps" (see train_config)
@@ -69,11 +74,14 @@ TRAIN_FORM = Form(
 )
 
 
+EVAL_STEPS = Field("eval_steps", number(minimum=1, whole=True, empty=None), label="Eval steps")
+
+
 def train_config(form: dict) -> TrainConfig:
     """The `TrainConfig` of the Train form's values (by name)."""
     eval_steps = None
     if form["eval_strategy"] == "steps":
-        eval_steps = whole_number("Eval steps", 1, 10**9)(form["eval_steps"])
+        eval_steps = EVAL_STEPS.read(form["eval_steps"])
         if eval_steps is None:
             raise StudioError('Eval steps: evaluating every "steps" needs a number of updates (1 or more)')
     return TrainConfig(**form | {"eval_steps": eval_steps})

@@ -74,7 +74,7 @@ def build(owner_key: gr.BrowserState) -> TrainTab:
     pickers.wire(dataset, config)
     with gr.Row():
         # No minimum / maximum on the boxes: Gradio's own message for them names no field. The handler checks
-        # them (`ui.forms.whole_number`) and names the box and its range.
+        # them (`ui.forms.number`) and names the box and its range.
         # Text boxes, not gr.Number: a Number cannot be empty (it shows 0), and empty means the model's default.
         epochs = gr.Textbox(label="Epochs", value="", info=defaults_help("epochs"))
         batch_size = gr.Number(label="Batch size", value=16, precision=0, info="1 to 4,096 rows per device")

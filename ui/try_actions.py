@@ -18,7 +18,7 @@ from engine.inference.share import PushRequest, card_for_reading, model_card, pu
 from engine.jobs.catalog import trained_on
 from ui.column_pickers import filled, layout_of
 from ui.errors import shows_errors
-from ui.forms import whole_number
+from ui.forms import Field, number
 from ui.plots.evaluation import confusion_heatmap, probabilities_bar, reliability_diagram
 
 PREVIEW_ROWS = 20
@@ -209,6 +209,11 @@ def suggest(model: str):
     return gr.update(value=task) if task else gr.update()
 
 
+MAX_NEW_TOKENS_FIELD = Field(
+    "max_new_tokens", number(minimum=1, maximum=1024, whole=True, empty=MAX_NEW_TOKENS), label="Max new tokens"
+)
+
+
 @shows_errors
 def run_pipeline(task: str, model: str, text: str, second: str, max_new_tokens: float):
     """Run a model of any supported task through `transformers.pipeline`."""
@@ -216,7 +221,7 @@ def run_pipeline(task: str, model: str, text: str, second: str, max_new_tokens: 
     inputs = {fields[0]: text or ""}
     if len(fields) > 1:
         inputs[fields[1]] = second or ""
-    tokens = whole_number("Max new tokens", 1, 1024, default=MAX_NEW_TOKENS)(max_new_tokens)
+    tokens = MAX_NEW_TOKENS_FIELD.read(max_new_tokens)
     return run_task(TaskRequest(task, (model or "").strip(), inputs, tokens))
 
 

@@ -156,12 +156,12 @@ WRONG_INPUT = {
     "max_length below the minimum": (
         "/start_training",
         start_training_args("sample:sentiment", max_length=4),
-        ["Max length must be a whole number from 8 to 8,192, not 4"],
+        ["Max length: 4 is out of range; type a whole number from 8 to 8192"],
     ),
     "batch size 0": (
         "/plan_training",
         ("sample:sentiment", "", "", "", "", "scratch:tiny", 1, 0, None, 32, 0),
-        ["Batch size must be a whole number from 1 to 4,096, not 0"],
+        ["Batch size: 0 is out of range; type a whole number from 1 to 4096"],
     ),
     "unknown job as model": ("/predict", ("job:9999", "hello", ""), ["no training job 9999"]),
     "malformed job reference": ("/predict", ("job:latest", "hello", ""), ["malformed job reference 'job:latest'"]),

@@ -52,7 +52,7 @@ def test_every_train_and_try_button_works_from_the_fresh_pages_defaults(page: Pa
     batch = page.get_by_role("spinbutton", name="Batch size")
     batch.fill("0")
     page.get_by_role("button", name="Check settings and estimate").click()
-    says(page, "Batch size must be a whole number from 1 to 4,096, not 0")
+    says(page, "Batch size: 0 is out of range; type a whole number from 1 to 4096")
     batch.fill("16")
 
     # A preset refreshes the estimate at once; "custom" gives back the form as it was.

@@ -83,12 +83,18 @@ def test_the_page_sends_its_own_defaults_unchanged():
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("batch_size", 0, "Batch size must be a whole number from 1 to 4,096, not 0"),
-        ("batch_size", 5000, "Batch size must be a whole number from 1 to 4,096, not 5000"),
-        ("batch_size", 2.5, "Batch size must be a whole number from 1 to 4,096, not 2.5"),
-        ("max_length", 4, "Max length must be a whole number from 8 to 8,192, not 4"),
-        ("seed", -1, "Seed must be a whole number from 0 to 4,294,967,295, not -1"),
-        ("gradient_accumulation_steps", 0, "Gradient accumulation must be a whole number from 1 to 1,024, not 0"),
+        ("batch_size", 0, "Batch size: 0 is out of range; type a whole number from 1 to 4096"),
+        ("batch_size", 5000, "Batch size: 5000 is out of range; type a whole number from 1 to 4096"),
+        ("batch_size", 2.5, "Batch size: 2.5 is not a whole number; type a whole number from 1 to 4096"),
+        ("max_length", 4, "Max length: 4 is out of range; type a whole number from 8 to 8192"),
+        ("seed", -1, "Seed: -1 is out of range; type a whole number of at least 0"),
+        ("seed", 2**32, "seed must be a whole number in [0, 4294967295], not 4294967296"),
+        (
+            "gradient_accumulation_steps",
+            0,
+            "Gradient accumulation: 0 is out of range; type a whole number from 1 to 1024",
+        ),
+        ("epochs", 0, "epochs must be in (0, 1000], not 0.0"),
     ],
 )
 def test_a_number_out_of_range_is_refused_naming_the_box_and_its_range(field, value, message):
@@ -108,15 +114,15 @@ def test_empty_numbers_mean_the_defaults():
 def test_evaluating_every_steps_without_a_number_names_the_box():
     with pytest.raises(StudioError, match="Eval steps"):
         train_config(TRAIN_FORM.values(*_form(eval_strategy="steps", eval_steps=None)))
-    with pytest.raises(StudioError, match="Eval steps must be a whole number from 1"):
+    with pytest.raises(StudioError, match="Eval steps: 0 is out of range; type a whole number of at least 1"):
         train_config(TRAIN_FORM.values(*_form(eval_strategy="steps", eval_steps=0)))
 
 
 def test_epochs_and_learning_rate_are_text_boxes_where_empty_means_the_default():
     form = TRAIN_FORM.values(*_form(epochs=" 2.5 ", learning_rate="5e-5"))
     assert (form["epochs"], form["learning_rate"]) == (2.5, 5e-5)
-    assert TRAIN_FORM.values(*_form(epochs=3, learning_rate=0))["epochs"] == 3.0  # a script's numbers work too
-    with pytest.raises(StudioError, match=r"^Learning rate must be a number such as 5e-5, or empty for the default"):
+    assert TRAIN_FORM.values(*_form(epochs=3, learning_rate=None))["epochs"] == 3.0  # a script's numbers work too
+    with pytest.raises(StudioError, match=r"^Learning rate: 'fast' is not a number"):
         TRAIN_FORM.values(*_form(learning_rate="fast"))
 
 
@@ -154,7 +160,7 @@ def test_custom_without_a_remembered_form_gives_the_defaults():
 
 def test_the_estimate_after_a_preset_says_what_the_run_takes_or_why_not_yet():
     assert "updates" in train_actions.refresh_plan(*_form(model="scratch:tiny", epochs=1))
-    assert train_actions.refresh_plan(*_form(batch_size=0)).startswith("**Not estimated yet:** Batch size")
+    assert train_actions.refresh_plan(*_form(batch_size=0)).startswith("**Not estimated yet:** Batch size: 0 is out")
 
 
 def test_a_reload_puts_back_each_saved_value_and_leaves_the_others():
