@@ -193,10 +193,11 @@ def build() -> TryTab:
             private = gr.Checkbox(label="Private", value=True, scale=0)
         push = gr.Button("Push to the Hub")
         pushed = gr.Markdown()
-        # `.then` runs whether the push succeeded or failed: the token never stays in the page.
-        push.click(actions.push, [model, repo_id, token, private], pushed, api_name="push_to_hub").then(
-            lambda: "", None, token, api_name=False
-        )
+        # The token never stays in the page: emptied after a push that worked and after one that failed (`.then`
+        # does not run after a failed event).
+        pushing = push.click(actions.push, [model, repo_id, token, private], pushed, api_name="push_to_hub")
+        pushing.success(lambda: "", None, token, api_name=False)
+        pushing.failure(lambda: "", None, token, api_name=False)
 
     # Another model: its own dataset, split and columns in Evaluate and Compare, and no result of the previous one.
     forms = [*split_form, evaluate_pickers.note, *compare_form, compare_pickers.note]
