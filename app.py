@@ -45,13 +45,14 @@ def build_demo() -> gr.Blocks:
         demo.load(owner.keep_or_make_key, owner_key, owner_key, api_name=False).then(
             None, owner_key, None, js=owner.SET_COOKIE_JS, api_name=False
         )
+        train_form = train_tab.saved_form_state()  # the Train form across reloads, kept by this browser
         with gr.Tabs() as tabs:
             with gr.Tab("Datasets", id="datasets"):
                 datasets = datasets_tab.build(owner_key)
             with gr.Tab("Tokenizer", id="tokenizer"):
                 tokenizer = tokenizer_tab.build()
             with gr.Tab("Train", id="train"):
-                train = train_tab.build(owner_key)
+                train = train_tab.build(owner_key, train_form)
             with gr.Tab("Try", id="try"):
                 try_tab.build()
         # A dataset loaded in the first tab is the one to train on.

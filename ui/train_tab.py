@@ -47,9 +47,15 @@ TRAINING_NOTES = {
 }
 
 
-def build(owner_key: gr.BrowserState) -> TrainTab:
+def saved_form_state() -> gr.BrowserState:
+    """Where this browser keeps the Train form's values (its local storage). Made outside the tabs: a tab's content
+    is only put on the page once the tab is opened, and a state in it would be read empty when the page loads."""
+    return gr.BrowserState({}, storage_key=FORM_STORAGE_KEY, secret=FORM_STORAGE_KEY)
+
+
+def build(owner_key: gr.BrowserState, saved_form: gr.BrowserState) -> TrainTab:
     """The Train tab; `owner_key` is the browser's key (`ui/owner.py`), sent with each start, stop, resume, clone
-    and delete."""
+    and delete; `saved_form` (`saved_form_state`) keeps the form across reloads."""
     gr.Markdown(EXPLANATION)
     note = TRAINING_NOTES.get(settings().training)
     if note:
@@ -193,7 +199,6 @@ def build(owner_key: gr.BrowserState) -> TrainTab:
     delete_button.click(actions.delete, [job, confirm_delete, owner_key], [job, confirm_delete], api_name="delete_job")
 
     # The form survives a reload: this browser keeps its values (local storage), and the page puts them back.
-    saved_form = gr.BrowserState({}, storage_key=FORM_STORAGE_KEY)
     gr.on(
         [component.change for component in inputs],
         actions.remember_form,
