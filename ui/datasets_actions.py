@@ -14,6 +14,7 @@ from datasets import ClassLabel, DatasetDict
 
 from engine.common.errors import StudioError
 from engine.common.uploads import keep_upload as keep_checked_upload
+from engine.datasets.columns import TEXT, guess_roles
 from engine.datasets.export import export_dataset, export_path
 from engine.datasets.overview import overview
 from engine.datasets.search import RowFilter, filter_rows, filtered_view
@@ -118,7 +119,8 @@ def refresh_views(state: dict, split: str):
     columns = next(iter(splits.values())).column_names
     info = overview(ref, splits)
     # The column most steps are about: the label (cast, stratify), else the first text column (drop empty/duplicates).
-    shape_column = info.label_column or next(iter(resolve_text_columns(columns)), None) if columns else None
+    # `guess_roles`, not `resolve_text_columns`: a file without a `text` column (`review`) must still open.
+    shape_column = info.label_column or guess_roles(next(iter(splits.values())))[0][TEXT] if columns else None
     return (
         _overview_markdown(ref),
         gr.update(choices=columns, value=None),
