@@ -79,9 +79,9 @@ def build(owner_key: gr.BrowserState, saved_form: gr.BrowserState) -> TrainTab:
     pickers = column_pickers((TEXT, TEXT_PAIR, LABEL), layout_of(FIRST_DATASET, None)[0])
     pickers.wire(dataset, config)
     with gr.Row():
-        # No minimum / maximum on the boxes: Gradio's own message for them names no field. The handler checks
-        # them (`ui.forms.number`) and names the box and its range.
-        # Text boxes, not gr.Number: a Number cannot be empty (it shows 0), and empty means the model's default.
+        # No minimum / maximum on the boxes: Gradio's own message for them names no field; the handler checks them
+        # (`ui.forms.number`), naming the box and its range. Epochs and learning rate are text boxes: a gr.Number
+        # cannot be empty (it shows 0), and empty means the model's default.
         epochs = gr.Textbox(label="Epochs", value="", info=defaults_help("epochs"))
         batch_size = gr.Number(label="Batch size", value=16, precision=0, info="1 to 4,096 rows per device")
         lr = gr.Textbox(label="Learning rate", value="", info=defaults_help("learning_rate"))
