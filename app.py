@@ -54,12 +54,13 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("Train", id="train"):
                 train = train_tab.build(owner_key, train_form)
             with gr.Tab("Try", id="try"):
-                try_tab.build()
+                try_ = try_tab.build()
         # A dataset loaded in the first tab is the one to train on.
         datasets.loaded_source.change(lambda source: source, datasets.loaded_source, train.dataset, api_name=False)
         # Re-attach to the latest job whenever the page (re)loads: jobs live in the database, not in the page.
         demo.load(train.reattach, None, train.job, api_name=False)
         train.restore_form(demo)  # the Train form as this browser left it (its local storage)
+        try_.follow_model(demo)  # Evaluate and Compare on the chosen model's own dataset
         # A shared link (?tab=tokenizer&text=...) opens the Tokenizer tab on the view it describes.
         tokenizer.restore_from_url(demo, tabs)
         # Last: a failed event must never cover a field the user types in with its error overlay (ui/overlays.py).

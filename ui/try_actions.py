@@ -6,6 +6,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from engine.common.access import hide_server_paths, may_see_server_paths
 from engine.common.errors import StudioError
 from engine.common.paths import downloads_dir, safe_name
 from engine.datasets.columns import LABEL, TEXT, TEXT_PAIR
@@ -16,6 +17,7 @@ from engine.inference.predict import predict_one
 from engine.inference.predict_file import FilePrediction, predict_file
 from engine.inference.share import PushRequest, card_for_reading, model_card, push_to_hub, zip_model
 from engine.jobs.catalog import trained_on
+from ui import owner
 from ui.column_pickers import filled, layout_of
 from ui.errors import shows_errors
 from ui.forms import Field, number
@@ -248,12 +250,15 @@ SPLIT_FORM_ROLES = (TEXT, TEXT_PAIR, LABEL)
 
 
 @shows_errors
-def model_dataset(model: str | None, *forms):
+def model_dataset(model: str | None, *forms, request: gr.Request = None):
     """The Evaluate and Compare forms (each: dataset, config, split, text, second text and label columns, note) set
     to the model's own dataset, its held-out split and the columns it trained on; left as they are for a model
-    the studio did not train."""
+    the studio did not train, and for another visitor's job trained on a file on the server (its path is not
+    theirs to see, nor to open)."""
     trained = trained_on(model or "")
-    if trained is None:
+    viewer = owner.requester(None, request, None)
+    private = hide_server_paths(trained.dataset) != trained.dataset if trained else False
+    if trained is None or (private and not may_see_server_paths(trained.owner, viewer)):
         return [gr.update()] * len(forms)
     layout, problem = layout_of(trained.dataset, trained.config)
     one_form = [

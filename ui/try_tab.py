@@ -1,12 +1,13 @@
 """Try tab: run a trained classifier, predict a file, evaluate it with error analysis, compare, other tasks, share."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import gradio as gr
 import pandas as pd
 
 from engine.datasets.columns import LABEL, TEXT, TEXT_PAIR
-from engine.datasets.sources import sample_sources
+from engine.datasets.sources import SAMPLE_PREFIX, sample_sources
 from engine.inference.pipelines import MAX_NEW_TOKENS, TASKS
 from engine.jobs.catalog import model_choices, trained_on
 from ui import try_actions as actions
@@ -39,9 +40,12 @@ FALLBACK_DATASET = "sample:sentiment"  # for a model the studio did not train: n
 
 def _split_form(model: str | None) -> tuple[list, ColumnPickers]:
     """Dataset, config, split and columns (the same source strings as the Datasets and Train tabs), set to the
-    model's own dataset and its held-out split when the studio trained it. Returns the endpoint's inputs, in
-    order, and the pickers."""
+    model's own dataset and its held-out split when the studio trained it on a bundled sample. Other datasets are
+    set when the page loads (`TryTab.follow_model`), for the visitor who may see them, and without reaching the Hub
+    while the app starts. Returns the endpoint's inputs, in order, and the pickers."""
     trained = trained_on(model) if model else None
+    if trained and not trained.dataset.startswith(SAMPLE_PREFIX):
+        trained = None
     source, config_name = (trained.dataset, trained.config) if trained else (FALLBACK_DATASET, None)
     with gr.Row():
         dataset = gr.Dropdown(
@@ -60,6 +64,7 @@ class TryTab:
     """What the rest of the page needs from the Try tab."""
 
     model: gr.Dropdown  # the model every part of the tab uses
+    follow_model: Callable[[gr.Blocks], None]  # on page load: Evaluate and Compare on the model's own dataset
 
 
 def build() -> TryTab:
@@ -202,8 +207,12 @@ def build() -> TryTab:
     # Another model: its own dataset, split and columns in Evaluate and Compare, and no result of the previous one.
     forms = [*split_form, evaluate_pickers.note, *compare_form, compare_pickers.note]
     model.change(actions.model_dataset, [model, *forms], forms, api_name=False, show_progress="hidden")
+
+    def follow_model(demo: gr.Blocks) -> None:
+        demo.load(actions.model_dataset, [model, *forms], forms, api_name=False, show_progress="hidden")
+
     results = [label, chart, seen, predicted, preview, summary, per_class, heatmap, reliability, confusion, cell]
     results += [mistakes, report, compare_note, compare_table, split_note, side_by_side, disagreements, card, archive]
     results += [pushed]
     model.change(actions.cleared_results, None, results, api_name=False, show_progress="hidden")
-    return TryTab(model=model)
+    return TryTab(model=model, follow_model=follow_model)

@@ -56,14 +56,16 @@ def model_choices(store: JobStore | None = None) -> list[str]:
 
 @dataclass(frozen=True)
 class TrainedOn:
-    """The dataset a model was fine-tuned on, and which column played each role (None: the default was used)."""
+    """The dataset a model was fine-tuned on, which column played each role (None: the default was used), and who
+    started the job (None when not known), who alone may see a dataset that is a file on the server."""
 
     dataset: str
     config: str | None
     columns: dict[str, str | None]
+    owner: str | None = None
 
 
-def _trained_on(settings: dict) -> TrainedOn | None:
+def _trained_on(settings: dict, owner: str | None = None) -> TrainedOn | None:
     if not isinstance(settings.get("dataset"), str):
         return None
     columns = {TEXT: "text_column", TEXT_PAIR: "text_pair_column", LABEL: "label_column"}
@@ -71,6 +73,7 @@ def _trained_on(settings: dict) -> TrainedOn | None:
         dataset=settings["dataset"],
         config=settings.get("dataset_config"),
         columns={role: settings.get(key) for role, key in columns.items()},
+        owner=owner,
     )
 
 
@@ -90,7 +93,8 @@ def trained_on(model: str, store: JobStore | None = None) -> TrainedOn | None:
     try:
         if ref.kind == JOB:
             try:
-                return _trained_on((store or JobStore()).get(int(ref.name)).config)
+                job = (store or JobStore()).get(int(ref.name))
+                return _trained_on(job.config, job.owner)
             except StudioError:  # no such row, or no database: the model folder says
                 folder = job_model_dir(int(ref.name))
         else:

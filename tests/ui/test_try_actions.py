@@ -1,9 +1,13 @@
 """ui.try_actions: the Evaluate and Compare forms follow the model's own dataset; another model clears the results."""
 
+from types import SimpleNamespace
+
 import pytest
 
+from engine.common.access import Requester, new_browser_key
+from engine.common.paths import data_dir
 from engine.jobs.store import JobStore
-from ui import try_actions
+from ui import owner, try_actions
 
 # One form's values as the page sends them: dataset, config, split, text, second text, label, note.
 SAMPLE_FORM = ("sample:sentiment", "", "test", "text", "", "label", "")
@@ -72,3 +76,18 @@ def test_another_model_clears_every_result_panel():
 
     assert len(cleared) == 21
     assert all(value is None or len(value) == 0 for value in cleared)
+
+
+def test_another_visitors_job_on_a_server_file_is_not_shown_to_them_but_is_to_its_owner(store: JobStore, monkeypatch):
+    monkeypatch.setenv("STUDIO_SERVER_PATHS", "data-dir")
+    alice = Requester(browser_key=new_browser_key())
+    upload = str(data_dir() / "uploads" / "3f2a" / "tok" / "reviews.csv")
+    job = store.create({"dataset": upload, "model": "scratch:tiny"}, owner=alice.owner)
+    as_alice = SimpleNamespace(session_hash="s1", username=None, cookies={owner.COOKIE: alice.browser_key})
+    as_mallory = SimpleNamespace(session_hash="s2", username=None, cookies={})
+
+    seen_by_mallory = try_actions.model_dataset(f"job:{job.id}", *SAMPLE_FORM, *SAMPLE_FORM, request=as_mallory)
+    seen_by_alice = try_actions.model_dataset(f"job:{job.id}", *SAMPLE_FORM, *SAMPLE_FORM, request=as_alice)
+
+    assert seen_by_mallory == [{"__type__": "update"}] * 14
+    assert seen_by_alice[0] == upload
