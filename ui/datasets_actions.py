@@ -36,7 +36,7 @@ CELL_CHARS = 300  # a table cell shows this much of a long text; the row view sh
 
 def _ref(state: dict | None) -> DatasetRef:
     if not state:
-        raise StudioError("load a dataset first")
+        raise StudioError("Dataset: nothing is loaded yet; press Load to open the dataset the box names")
     return DatasetRef.from_dict(state)
 
 

@@ -14,6 +14,7 @@ from engine.datasets.sql import TABLE
 from engine.datasets.view import PAGE_SIZES
 from ui import datasets_actions as actions
 from ui.datasets_actions import PREVIEW_ROWS
+from ui.saved_form import SavedForm
 
 EXPLANATION = """\
 A dataset has **splits**: the model learns from *train*, and *validation* tells you how well it does on rows it has
@@ -28,6 +29,7 @@ EXPORT_CHOICES = ["current split", "search results", "whole dataset"]
 @dataclass
 class DatasetsTab:
     loaded_source: gr.State  # the source the Train tab should train on, set by a load or "Use for training"
+    saved_form: SavedForm  # the dataset, config and split chosen, back after a reload
 
 
 def _load_row():
@@ -54,8 +56,9 @@ def _load_row():
     return source, config, load, revision, sample_rows, sample_split
 
 
-def build(owner_key: gr.BrowserState) -> DatasetsTab:
-    """The Datasets tab; `owner_key` is the browser's key (`ui/owner.py`), sent with each upload."""
+def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab:
+    """The Datasets tab; `owner_key` is the browser's key (`ui/owner.py`), sent with each upload; `kept_form` keeps
+    the dataset chosen across reloads (`ui/saved_form.py`)."""
     gr.Markdown(EXPLANATION)
     source, config, load, revision, sample_rows, sample_split = _load_row()
     upload = gr.File(label="…or upload a file", file_types=list(TABULAR_FORMATS), type="filepath", height=140)
@@ -178,11 +181,11 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
         return refreshed
 
     after_change(load.click(actions.load_dataset_view, load_inputs, load_outputs, api_name="load_dataset"))
-    after_change(
-        upload.upload(actions.keep_upload, [upload, owner_key], source, api_name="upload_dataset").success(
-            actions.load_dataset_view, load_inputs, load_outputs, api_name=False
-        )
-    )
+    kept = upload.upload(actions.keep_upload, [upload, owner_key], source, api_name="upload_dataset")
+    # The Dataset box now names the kept file (its own folder, so two files of one name stay two datasets); the
+    # drop zone is emptied for the next file, and its link to the server's deleted copy goes with it.
+    kept.then(lambda: None, None, upload, api_name=False, show_progress="hidden")
+    after_change(kept.success(actions.load_dataset_view, load_inputs, load_outputs, api_name=False))
 
     page_outputs = [offset, rows, page_info]
     browse_inputs = [dataset_state, split, offset, page_size]
@@ -257,4 +260,5 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
         [export_note, exported],
         api_name="export_dataset",
     )
-    return DatasetsTab(loaded_source=loaded_source)
+    saved_form = SavedForm(kept_form, source=source, config=config, split=split)
+    return DatasetsTab(loaded_source=loaded_source, saved_form=saved_form)
