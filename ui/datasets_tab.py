@@ -48,6 +48,7 @@ def _load_row():
         with gr.Row():
             revision = gr.Textbox(value="", label="Revision", info="branch, tag or commit (Hub only)")
             sample_rows = gr.Textbox(
+                value="",
                 label="Streaming sample",
                 placeholder="empty: the whole dataset",
                 info="first N rows only, for very large Hub datasets",
@@ -95,8 +96,8 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
                 )
                 label = gr.Dropdown(label="Label", choices=[], allow_custom_value=True, info="only rows of this label")
                 # Text boxes, not Numbers: Gradio's Number shows 0 when empty, and empty here means "no bound".
-                min_chars = gr.Textbox(label="Min characters", placeholder="no bound", info="needs a column")
-                max_chars = gr.Textbox(label="Max characters", placeholder="no bound", info="needs a column")
+                min_chars = gr.Textbox(value="", label="Min characters", placeholder="no bound", info="needs a column")
+                max_chars = gr.Textbox(value="", label="Max characters", placeholder="no bound", info="needs a column")
             search = gr.Button("Search the whole split")
             sql = gr.Code(
                 language="sql",
@@ -136,7 +137,9 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
                 shape_split = gr.Dropdown(
                     label="Split", choices=[], allow_custom_value=True, info="shuffle / select / sample; empty: all"
                 )
-                count = gr.Textbox(label="Rows", placeholder="select / sample only", info="how many rows to keep")
+                count = gr.Textbox(
+                    value="", label="Rows", placeholder="select / sample only", info="how many rows to keep"
+                )
                 seed = gr.Number(label="Seed", value=42, precision=0)
                 fraction = gr.Number(label="Validation fraction", value=0.1, info="0.01 to 0.9")
             with gr.Row():
