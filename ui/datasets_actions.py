@@ -37,7 +37,7 @@ CELL_CHARS = 300  # a table cell shows this much of a long text; the row view sh
 
 def _ref(state: dict | None) -> DatasetRef:
     if not state:
-        raise StudioError("load a dataset first")
+        raise StudioError("Dataset: nothing is loaded yet; press Load to open the dataset the box names")
     return DatasetRef.from_dict(state)
 
 
@@ -86,7 +86,7 @@ LOAD_FORM = Form(
 def load_dataset_view(form: dict):
     """Open a source (or a streaming sample of a Hub dataset) and show its summary, features and first rows."""
     if not form["source"]:
-        raise StudioError("Dataset: empty; pick a sample, upload a file or type a folder path or Hub dataset id")
+        raise StudioError("Dataset: no dataset given; pick a sample, upload a file, or type a folder path or Hub id")
     sample_rows = form["sample_rows"] or None
     ref = DatasetRef(
         source=form["source"],

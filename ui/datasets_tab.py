@@ -14,6 +14,7 @@ from engine.datasets.sql import TABLE
 from engine.datasets.view import PAGE_SIZES
 from ui import datasets_actions as actions
 from ui.datasets_actions import PREVIEW_ROWS
+from ui.saved_form import SavedForm
 
 EXPLANATION = """\
 A dataset has **splits**: the model learns from *train*, and *validation* tells you how well it does on rows it has
@@ -28,6 +29,7 @@ EXPORT_CHOICES = ["current split", "search results", "whole dataset"]
 @dataclass
 class DatasetsTab:
     loaded_source: gr.State  # the source the Train tab should train on, set by a load or "Use for training"
+    saved_form: SavedForm  # the dataset, config and split chosen, back after a reload
 
 
 def _load_row():
@@ -46,6 +48,7 @@ def _load_row():
         with gr.Row():
             revision = gr.Textbox(value="", label="Revision", info="branch, tag or commit (Hub only)")
             sample_rows = gr.Textbox(
+                value="",
                 label="Streaming sample",
                 placeholder="empty: the whole dataset",
                 info="first N rows only, for very large Hub datasets",
@@ -54,8 +57,9 @@ def _load_row():
     return source, config, load, revision, sample_rows, sample_split
 
 
-def build(owner_key: gr.BrowserState) -> DatasetsTab:
-    """The Datasets tab; `owner_key` is the browser's key (`ui/owner.py`), sent with each upload."""
+def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab:
+    """The Datasets tab; `owner_key` is the browser's key (`ui/owner.py`), sent with each upload; `kept_form` keeps
+    the dataset chosen across reloads (`ui/saved_form.py`)."""
     gr.Markdown(EXPLANATION)
     source, config, load, revision, sample_rows, sample_split = _load_row()
     upload = gr.File(label="…or upload a file", file_types=list(TABULAR_FORMATS), type="filepath", height=140)
@@ -92,8 +96,8 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
                 )
                 label = gr.Dropdown(label="Label", choices=[], allow_custom_value=True, info="only rows of this label")
                 # Text boxes, not Numbers: Gradio's Number shows 0 when empty, and empty here means "no bound".
-                min_chars = gr.Textbox(label="Min characters", placeholder="no bound", info="needs a column")
-                max_chars = gr.Textbox(label="Max characters", placeholder="no bound", info="needs a column")
+                min_chars = gr.Textbox(value="", label="Min characters", placeholder="no bound", info="needs a column")
+                max_chars = gr.Textbox(value="", label="Max characters", placeholder="no bound", info="needs a column")
             search = gr.Button("Search the whole split")
             sql = gr.Code(
                 language="sql",
@@ -133,7 +137,9 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
                 shape_split = gr.Dropdown(
                     label="Split", choices=[], allow_custom_value=True, info="shuffle / select / sample; empty: all"
                 )
-                count = gr.Textbox(label="Rows", placeholder="select / sample only", info="how many rows to keep")
+                count = gr.Textbox(
+                    value="", label="Rows", placeholder="select / sample only", info="how many rows to keep"
+                )
                 seed = gr.Number(label="Seed", value=42, precision=0)
                 fraction = gr.Number(label="Validation fraction", value=0.1, info="0.01 to 0.9")
             with gr.Row():
@@ -178,11 +184,11 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
         return refreshed
 
     after_change(load.click(actions.load_dataset_view, load_inputs, load_outputs, api_name="load_dataset"))
-    after_change(
-        upload.upload(actions.keep_upload, [upload, owner_key], source, api_name="upload_dataset").success(
-            actions.load_dataset_view, load_inputs, load_outputs, api_name=False
-        )
-    )
+    kept = upload.upload(actions.keep_upload, [upload, owner_key], source, api_name="upload_dataset")
+    # The Dataset box now names the kept file (its own folder, so two files of one name stay two datasets); the
+    # drop zone is emptied for the next file, and its link to the server's deleted copy goes with it.
+    kept.then(lambda: None, None, upload, api_name=False, show_progress="hidden")
+    after_change(kept.success(actions.load_dataset_view, load_inputs, load_outputs, api_name=False))
 
     page_outputs = [offset, rows, page_info]
     browse_inputs = [dataset_state, split, offset, page_size]
@@ -257,4 +263,5 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
         [export_note, exported],
         api_name="export_dataset",
     )
-    return DatasetsTab(loaded_source=loaded_source)
+    saved_form = SavedForm(kept_form, source=source, config=config, split=split)
+    return DatasetsTab(loaded_source=loaded_source, saved_form=saved_form)

@@ -22,6 +22,8 @@ TABLE_COLUMNS = [
 ]  # fmt: skip
 
 
+_max_length = number(minimum=0, whole=True, empty=None)
+
 # The `/tokenize` endpoint's inputs, in the order of `ui.tokenizer_url.DEFAULTS` (the page address), which names
 # `model` "tokenizer" and `show` "sequence".
 TOKENIZE_FORM = Form(
@@ -33,7 +35,7 @@ TOKENIZE_FORM = Form(
     Field("padding"),
     Field("truncation"),
     # An empty Number arrives as None and a cleared one as 0: both mean "no max_length".
-    Field("max_length", lambda value: number(minimum=0, whole=True, empty=None)(value) or None, label="max_length"),
+    Field("max_length", lambda value: _max_length(value) or None, label="max_length"),
     Field("stride", number(minimum=0, whole=True, empty=0), label="stride"),
     Field("overflow", bool),
     Field("compare"),

@@ -148,17 +148,6 @@ def _shown(number: float | None) -> str:
     return "" if number is None else f"{number:g}"
 
 
-def remember_form(*values) -> dict:
-    """The Train form's values by name, for this browser's local storage (`gr.BrowserState`)."""
-    return dict(zip(TRAIN_FORM.names, values, strict=True))
-
-
-def restored_form(saved: dict | None) -> list:
-    """The form as this browser last left it: each saved value back in its field (unsaved fields unchanged)."""
-    saved = saved if isinstance(saved, dict) else {}
-    return [saved[name] if name in saved else gr.update() for name in TRAIN_FORM.names]
-
-
 def _job_label(job: Job) -> str:
     # No status here: the choices are not refreshed on every poll, and a stale "running" would mislead.
     return f"#{job.id} · {job.config['model']} on {job.config['dataset']}"

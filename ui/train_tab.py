@@ -15,6 +15,7 @@ from engine.training.defaults import defaults_help
 from engine.training.presets import PRESETS
 from ui import train_actions as actions
 from ui.column_pickers import column_pickers, layout_of
+from ui.saved_form import SavedForm
 
 EXPLANATION = """\
 Training runs `Trainer` in a separate process (launched with `accelerate`, on the GPU when there is one), so this page
@@ -25,7 +26,6 @@ the model."""
 
 POLL_SECONDS = 2.0
 FIRST_DATASET = "sample:sentiment"
-FORM_STORAGE_KEY = "finetune-studio-train-form"  # the Train form's values in this browser's local storage
 
 
 CUSTOM = "custom"
@@ -36,7 +36,7 @@ class TrainTab:
     dataset: gr.Dropdown
     job: gr.Dropdown
     reattach: Callable  # on page load: the job choices, the latest job picked (jobs live in the database)
-    restore_form: Callable[[gr.Blocks], None]  # on page load: the form as this browser last left it
+    saved_form: SavedForm  # the form as this browser last left it, put back when the page loads
 
 
 # Said before anyone fills the form, not only when Start refuses: which users this server lets train.
@@ -47,15 +47,9 @@ TRAINING_NOTES = {
 }
 
 
-def saved_form_state() -> gr.BrowserState:
-    """Where this browser keeps the Train form's values (its local storage). Made outside the tabs: a tab's content
-    is only put on the page once the tab is opened, and a state in it would be read empty when the page loads."""
-    return gr.BrowserState({}, storage_key=FORM_STORAGE_KEY, secret=FORM_STORAGE_KEY)
-
-
-def build(owner_key: gr.BrowserState, saved_form: gr.BrowserState) -> TrainTab:
+def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
     """The Train tab; `owner_key` is the browser's key (`ui/owner.py`), sent with each start, stop, resume, clone
-    and delete; `saved_form` (`saved_form_state`) keeps the form across reloads."""
+    and delete; `kept` (`ui.saved_form.browser_form`, made outside the tabs) keeps the form across reloads."""
     gr.Markdown(EXPLANATION)
     note = TRAINING_NOTES.get(settings().training)
     if note:
@@ -199,17 +193,5 @@ def build(owner_key: gr.BrowserState, saved_form: gr.BrowserState) -> TrainTab:
     delete_button.click(actions.delete, [job, confirm_delete, owner_key], [job, confirm_delete], api_name="delete_job")
 
     # The form survives a reload: this browser keeps its values (local storage), and the page puts them back.
-    gr.on(
-        [component.change for component in inputs],
-        actions.remember_form,
-        inputs,
-        saved_form,
-        api_name=False,
-        show_progress="hidden",
-        trigger_mode="always_last",
-    )
-
-    def restore_form(demo: gr.Blocks) -> None:
-        demo.load(actions.restored_form, saved_form, inputs, api_name=False, show_progress="hidden")
-
-    return TrainTab(dataset=dataset, job=job, reattach=actions.job_choices, restore_form=restore_form)
+    saved_form = SavedForm(kept, **dict(zip(actions.TRAIN_FORM.names, inputs, strict=True)))
+    return TrainTab(dataset=dataset, job=job, reattach=actions.job_choices, saved_form=saved_form)

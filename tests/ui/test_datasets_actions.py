@@ -103,7 +103,7 @@ def test_a_step_that_reads_a_column_names_the_column_field_when_none_is_picked(s
 
 
 def test_an_empty_dataset_box_names_the_dataset_field():
-    with page_error(r"^Dataset: empty; pick a sample"):
+    with page_error(r"^Dataset: no dataset given; pick a sample"):
         actions.load_dataset_view(" ", "", "", "", "")
 
 

@@ -72,11 +72,9 @@ def _form(**changes) -> tuple:
     return tuple((dict(zip(PUBLIC_ORDER, PAGE_DEFAULTS, strict=True)) | changes).values())
 
 
-def test_the_page_sends_its_own_defaults_unchanged():
-    values = train_actions.remember_form(*_form())
-
-    assert [values[name] for name in PUBLIC_ORDER] == list(PAGE_DEFAULTS)
+def test_the_page_defaults_train_the_sample_with_its_own_columns():
     config = train_config(TRAIN_FORM.values(*PAGE_DEFAULTS))
+
     assert (config.text_column, config.label_column, config.batch_size, config.seed) == ("text", "label", 16, 42)
 
 
@@ -161,17 +159,6 @@ def test_custom_without_a_remembered_form_gives_the_defaults():
 def test_the_estimate_after_a_preset_says_what_the_run_takes_or_why_not_yet():
     assert "updates" in train_actions.refresh_plan(*_form(model="scratch:tiny", epochs=1))
     assert train_actions.refresh_plan(*_form(batch_size=0)).startswith("**Not estimated yet:** Batch size: 0 is out")
-
-
-def test_a_reload_puts_back_each_saved_value_and_leaves_the_others():
-    saved = train_actions.remember_form(*_form(dataset="reviews.csv", batch_size=8))
-
-    restored = train_actions.restored_form({"dataset": "reviews.csv", "batch_size": 8})
-
-    assert restored[PUBLIC_ORDER.index("dataset")] == saved["dataset"] == "reviews.csv"
-    assert restored[PUBLIC_ORDER.index("batch_size")] == 8
-    assert restored[PUBLIC_ORDER.index("seed")] == {"__type__": "update"}
-    assert train_actions.restored_form(None) == [{"__type__": "update"}] * len(PUBLIC_ORDER)
 
 
 def test_picking_another_job_empties_every_job_panel_at_once():
