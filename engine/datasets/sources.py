@@ -59,14 +59,29 @@ SAMPLE_PREFIX = "sample:"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
 
-def sample_names() -> list[str]:
-    """Return the names of the bundled sample datasets (`sentiment`, `paraphrase`, `topics`)."""
-    return sorted(p.name for p in SAMPLES_DIR.iterdir() if (p / "train.csv").is_file())
+# The bundled samples and the task each was written for (an `engine.tasks` name). The tabs train single-label
+# classification today, so `sample_sources()` lists those; the others load by name (`sample:entities`).
+CLASSIFICATION = "text-classification"
+SAMPLE_TASKS = {
+    "paraphrase": CLASSIFICATION,
+    "sentiment": CLASSIFICATION,
+    "topics": CLASSIFICATION,
+    "tags": "multi-label-classification",
+    "similarity": "regression",
+    "entities": "token-classification",
+    "questions": "question-answering",
+}
 
 
-def sample_sources() -> list[str]:
-    """Return the bundled samples as sources (`sample:sentiment`...)."""
-    return [SAMPLE_PREFIX + name for name in sample_names()]
+def sample_names(task: str | None = CLASSIFICATION) -> list[str]:
+    """Return the names of the bundled samples written for `task` (`sentiment`, `paraphrase`, `topics` for text
+    classification); every sample when `task` is None."""
+    return sorted(name for name, written_for in SAMPLE_TASKS.items() if task in (None, written_for))
+
+
+def sample_sources(task: str | None = CLASSIFICATION) -> list[str]:
+    """Return the bundled samples as sources (`sample:sentiment`...), those of `task` (every one when None)."""
+    return [SAMPLE_PREFIX + name for name in sample_names(task)]
 
 
 def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
@@ -190,8 +205,8 @@ def load_raw(source: str, config: str | None = None, *, revision: str | None = N
         raise StudioError("no dataset given: pick a sample, upload a file or type a Hub dataset id")
     if source.startswith(SAMPLE_PREFIX):
         name = source[len(SAMPLE_PREFIX) :]
-        if name not in sample_names():
-            raise NotFoundError(f"unknown sample {name!r}; samples are {', '.join(sample_names())}")
+        if name not in sample_names(None):
+            raise NotFoundError(f"unknown sample {name!r}; samples are {', '.join(sample_names(None))}")
         return _load_files(_folder_files(SAMPLES_DIR / name), f"sample {name!r}")
     path = local_path(source)  # None: not to be read from this server's disk
     if path is not None and path.is_dir():

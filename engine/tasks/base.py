@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from datasets import Dataset, LargeList, List
+from datasets import Dataset, LargeList, List, Value
 from transformers import EvalPrediction, PreTrainedModel, PreTrainedTokenizerBase
 
 from engine.common.errors import NotFoundError, StudioError
@@ -46,19 +46,24 @@ class Tokenization:
     Attributes:
         max_length: the longest sequence, special tokens included; longer inputs are truncated (or, for question
             answering, split into overflow windows).
-        stride: tokens of context two consecutive overflow windows share (question answering only).
+        stride: tokens of context two consecutive overflow windows share (question answering only); None: a quarter
+            of `max_length`, the course's 128 of 384.
     """
 
     max_length: int = 128
-    stride: int = 32
+    stride: int | None = None
 
     def __post_init__(self) -> None:
         if self.max_length < 8:
             raise StudioError(f"max_length must be at least 8, not {self.max_length}")
-        if not 0 <= self.stride < self.max_length // 2:
+        if self.stride is not None and not 0 <= self.stride < self.max_length // 2:
             raise StudioError(
-                f"stride must be between 0 and {self.max_length // 2 - 1} (max_length / 2), not {self.stride}"
+                f"stride must be between 0 and {self.max_length // 2 - 1} (below max_length / 2), not {self.stride}"
             )
+
+    @property
+    def window_stride(self) -> int:
+        return self.max_length // 4 if self.stride is None else self.stride
 
 
 @dataclass(frozen=True)
@@ -282,3 +287,8 @@ def row_error(split_name: str, index: int, problem: str) -> StudioError:
 def item_feature(feature: Any) -> Any | None:
     """The feature of a list column's items (`List(ClassLabel(...))` -> the `ClassLabel`); None for a non-list."""
     return feature.feature if isinstance(feature, List | LargeList) else None
+
+
+def is_text(feature: Any) -> bool:
+    """A string feature (`string`, or `large_string` as CSV files load)."""
+    return isinstance(feature, Value) and feature.dtype in ("string", "large_string")

@@ -21,6 +21,7 @@ from engine.tasks.base import (
     Outputs,
     TaskSetup,
     Tokenization,
+    is_text,
     item_feature,
     label_config,
     logits_of,
@@ -169,10 +170,10 @@ class MultiLabelClassification:
         if "labels" in columns:
             feature = split.features[columns["labels"]]
             item = item_feature(feature)
-            if isinstance(feature, Value) and feature.dtype == "string":  # delimited, or single labels as text
+            if is_text(feature):  # delimited, or single labels as text
                 sample = split.select(range(min(len(split), INFERENCE_ROWS)))[columns["labels"]]
                 return any(d in value for value in sample if value for d in INFERRED_DELIMITERS)
-            return isinstance(item, ClassLabel) or (isinstance(item, Value) and item.dtype == "string")
+            return isinstance(item, ClassLabel) or (is_text(item))
         return len(_binary_columns(split, set(columns.values()))) >= 2
 
     def setup(
@@ -213,7 +214,7 @@ class MultiLabelClassification:
             item = item_feature(feature)
             if isinstance(item, ClassLabel):
                 setup = TaskSetup(self.name, resolved, tuple(item.names), {**settings, "layout": LIST})
-            elif item is not None or (isinstance(feature, Value) and feature.dtype == "string"):
+            elif item is not None or (is_text(feature)):
                 layout = LIST if item is not None else DELIMITED
                 if layout == DELIMITED:
                     settings["delimiter"] = delimiter or detect_delimiter(train[column])

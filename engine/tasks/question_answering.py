@@ -178,7 +178,7 @@ class QuestionAnswering:
                 batch[context_column],
                 truncation="only_second",
                 max_length=tokenization.max_length,
-                stride=tokenization.stride,
+                stride=tokenization.window_stride,
                 return_overflowing_tokens=True,
                 return_offsets_mapping=True,
             )
@@ -216,10 +216,10 @@ class QuestionAnswering:
         lengths = [len(ids) for ids in tokenizer(questions, add_special_tokens=False)["input_ids"]]
         for index, length in zip(indices, lengths, strict=True):
             room = tokenization.max_length - specials - length
-            if room <= tokenization.stride:
+            if room <= tokenization.window_stride:
                 raise StudioError(
                     f"row {index}: the question's {length} tokens leave {max(room, 0)} tokens of context per window "
-                    f"of max_length {tokenization.max_length}, not more than the stride {tokenization.stride}; raise "
+                    f"of max_length {tokenization.max_length}, not more than the stride {tokenization.window_stride}; raise "
                     "max_length or lower the stride"
                 )
 

@@ -15,6 +15,7 @@ from engine.tasks.base import (
     Outputs,
     TaskSetup,
     Tokenization,
+    is_text,
     label_config,
     logits_of,
     resolve_roles,
@@ -97,7 +98,7 @@ class TextClassification:
             return False
         feature = split.features[columns["label"]]
         return isinstance(feature, ClassLabel) or (
-            isinstance(feature, Value) and (feature.dtype == "string" or "int" in feature.dtype)
+            is_text(feature) or (isinstance(feature, Value) and "int" in feature.dtype)
         )
 
     def setup(self, train: Dataset, columns: Mapping[str, str | None] | None = None, **options: Any) -> TaskSetup:

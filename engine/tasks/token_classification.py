@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from datasets import ClassLabel, Dataset, Value
+from datasets import ClassLabel, Dataset
 from seqeval.metrics import classification_report
 from seqeval.metrics.sequence_labeling import get_entities
 from seqeval.scheme import IOB1, IOB2, IOBES
@@ -27,6 +27,7 @@ from engine.tasks.base import (
     Outputs,
     TaskSetup,
     Tokenization,
+    is_text,
     item_feature,
     label_config,
     logits_of,
@@ -159,11 +160,7 @@ class TokenClassification:
             return False
         words = item_feature(split.features[columns["tokens"]])
         tags = item_feature(split.features[columns["tags"]])
-        return (
-            isinstance(words, Value)
-            and words.dtype == "string"
-            and (isinstance(tags, ClassLabel) or (isinstance(tags, Value) and tags.dtype == "string"))
-        )
+        return is_text(words) and (isinstance(tags, ClassLabel) or (is_text(tags)))
 
     def setup(
         self,
@@ -184,7 +181,7 @@ class TokenClassification:
         item = item_feature(train.features[resolved["tags"]])
         if isinstance(item, ClassLabel):
             labels = tuple(item.names)
-        elif isinstance(item, Value) and item.dtype == "string":
+        elif is_text(item):
             labels = order_tags({tag for tags in train[resolved["tags"]] for tag in tags or []})
         else:
             raise StudioError(
