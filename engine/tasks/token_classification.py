@@ -8,6 +8,7 @@ Hugging Face course does. Entities are scored with seqeval in strict mode under 
 IOBES/BIOES, detected from the tags or given), so an I- tag that cannot start an entity in that scheme does not.
 """
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -106,9 +107,11 @@ def inside_labels(labels: Sequence[str]) -> list[int]:
 
 def entity_scores(actual: list[list[str]], predicted: list[list[str]], scheme: str) -> tuple[dict, list]:
     """Entity-level precision / recall / F1 (micro over entities) and token accuracy; the per-type table."""
-    report = classification_report(
-        actual, predicted, mode="strict", scheme=SCHEMES[scheme], output_dict=True, zero_division=0
-    )
+    with warnings.catch_warnings():  # seqeval averages an empty array when no sentence has an entity
+        warnings.simplefilter("ignore", RuntimeWarning)
+        report = classification_report(
+            actual, predicted, mode="strict", scheme=SCHEMES[scheme], output_dict=True, zero_division=0
+        )
     overall = report.pop("micro avg")
     for average in ("macro avg", "weighted avg"):
         report.pop(average, None)
