@@ -19,10 +19,11 @@ MAY_IMPORT = {
     "datasets": {"common"},
     "models": {"common", "datasets"},
     "tokenizer": {"common", "datasets", "models"},
-    "training": {"common", "datasets", "models"},
-    "inference": {"common", "datasets", "models", "training"},
-    "jobs": {"common", "datasets", "models", "training"},
-    "cli": {"common", "datasets", "models", "tokenizer", "training", "inference", "jobs"},
+    "tasks": {"common", "datasets", "models"},
+    "training": {"common", "datasets", "models", "tasks"},
+    "inference": {"common", "datasets", "models", "training", "tasks"},
+    "jobs": {"common", "datasets", "models", "training", "tasks"},
+    "cli": {"common", "datasets", "models", "tokenizer", "tasks", "training", "inference", "jobs"},
 }
 
 

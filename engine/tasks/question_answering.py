@@ -219,8 +219,8 @@ class QuestionAnswering:
             if room <= tokenization.window_stride:
                 raise StudioError(
                     f"row {index}: the question's {length} tokens leave {max(room, 0)} tokens of context per window "
-                    f"of max_length {tokenization.max_length}, not more than the stride {tokenization.window_stride}; raise "
-                    "max_length or lower the stride"
+                    f"of max_length {tokenization.max_length}, not more than the stride "
+                    f"{tokenization.window_stride}; raise max_length or lower the stride"
                 )
 
     def model_kwargs(self, setup: TaskSetup) -> dict[str, Any]:

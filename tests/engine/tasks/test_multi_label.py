@@ -89,6 +89,8 @@ def test_thresholds_tuned_per_label_on_validation_and_kept_in_the_setup():
     split = Dataset.from_dict({"text": ["a", "b", "c"], "labels": [["x", "y"], ["x"], ["y"]]})
     setup = TASK.setup(split)
     logits = np.log(probabilities / (1 - probabilities))
-    tuned = TASK.calibrate(setup, logits, split, TASK.preprocess(split, tiny_models.tokenizer(), setup, _tokenization()))
+    tuned = TASK.calibrate(
+        setup, logits, split, TASK.preprocess(split, tiny_models.tokenizer(), setup, _tokenization())
+    )
     assert tuned.option("thresholds") == tune_thresholds(probabilities, np.array([[1, 1], [1, 0], [0, 1]]))
     assert TASK.postprocess(tuned, logits, split, split)[0]["labels"] == ["x", "y"]

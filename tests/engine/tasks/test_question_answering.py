@@ -15,7 +15,11 @@ CONTEXT = FILLER + "paris is the capital of france ."
 def _rows(answer_start: int | None = None) -> Dataset:
     start = CONTEXT.index("paris") if answer_start is None else answer_start
     return Dataset.from_dict(
-        {"question": ["what is the capital of france"], "context": [CONTEXT], "answers": [{"text": ["paris"], "answer_start": [start]}]}
+        {
+            "question": ["what is the capital of france"],
+            "context": [CONTEXT],
+            "answers": [{"text": ["paris"], "answer_start": [start]}],
+        }
     )
 
 

@@ -43,7 +43,9 @@ def test_standardised_targets_train_on_the_z_scale_and_predictions_come_back_on_
     encoded = TASK.preprocess(split, tiny_models.tokenizer(), setup, Tokenization(max_length=32))
     assert encoded["labels"] == pytest.approx([-10 / std, 0.0, 10 / std])
     outputs = np.array([[-10 / std], [0.0], [10 / std]], dtype=np.float32)
-    assert [p["value"] for p in TASK.postprocess(setup, outputs, split, encoded)] == pytest.approx([10, 20, 30], rel=1e-5)
+    assert [p["value"] for p in TASK.postprocess(setup, outputs, split, encoded)] == pytest.approx(
+        [10, 20, 30], rel=1e-5
+    )
     report = TASK.report(setup, outputs, split, encoded)
     assert report.metrics["rmse"] == pytest.approx(0.0, abs=1e-4) and report.metrics["r2"] == pytest.approx(1.0)
     with pytest.raises(StudioError, match="same on every train row"):

@@ -90,6 +90,12 @@ def test_postprocess_maps_first_sub_word_predictions_back_to_words_and_entities(
     logits[0, 1, setup.labels.index("B-LOC")] = 9.0  # ...but the first word
     prediction = TASK.postprocess(setup, logits, split, encoded)[0]
     assert prediction["tags"] == ["B-LOC", "O", "O"]
-    assert prediction["entities"][0] | {"score": 0} == {"type": "LOC", "start": 0, "end": 0, "text": "paris", "score": 0}
+    assert prediction["entities"][0] | {"score": 0} == {
+        "type": "LOC",
+        "start": 0,
+        "end": 0,
+        "text": "paris",
+        "score": 0,
+    }
     report = TASK.report(setup, logits, split, encoded)
     assert report.metrics["f1"] == 1.0 and report.errors == []

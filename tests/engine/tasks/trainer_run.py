@@ -27,6 +27,7 @@ class TaskRun:
     after: dict[str, float]
     report: EvaluationReport
     predictions: list[Any]
+    examples: Any  # the validation split as loaded
     seconds: float
 
 
@@ -40,11 +41,12 @@ def train_sample(
     max_steps: int = -1,
     learning_rate: float = 1e-3,
     batch_size: int = 16,
-    tokenization: Tokenization = Tokenization(max_length=128, stride=32),
+    tokenization: Tokenization | None = None,
     **options: Any,
 ) -> TaskRun:
     """Set up, tokenize, train and evaluate `sample:<sample>` as `task_name`, through the task protocol only."""
     started = time.perf_counter()
+    tokenization = tokenization or Tokenization(max_length=128)
     task = get_task(task_name)
     splits = load_raw(f"sample:{sample}")
     setup = task.setup(splits["train"], **options)
@@ -83,4 +85,4 @@ def train_sample(
     setup = task.calibrate(setup, outputs, examples, features)
     report = task.report(setup, outputs, examples, features)
     predictions = task.postprocess(setup, outputs, examples, features)
-    return TaskRun(setup, before, after, report, predictions, time.perf_counter() - started)
+    return TaskRun(setup, before, after, report, predictions, examples, time.perf_counter() - started)
