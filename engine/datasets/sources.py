@@ -35,6 +35,7 @@ from engine.common.hub import ensure_hub_reachable
 from engine.common.limits import limits, over
 from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
 from engine.common.uploads import check_file_bounds, check_table_file
+from engine.datasets.file_reading import FileRefusedError, read_isolated
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def sample_sources() -> list[str]:
     return [SAMPLE_PREFIX + name for name in sample_names()]
 
 
-def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
+def _load_files(files: dict[str, list[str]], where: str, *, trusted: bool = False) -> DatasetDict:
     suffixes = {Path(f).suffix.lower() for paths in files.values() for f in paths}
     if len(suffixes) != 1:
         raise StudioError(f"{where} mixes file types ({', '.join(sorted(suffixes))}); use one format per dataset")
@@ -78,35 +79,49 @@ def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
         check_file_bounds(path)  # before any parser sees it: a deep JSON record crashes pyarrow's reader
     try:
         with disk_full_as_error(f"preparing {where}"):
-            return _load_cached(builder, files, options, where)
+            return _load_cached(builder, files, options, where, trusted)
+    except FileRefusedError as error:  # the parser's message; a precise reason beats it when the checks find one
+        _check_each(files)
+        raise StudioError(f"cannot read {where} as {builder}: {error}") from error
     except StudioError:  # a full disk, a bound: already said precisely
         raise
     except Exception as error:  # datasets raises many types for unreadable files; name the file instead.
         # A precise reason (empty, binary, not UTF-8, ragged) beats the parser's, when the checks find one.
-        for path in (Path(f) for paths in files.values() for f in paths):
-            check_table_file(path)
+        _check_each(files)
         raise StudioError(f"cannot read {where} as {builder}: {error}") from error
 
 
-def _load_cached(builder: str, files: dict[str, list[str]], options: dict, where: str) -> DatasetDict:
+def _check_each(files: dict[str, list[str]]) -> None:
+    for path in (Path(f) for paths in files.values() for f in paths):
+        check_table_file(path)
+
+
+def _load_cached(builder: str, files: dict[str, list[str]], options: dict, where: str, trusted: bool) -> DatasetDict:
     """`load_dataset` of local files through the Arrow cache; an entry that cannot be read is rebuilt, once.
 
-    `datasets` writes an entry under a temporary name and renames it, but one damaged afterwards (a truncated Arrow
-    file, from a crash or a full disk while copying the data directory) fails on every read: when the files
-    themselves pass `check_table_file`, the cache is to blame, and the entry is made again from them.
+    A user's files are parsed in a child process with limits (`file_reading`); the bundled samples, which ship with
+    the code, in this one. `datasets` writes an entry under a temporary name and renames it, but one damaged
+    afterwards (a truncated Arrow file, from a crash or a full disk while copying the data directory) fails on every
+    read: when the files themselves pass `check_table_file`, the cache is to blame, and the entry is made again.
     """
     arguments = {"data_files": files, "cache_dir": str(datasets_cache_dir()), **options}
+
+    def load(force: bool) -> DatasetDict:
+        if not trusted:
+            return read_isolated(builder, arguments, where, force=force)
+        mode = DownloadMode.FORCE_REDOWNLOAD if force else None
+        return load_dataset(builder, download_mode=mode, **arguments)
+
     try:
-        return _check_columns(load_dataset(builder, **arguments))
+        return _check_columns(load(force=False))
     except StudioError:
         raise
     except Exception as error:
         if out_of_space(error):
             raise
-        for path in (Path(f) for paths in files.values() for f in paths):
-            check_table_file(path)  # the file is wrong, not the cache: its own reason
+        _check_each(files)  # the file is wrong, not the cache: its own reason
         logger.warning("the cached Arrow copy of %s cannot be read (%s); rebuilding it", where, error)
-        return _check_columns(load_dataset(builder, download_mode=DownloadMode.FORCE_REDOWNLOAD, **arguments))
+        return _check_columns(load(force=True))
 
 
 def _check_columns(splits: DatasetDict) -> DatasetDict:
@@ -192,7 +207,7 @@ def load_raw(source: str, config: str | None = None, *, revision: str | None = N
         name = source[len(SAMPLE_PREFIX) :]
         if name not in sample_names():
             raise NotFoundError(f"unknown sample {name!r}; samples are {', '.join(sample_names())}")
-        return _load_files(_folder_files(SAMPLES_DIR / name), f"sample {name!r}")
+        return _load_files(_folder_files(SAMPLES_DIR / name), f"sample {name!r}", trusted=True)
     path = local_path(source)  # None: not to be read from this server's disk
     if path is not None and path.is_dir():
         if is_saved_dataset(path):
