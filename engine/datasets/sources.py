@@ -20,6 +20,7 @@ from datasets import (
     Dataset,
     DatasetDict,
     DownloadMode,
+    Features,
     Value,
     get_dataset_config_names,
     load_dataset,
@@ -35,6 +36,7 @@ from engine.common.hub import ensure_hub_reachable
 from engine.common.limits import limits, over
 from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
 from engine.common.uploads import check_file_bounds, check_table_file
+from engine.datasets.cached_map import map_rows, split_rows
 from engine.datasets.file_reading import FileRefusedError, read_isolated
 
 logger = logging.getLogger(__name__)
@@ -348,9 +350,20 @@ def encode_labels(splits: DatasetDict, label_column: str) -> DatasetDict:
         ordered = sorted(values, key=_sort_key)
         ids = {value: index for index, value in enumerate(ordered)}
         feature = ClassLabel(names=[str(v) for v in ordered])
-        splits = splits.map(
-            lambda batch: {label_column: [ids[v] for v in batch[label_column]]}, batched=True, desc="Encoding labels"
-        ).cast_column(label_column, feature)
+        encode = lambda batch: {label_column: [ids[v] for v in batch[label_column]]}  # noqa: E731
+        # Encoded and cast in one `map` (a separate cast is another cached map), each split keeping its other types.
+        splits = DatasetDict(
+            {
+                name: map_rows(
+                    split,
+                    encode,
+                    batched=True,
+                    features=Features({**split.features, label_column: feature}),
+                    desc="Encoding labels",
+                )
+                for name, split in splits.items()
+            }
+        )
     train = splits["train"] if "train" in splits else first
     present = train.unique(label_column)
     if len(present) < 2:
@@ -379,10 +392,10 @@ def ensure_validation(splits: DatasetDict, label_column: str, seed: int = 42) ->
     if len(train) < 10:
         raise StudioError(f"the train split has {len(train)} rows; at least 10 are needed to train and validate")
     if min(Counter(train[label_column]).values()) >= 2:
-        parts = train.train_test_split(test_size=VALIDATION_FRACTION, seed=seed, stratify_by_column=label_column)
+        parts = split_rows(train, test_size=VALIDATION_FRACTION, seed=seed, stratify_by_column=label_column)
         how = "stratified by label"
     else:  # a class with a single row cannot be in both parts
-        parts = train.train_test_split(test_size=VALIDATION_FRACTION, seed=seed)
+        parts = split_rows(train, test_size=VALIDATION_FRACTION, seed=seed)
         how = "not stratified: a class has a single row"
     carved = DatasetDict({**splits, "train": parts["train"], "validation": parts["test"]})
     note = (
