@@ -1,5 +1,6 @@
 """A hostile data file sent to a real `python app.py`: its parser crashes or runs out of memory in a child process,
-the visitor is told which file and which limit, and the server goes on answering."""
+the visitor is told which file and which limit, and the server goes on answering. The server also starts by
+removing what writers killed before it left in the data directory."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,15 +11,19 @@ import pytest
 from gradio_client.exceptions import AppError
 
 from tests.app.launch import ServedApp, StudioClient, app_py_environment, serve_app_py
+from tests.engine.common.test_leftovers import aged, dead_pid, entry_folder
 from tests.faults.test_request_bounds import still_serving
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
     folder = tmp_path_factory.mktemp("parsing")
+    # What a scratch build killed before this start left behind: removed as the server starts.
+    leftover = aged(entry_folder(folder / "studio-data" / "cache" / "scratch-models" / f".tiny-1.tmp-{dead_pid()}-x1"))
     # The depth check would refuse the deep file before any parser: raised, the parser's own crash is what is met.
     environ = app_py_environment(folder / "studio-data", STUDIO_FILE_MEMORY_MB="128", STUDIO_MAX_JSON_DEPTH="1000000")
     with serve_app_py(environ, folder / "server.log") as app:
+        assert not leftover.exists()
         yield app
 
 

@@ -1,5 +1,5 @@
 """A damaged `datasets.map` cache (the tokenized rows of a training run or a tokenize preview) is detected and
-rebuilt, never served: cut inside a record batch it would fail every call, cut between two it would serve fewer rows."""
+rebuilt, never served: cut inside a record batch it fails every call, cut between two it serves fewer rows."""
 
 import gc
 from pathlib import Path
