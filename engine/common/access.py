@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from engine.common.errors import NotAllowedError, StudioError
@@ -276,12 +277,17 @@ def may_see_server_paths(owner: str | None, requester: Requester) -> bool:
     return owner is not None and owner == requester.owner
 
 
+@lru_cache(maxsize=8)  # the jobs table hides paths in every cell of every poll: built once per data directory
+def _server_path_pattern(data_folder: str) -> re.Pattern:
+    roots = sorted({data_folder, str(Path(data_folder).resolve()), str(REPO_ROOT)}, key=len, reverse=True)
+    return re.compile("(?:" + "|".join(map(re.escape, roots)) + r")(?P<rest>/[^\s'\",;)\]]*)?")
+
+
 def hide_server_paths(value: object) -> object:
     """`value` (a text, or dicts and lists holding texts) with every path inside the data directory or the app's
     folder cut to its last name (`…/reviews.csv`): another visitor sees what a job trained on, not where it lies
     (an upload's folder names its owner)."""
-    roots = sorted({str(data_dir()), str(data_dir().resolve()), str(REPO_ROOT)}, key=len, reverse=True)
-    pattern = re.compile("(?:" + "|".join(map(re.escape, roots)) + r")(?P<rest>/[^\s'\",;)\]]*)?")
+    pattern = _server_path_pattern(str(data_dir()))
 
     def short(match: re.Match) -> str:
         rest = (match["rest"] or "").rstrip("/")
