@@ -88,6 +88,7 @@ class ChildEnd:
     timed_out: bool = False
     wrote_too_much: bool = False
     signal_name: str | None = None  # killed by a signal (a crash, or an allocation the memory limit refused)
+    exit_status: int | None = None  # ended with an error before it could answer
     last_words: str = ""  # the last line it printed on stderr
 
 
@@ -104,8 +105,8 @@ def run_child(module: str, request: dict, timeout_s: float, max_written_mb: int 
     """Run `python -m <module>` with the pickled request on stdin and return how it ended.
 
     It is killed (with its process group) when it runs past `timeout_s` plus the start grace, or writes more than
-    `max_written_mb`. Nothing it raises reaches the server: the answer is a plain dict, or a `ChildEnd` saying why
-    there is none.
+    `max_written_mb`. Nothing it raises reaches the server: the `ChildEnd` holds its answer (a plain dict), or says
+    why there is none.
     """
     path = os.pathsep.join(filter(None, (str(REPO_ROOT), os.environ.get("PYTHONPATH"))))
     child = subprocess.Popen(
@@ -140,7 +141,7 @@ def run_child(module: str, request: dict, timeout_s: float, max_written_mb: int 
         return ChildEnd(signal_name=signal.Signals(-child.returncode).name, last_words=last)
     if child.returncode == 0 and out:
         return ChildEnd(answer=pickle.loads(out), last_words=last)  # noqa: S301 - our own child's answer
-    raise RuntimeError(f"the child process {module} failed with exit status {child.returncode}: {last}")
+    return ChildEnd(exit_status=child.returncode, last_words=last)
 
 
 def _kill_group(child: subprocess.Popen) -> None:

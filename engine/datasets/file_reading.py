@@ -93,16 +93,19 @@ def _raise_for(end: ChildEnd, where: str) -> None:
         )
     if end.wrote_too_much:
         raise _expanded(where)
-    if end.signal_name:
-        logger.warning("the reader of %s ended by %s: %s", where, end.signal_name, end.last_words)
+    if end.answer is None:  # a crash (a signal), or an error before it could answer
+        how = end.signal_name or f"exit status {end.exit_status}"
+        logger.warning("the reader of %s ended by %s: %s", where, how, end.last_words)
         if "bad_alloc" in end.last_words or "memory" in end.last_words.lower():
             raise StudioError(memory)
+        if end.signal_name is None:
+            raise StudioError(f"{where} could not be read: its reader failed ({end.last_words or how})")
         raise StudioError(
             f"{where} crashed its reader ({end.signal_name}); nothing of it was kept. A file this strange is "
             f"usually damaged or hostile; if it needed more memory, STUDIO_FILE_MEMORY_MB "
             f"({bounds.file_memory_mb:,} MB) raises the bound"
         )
-    answer = end.answer or {}
+    answer = end.answer
     if answer.get("memory"):
         raise StudioError(memory)
     if answer.get("disk_full"):

@@ -14,7 +14,7 @@ from datasets.builder import DatasetBuilder
 import engine.datasets.children
 import engine.datasets.file_reading
 from engine.common.errors import StudioError
-from engine.datasets.children import Slots
+from engine.datasets.children import ChildEnd, Slots
 from engine.datasets.sources import load_raw
 
 STUCK = "tests.faults.stuck_child"  # reads the request, never answers
@@ -153,3 +153,16 @@ def test_slots_let_the_bound_run_at_once_and_refuse_one_more_after_waiting():
     holder.join()
     with slots.hold(1, wait_s=0.1):  # the place is free again
         pass
+
+
+@pytest.mark.parametrize(
+    ("end", "message"),
+    [
+        (ChildEnd(exit_status=1, last_words="MemoryError"), "file f.csv used more than 2,048 MB of memory while"),
+        (ChildEnd(signal_name="SIGABRT", last_words="std::bad_alloc"), "file f.csv used more than 2,048 MB of memory"),
+        (ChildEnd(exit_status=1, last_words="ImportError: no pyarrow"), "file f.csv could not be read: its reader "),
+    ],
+)
+def test_a_reader_that_ends_without_an_answer_is_a_message_naming_the_file(end, message):
+    with pytest.raises(StudioError, match=f"^{message}"):
+        engine.datasets.file_reading._raise_for(end, "file f.csv")
