@@ -21,7 +21,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
     # What a scratch build killed before this start left behind: removed as the server starts.
     leftover = aged(entry_folder(folder / "studio-data" / "cache" / "scratch-models" / f".tiny-1.tmp-{dead_pid()}-x1"))
     # The depth check would refuse the deep file before any parser: raised, the parser's own crash is what is met.
-    environ = app_py_environment(folder / "studio-data", STUDIO_FILE_MEMORY_MB="128", STUDIO_MAX_JSON_DEPTH="1000000")
+    environ = app_py_environment(
+        folder / "studio-data",
+        STUDIO_FILE_MEMORY_MB="128",
+        STUDIO_MAX_JSON_DEPTH="1000000",
+    )
     with serve_app_py(environ, folder / "server.log") as app:
         assert not leftover.exists()
         yield app
@@ -47,6 +51,16 @@ def test_a_parquet_bomb_under_its_footer_bound_is_stopped_at_the_memory_bound(se
     pq.write_table(pa.table({"text": ["x" * 200_000_000], "label": [0]}), path, compression="zstd")
     message = refusal(served, path)
     assert "bomb.parquet used more than 128 MB of memory while being read; STUDIO_FILE_MEMORY_MB raises" in message
+    still_serving(served)
+
+
+def test_a_parquet_bomb_whose_footer_understates_it_is_stopped_in_its_child(served, tmp_path):
+    # Before: 40 equal 1 MB values, dictionary-encoded (an 800-byte file whose footer says 1 MB), passed the footer
+    # check and were read as 40 MB in the server; the bomb took 5.2 GB and wrote 5 GB of cache.
+    path = tmp_path / "liar.parquet"
+    pq.write_table(pa.table({"text": ["x" * 1_000_000] * 40, "label": [0, 1] * 20}), path, compression="zstd")
+    message = refusal(served, path)
+    assert "liar.parquet used more than 128 MB of memory while being read; STUDIO_FILE_MEMORY_MB raises" in message
     still_serving(served)
 
 

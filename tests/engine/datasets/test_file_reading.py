@@ -75,6 +75,18 @@ def test_a_parquet_file_that_needs_more_memory_than_allowed_is_stopped_in_its_ch
     )
 
 
+def test_a_parquet_bomb_whose_footer_understates_it_is_stopped_at_the_uncompressed_bound(tmp_path, monkeypatch):
+    # 100 equal 1 MB values, dictionary-encoded: an 800-byte file whose footer says 1 MB, that reads as 100 MB.
+    path = tmp_path / "liar.parquet"
+    pq.write_table(pa.table({"text": ["x" * 1_000_000] * 100, "label": [0, 1] * 50}), path, compression="zstd")
+    metadata = pq.ParquetFile(path).metadata
+    assert path.stat().st_size < 2_000 and metadata.row_group(0).total_byte_size < 2 * 2**20
+    monkeypatch.setenv("STUDIO_MAX_UNCOMPRESSED_MB", "16")  # the footer's 1 MB passes the footer check
+
+    with pytest.raises(StudioError, match=r"liar.parquet is more than 16 MB once read into Arrow; STUDIO_MAX_UNCOMP"):
+        load_raw(str(path))
+
+
 def test_a_file_that_crashes_its_parser_costs_the_child_only_and_leaves_nothing_half_written(
     tmp_path, monkeypatch, studio_data_dir
 ):
