@@ -22,7 +22,7 @@ from engine.common.access import login_check, set_requester_source  # noqa: E402
 from engine.common.leftovers import clean_leftovers  # noqa: E402
 from engine.common.settings import settings  # noqa: E402
 from engine.common.uploads import max_upload_bytes  # noqa: E402
-from ui import datasets_tab, owner, tokenizer_tab, train_tab, try_tab  # noqa: E402
+from ui import datasets_tab, overlays, owner, saved_form, tokenizer_tab, train_tab, try_tab  # noqa: E402
 
 HEADER = """\
 # Finetune Studio
@@ -46,21 +46,27 @@ def build_demo() -> gr.Blocks:
         demo.load(owner.keep_or_make_key, owner_key, owner_key, api_name=False).then(
             None, owner_key, None, js=owner.SET_COOKIE_JS, api_name=False
         )
+        # Forms kept in this browser across reloads (ui/saved_form.py): made outside the tabs, to be read on load.
+        kept_datasets, kept_tokenizer = saved_form.browser_form("datasets"), saved_form.browser_form("tokenizer")
         with gr.Tabs() as tabs:
             with gr.Tab("Datasets", id="datasets"):
-                datasets = datasets_tab.build(owner_key)
+                datasets = datasets_tab.build(owner_key, kept_datasets)
             with gr.Tab("Tokenizer", id="tokenizer"):
-                tokenizer = tokenizer_tab.build()
+                tokenizer = tokenizer_tab.build(kept_tokenizer)
             with gr.Tab("Train", id="train"):
                 train = train_tab.build(owner_key)
             with gr.Tab("Try", id="try"):
                 try_tab.build()
         # A dataset loaded in the first tab is the one to train on.
         datasets.loaded_source.change(lambda source: source, datasets.loaded_source, train.dataset, api_name=False)
+        # The dataset chosen last in this browser is back after a reload (the Tokenizer's form comes back below).
+        datasets.saved_form.restore_on_load(demo)
         # Re-attach to the latest job whenever the page (re)loads: jobs live in the database, not in the page.
         demo.load(train.reattach, None, train.job, api_name=False)
         # A shared link (?tab=tokenizer&text=...) opens the Tokenizer tab on the view it describes.
         tokenizer.restore_from_url(demo, tabs)
+        # Last: a failed event must never cover a field the user types in with its error overlay (ui/overlays.py).
+        overlays.keep_inputs_clear(demo)
     return demo
 
 

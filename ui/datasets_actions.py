@@ -10,7 +10,7 @@ from pathlib import Path
 
 import gradio as gr
 import pandas as pd
-from datasets import DatasetDict
+from datasets import ClassLabel, DatasetDict
 
 from engine.common.errors import StudioError
 from engine.common.uploads import keep_upload as keep_checked_upload
@@ -20,14 +20,14 @@ from engine.datasets.search import RowFilter, filter_rows, filtered_view
 from engine.datasets.session import DatasetRef, open_dataset, open_split, save_shaped, step_code
 from engine.datasets.shaping import STEP_KINDS, ShapeStep
 from engine.datasets.sources import TABULAR_FORMATS, resolve_text_columns
-from engine.datasets.sql import run_sql
+from engine.datasets.sql import TABLE, run_sql
 from engine.datasets.stats import StatsOptions, dataset_stats
 from engine.datasets.tokenize_preview import PaddingOptions, tokenize_preview
 from engine.datasets.view import page_offset, read_page, read_row
 from engine.models.loading import load_tokenizer
 from ui import owner
 from ui.errors import shows_errors
-from ui.forms import Field, Form
+from ui.forms import Field, Form, number, optional_text, stripped
 from ui.plots import datasets as dataset_plots
 
 PREVIEW_ROWS = 20
@@ -36,7 +36,7 @@ CELL_CHARS = 300  # a table cell shows this much of a long text; the row view sh
 
 def _ref(state: dict | None) -> DatasetRef:
     if not state:
-        raise StudioError("load a dataset first")
+        raise StudioError("Dataset: nothing is loaded yet; press Load to open the dataset the box names")
     return DatasetRef.from_dict(state)
 
 
@@ -70,15 +70,29 @@ def _first_page(ref: DatasetRef, split: str, page_size: int = PREVIEW_ROWS) -> t
     return _frame(page.rows, page.columns), page.description
 
 
+LOAD_FORM = Form(
+    Field("source", stripped),
+    Field("config", optional_text),
+    Field("revision", optional_text),
+    # Empty (or 0, as scripts sent before it was a text box): the whole dataset, not a streaming sample.
+    Field("sample_rows", number(minimum=0, whole=True, empty=None), label="Streaming sample"),
+    Field("sample_split", optional_text),
+)
+
+
 @shows_errors
-def load_dataset_view(source: str, config: str, revision: str = "", sample_rows: float | None = 0, sample_split=""):
+@LOAD_FORM.listener
+def load_dataset_view(form: dict):
     """Open a source (or a streaming sample of a Hub dataset) and show its summary, features and first rows."""
+    if not form["source"]:
+        raise StudioError("Dataset: no dataset given; pick a sample, upload a file, or type a folder path or Hub id")
+    sample_rows = form["sample_rows"] or None
     ref = DatasetRef(
-        source=(source or "").strip(),
-        config=(config or "").strip() or None,
-        revision=(revision or "").strip() or None,
-        sample_rows=int(sample_rows) if sample_rows else None,
-        sample_split=(sample_split or "").strip() or ("train" if sample_rows else None),
+        source=form["source"],
+        config=form["config"],
+        revision=form["revision"],
+        sample_rows=sample_rows,
+        sample_split=form["sample_split"] or ("train" if sample_rows else None),
     )
     splits = open_dataset(ref)
     first = next(iter(splits))
@@ -103,12 +117,13 @@ def refresh_views(state: dict, split: str):
     shown = split if split in splits else next(iter(splits))
     columns = next(iter(splits.values())).column_names
     info = overview(ref, splits)
-    label = "label" if "label" in columns else None
+    # The column most steps are about: the label (cast, stratify), else the first text column (drop empty/duplicates).
+    shape_column = info.label_column or next(iter(resolve_text_columns(columns)), None) if columns else None
     return (
         _overview_markdown(ref),
         gr.update(choices=columns, value=None),
         gr.update(choices=info.label_names, value=None),
-        gr.update(choices=columns, value=label if label else None),
+        gr.update(choices=columns, value=shape_column),
         gr.update(choices=columns, value=[]),
         _history_markdown(ref),
         gr.update(choices=list(splits)),
@@ -126,12 +141,21 @@ def preview_split(source: str, config: str, split: str, page_size: float = PREVI
     return _first_page(ref, split, int(page_size or PREVIEW_ROWS))[0]
 
 
+BROWSE_FORM = Form(
+    Field("state"),
+    Field("split"),
+    Field("offset", number(minimum=0, whole=True, empty=0), label="Jump to row"),
+    Field("page_size", number(minimum=1, whole=True, empty=PREVIEW_ROWS), label="Rows per page"),
+)
+
+
 @shows_errors
-def browse(state: dict, split: str, offset: float, page_size: float, move: int = 0):
+@BROWSE_FORM.listener
+def browse(form: dict, move: int = 0):
     """A page of rows from `offset` (moved by `move` pages), with where it is in the split."""
-    dataset = open_split(_ref(state), split)
-    size = int(page_size or PREVIEW_ROWS)
-    start = page_offset(int(offset or 0), size, len(dataset), move) if move else int(offset or 0)
+    dataset = open_split(_ref(form["state"]), form["split"])
+    size, offset = form["page_size"], form["offset"]
+    start = page_offset(offset, size, len(dataset), move) if move else offset
     page = read_page(dataset, start, size)
     return start, _frame(page.rows, page.columns), page.description
 
@@ -141,10 +165,16 @@ def first_page(state: dict, split: str, page_size: float):
     return browse(state, split, 0, page_size)
 
 
+SHOW_ROW_FORM = Form(
+    Field("state"), Field("split"), Field("index", number(minimum=0, whole=True, empty=0), label="Row")
+)
+
+
 @shows_errors
-def show_row(state: dict, split: str, index: float) -> dict:
+@SHOW_ROW_FORM.listener
+def show_row(form: dict) -> dict:
     """One row in full."""
-    return read_row(open_split(_ref(state), split), int(index or 0))
+    return read_row(open_split(_ref(form["state"]), form["split"]), form["index"])
 
 
 # --- search -----------------------------------------------------------------------------------------------------
@@ -156,28 +186,26 @@ def _search(ref: DatasetRef, split: str, row_filter: RowFilter):
     return filtered_view(dataset, filter_rows(dataset, row_filter))
 
 
-def _chars(value: float | None) -> int | None:
-    return int(value) if value not in (None, "") else None
-
-
 # The search box's fields, read by the search and by "export the search results".
 ROW_FILTER_FIELDS = (
     Field("query", lambda value: value or ""),
     Field("column", lambda value: value or None),
     Field("label", lambda value: value or None),
-    Field("min_chars", _chars),
-    Field("max_chars", _chars),
+    # Empty: no bound.
+    Field("min_chars", number(minimum=0, whole=True, empty=None), label="Min characters"),
+    Field("max_chars", number(minimum=0, whole=True, empty=None), label="Max characters"),
 )
-SEARCH_FORM = Form(
-    Field("state"),
-    Field("split"),
-    *ROW_FILTER_FIELDS,
-    Field("offset", lambda value: int(value or 0)),
-    Field("page_size", lambda value: int(value or PREVIEW_ROWS)),
-)
+RESULT_OFFSET = Field("offset", number(minimum=0, whole=True, empty=0), label="Result row")
+PAGE_SIZE = Field("page_size", number(minimum=1, whole=True, empty=PREVIEW_ROWS), label="Rows per page")
+SEARCH_FORM = Form(Field("state"), Field("split"), *ROW_FILTER_FIELDS, RESULT_OFFSET, PAGE_SIZE)
 
 
 def _row_filter(form: dict, label_column: str | None) -> RowFilter:
+    bounded = form["min_chars"] is not None or form["max_chars"] is not None
+    if not (form["query"] or form["label"] or bounded):
+        raise StudioError("Text: type what to find (or pick a Label, or bound Min / Max characters)")
+    if bounded and not form["column"]:
+        raise StudioError("Column: pick the column whose length Min / Max characters bound")
     return RowFilter(
         query=form["query"],
         column=form["column"],
@@ -205,11 +233,18 @@ def search_rows(form: dict):
     return _frame(page.rows, page.columns), info
 
 
+SQL_FORM = Form(Field("state"), Field("split"), Field("query"), RESULT_OFFSET, PAGE_SIZE)
+
+
 @shows_errors
-def sql_rows(state, split, query, offset=0, page_size=PREVIEW_ROWS):
+@SQL_FORM.listener
+def sql_rows(form: dict):
     """A read-only SQL query over the split (table `data`; every split is also a table by its name)."""
-    ref = _ref(state)
-    result = run_sql(open_dataset(ref), split, query or "", offset=int(offset or 0), limit=int(page_size or 20))
+    ref, split = _ref(form["state"]), form["split"]
+    query = form["query"] or ""
+    if not query.strip():
+        raise StudioError(f"Read-only SQL: empty; type a query such as SELECT * FROM {TABLE} LIMIT 10")
+    result = run_sql(open_dataset(ref), split, query, offset=form["offset"], limit=form["page_size"])
     last = result.offset + len(result.rows)
     info = f"**{result.total:,}** result rows; rows {result.offset:,}–{max(result.offset, last - 1):,} shown."
     return _frame(result.rows, result.columns), info
@@ -218,14 +253,23 @@ def sql_rows(state, split, query, offset=0, page_size=PREVIEW_ROWS):
 # --- checks, tokenization ---------------------------------------------------------------------------------------
 
 
+CHECK_FORM = Form(
+    Field("state"),
+    Field("tokenizer", optional_text),
+    Field("max_length", number(minimum=1, whole=True, empty=128), label="max_length"),
+    Field("split"),
+)
+
+
 @shows_errors
-def check_dataset(state: dict, tokenizer: str, max_length: float, split: str):
+@CHECK_FORM.listener
+def check_dataset(form: dict):
     """Label distribution, lengths in characters and tokens, lengths per label, empty values, duplicates, leakage."""
-    ref = _ref(state)
+    ref, tokenizer, split = _ref(form["state"]), form["tokenizer"], form["split"]
     splits = open_dataset(ref)
-    options = StatsOptions(max_length=int(max_length or 128))
+    options = StatsOptions(max_length=form["max_length"])
     stats = dataset_stats(splits, options, load_tokenizer(tokenizer) if tokenizer else None)
-    stats.tokenizer = tokenizer or None
+    stats.tokenizer = tokenizer
     sampled = [
         f"{name}: tokens counted on a random {s.tokens.rows:,} of {s.rows:,} rows"
         for name, s in stats.splits.items()
@@ -244,13 +288,24 @@ def check_dataset(state: dict, tokenizer: str, max_length: float, split: str):
     )
 
 
+TOKENIZE_SPLIT_FORM = Form(
+    Field("state"),
+    Field("split"),
+    Field("tokenizer", lambda value: optional_text(value) or "scratch:tiny"),
+    Field("max_length", number(minimum=1, whole=True, empty=128), label="max_length"),
+    Field("batch_size", number(minimum=1, whole=True, empty=16), label="Batch size"),
+)
+
+
 @shows_errors
-def tokenize_split(state: dict, split: str, tokenizer: str, max_length: float, batch_size: float):
+@TOKENIZE_SPLIT_FORM.listener
+def tokenize_split(form: dict):
     """Tokenize the split with map(batched=True); the collator's batch of the first 8 rows; padding waste."""
-    dataset = open_split(_ref(state), split)
+    split = form["split"]
+    dataset = open_split(_ref(form["state"]), split)
     text_columns = resolve_text_columns(dataset.column_names)  # a preview needs no label
-    options = PaddingOptions(max_length=int(max_length or 128), batch_size=int(batch_size or 16))
-    preview = tokenize_preview(dataset, load_tokenizer(tokenizer or "scratch:tiny"), text_columns, options)
+    options = PaddingOptions(max_length=form["max_length"], batch_size=form["batch_size"])
+    preview = tokenize_preview(dataset, load_tokenizer(form["tokenizer"]), text_columns, options)
     shapes = ", ".join(f"`{name}` {tuple(shape)}" for name, shape in preview.batch_shapes.items())
     summary = (
         f"`{split}.map(tokenize, batched=True)` added **{', '.join(preview.new_columns)}** to {preview.rows:,} rows "
@@ -288,19 +343,48 @@ SHAPE_FORM = Form(
     Field("kind"),
     Field("split", lambda value: value or None),
     Field("column", lambda value: value or None),
-    Field("new_name", lambda value: value or None),
+    Field("new_name", optional_text),
     Field("remove_columns", lambda value: tuple(value or ())),
-    Field("count", lambda value: int(value) if value else None),
-    Field("seed", lambda value: int(value if value is not None else 42)),
-    Field("fraction", lambda value: float(value or 0.1)),
+    # Read only by select and sample: empty is no count, so the box never stands in the way of another step.
+    Field("count", number(minimum=1, whole=True, empty=None), label="Rows"),
+    Field("seed", number(whole=True, empty=42), label="Seed"),
+    Field("fraction", number(minimum=0.01, maximum=0.9, empty=0.1), label="Validation fraction"),
 )
+# What each step needs from the form, named by the page's labels, checked before the step is built.
+_STEP_NEEDS = {
+    "select": ("count", "Rows: type how many rows to keep (a whole number of at least 1)"),
+    "sample": ("count", "Rows: type how many rows to sample (a whole number of at least 1)"),
+    "rename": ("new_name", "New name: type the column's new name"),
+    "remove": ("remove_columns", "Columns to remove: pick at least one column"),
+}
+
+
+def _needs_class_labels(ref: DatasetRef, kind: str, column: str | None) -> bool:
+    """A stratified split needs class ids: true when the column holds plain values (strings, numbers)."""
+    if kind != "validation_split" or not column:
+        return False
+    features = next(iter(open_dataset(ref).values())).features
+    return column in features and not isinstance(features[column], ClassLabel)
 
 
 @shows_errors
 @SHAPE_FORM.listener
 def apply_shape_step(form: dict):
-    """Apply one shaping step to the open dataset; the history shows the `datasets` code of every step."""
+    """Apply one shaping step to the open dataset; the history shows the `datasets` code of every step.
+
+    Carving a validation split from a column of plain values first casts it to ClassLabel (a step of its own in
+    the history, said in the summary): `stratify_by_column` needs class ids.
+    """
     ref, kind = _ref(form["state"]), form["kind"]
+    needed = _STEP_NEEDS.get(kind)
+    if needed and not form[needed[0]]:
+        raise StudioError(needed[1])
+    if kind in ("rename", "cast_label", "validation_split", "drop_empty", "drop_duplicates") and not form["column"]:
+        raise StudioError(f"Column: pick the column for the step '{STEP_KINDS[kind]}'")
+    note = ""
+    if _needs_class_labels(ref, kind, form["column"]):
+        ref = ref.with_step(ShapeStep(kind="cast_label", column=form["column"]))
+        note = f"\n\n> Cast `{form['column']}` to ClassLabel first (a stratified split needs class ids): step added."
     step = ShapeStep(
         kind=kind,
         split=form["split"] if kind in ("shuffle", "select", "sample") else None,
@@ -313,7 +397,7 @@ def apply_shape_step(form: dict):
     )
     shaped = ref.with_step(step)
     splits = open_dataset(shaped)  # raises (and changes nothing) when the step does not apply
-    return shaped.to_dict(), _summary_markdown(shaped, splits)
+    return shaped.to_dict(), _summary_markdown(shaped, splits) + note
 
 
 @shows_errors

@@ -14,6 +14,7 @@ from engine.datasets.sql import TABLE
 from engine.datasets.view import PAGE_SIZES
 from ui import datasets_actions as actions
 from ui.datasets_actions import PREVIEW_ROWS
+from ui.saved_form import SavedForm
 
 EXPLANATION = """\
 A dataset has **splits**: the model learns from *train*, and *validation* tells you how well it does on rows it has
@@ -28,6 +29,7 @@ EXPORT_CHOICES = ["current split", "search results", "whole dataset"]
 @dataclass
 class DatasetsTab:
     loaded_source: gr.State  # the source the Train tab should train on, set by a load or "Use for training"
+    saved_form: SavedForm  # the dataset, config and split chosen, back after a reload
 
 
 def _load_row():
@@ -45,15 +47,19 @@ def _load_row():
     with gr.Accordion("Hub options: revision, streaming sample", open=False):
         with gr.Row():
             revision = gr.Textbox(value="", label="Revision", info="branch, tag or commit (Hub only)")
-            sample_rows = gr.Number(
-                value=0, precision=0, label="Streaming sample", info="first N rows only, for very large Hub datasets"
+            sample_rows = gr.Textbox(
+                value="",
+                label="Streaming sample",
+                placeholder="empty: the whole dataset",
+                info="first N rows only, for very large Hub datasets",
             )
             sample_split = gr.Textbox(value="", label="Sample split", info="the split to sample (default train)")
     return source, config, load, revision, sample_rows, sample_split
 
 
-def build(owner_key: gr.BrowserState) -> DatasetsTab:
-    """The Datasets tab; `owner_key` is the browser's key (`ui/owner.py`), sent with each upload."""
+def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab:
+    """The Datasets tab; `owner_key` is the browser's key (`ui/owner.py`), sent with each upload; `kept_form` keeps
+    the dataset chosen across reloads (`ui/saved_form.py`)."""
     gr.Markdown(EXPLANATION)
     source, config, load, revision, sample_rows, sample_split = _load_row()
     upload = gr.File(label="…or upload a file", file_types=list(TABULAR_FORMATS), type="filepath", height=140)
@@ -70,14 +76,14 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
                     with gr.Row():
                         split = gr.Dropdown(label="Split", choices=[], interactive=True, allow_custom_value=True)
                         page_size = gr.Dropdown(label="Rows per page", choices=list(PAGE_SIZES), value=PREVIEW_ROWS)
-                        offset = gr.Number(label="Jump to row", value=0, precision=0, minimum=0)
+                        offset = gr.Number(label="Jump to row", value=0, precision=0)
                     with gr.Row():
                         previous = gr.Button("◀ Previous", size="sm")
                         page_info = gr.Markdown()
                         following = gr.Button("Next ▶", size="sm")
                     rows = gr.Dataframe(label="Rows", interactive=False, wrap=True)
             with gr.Row():
-                row_index = gr.Number(label="Row", value=0, precision=0, minimum=0, scale=0)
+                row_index = gr.Number(label="Row", value=0, precision=0, scale=0)
                 show = gr.Button("Show row in full", scale=0)
             row_detail = gr.JSON(label="Row")
         with gr.Tab("Overview"):
@@ -89,8 +95,9 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
                     label="Column", choices=[], allow_custom_value=True, info="empty: every text column"
                 )
                 label = gr.Dropdown(label="Label", choices=[], allow_custom_value=True, info="only rows of this label")
-                min_chars = gr.Number(label="Min characters", precision=0, minimum=0)
-                max_chars = gr.Number(label="Max characters", precision=0, minimum=0)
+                # Text boxes, not Numbers: Gradio's Number shows 0 when empty, and empty here means "no bound".
+                min_chars = gr.Textbox(value="", label="Min characters", placeholder="no bound", info="needs a column")
+                max_chars = gr.Textbox(value="", label="Max characters", placeholder="no bound", info="needs a column")
             search = gr.Button("Search the whole split")
             sql = gr.Code(
                 language="sql",
@@ -100,13 +107,13 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
             )
             run_query = gr.Button("Run SQL")
             with gr.Row():
-                result_offset = gr.Number(label="Result row", value=0, precision=0, minimum=0, scale=0)
+                result_offset = gr.Number(label="Result row", value=0, precision=0, scale=0)
                 result_info = gr.Markdown()
             results = gr.Dataframe(label="Results", interactive=False, wrap=True)
         with gr.Tab("Check"):
             with gr.Row():
                 check_tokenizer = gr.Textbox(label="Tokenizer", value="scratch:tiny", info="any model reference")
-                check_length = gr.Number(label="max_length", value=128, precision=0, minimum=1)
+                check_length = gr.Number(label="max_length", value=128, precision=0)
                 check = gr.Button("Check the dataset", variant="primary")
             warnings = gr.Markdown()
             with gr.Row():
@@ -130,9 +137,11 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
                 shape_split = gr.Dropdown(
                     label="Split", choices=[], allow_custom_value=True, info="shuffle / select / sample; empty: all"
                 )
-                count = gr.Number(label="Rows", precision=0, minimum=1, info="select / sample")
+                count = gr.Textbox(
+                    value="", label="Rows", placeholder="select / sample only", info="how many rows to keep"
+                )
                 seed = gr.Number(label="Seed", value=42, precision=0)
-                fraction = gr.Number(label="Validation fraction", value=0.1, minimum=0.01, maximum=0.9)
+                fraction = gr.Number(label="Validation fraction", value=0.1, info="0.01 to 0.9")
             with gr.Row():
                 apply = gr.Button("Apply step", variant="primary")
                 undo = gr.Button("Undo last step")
@@ -142,8 +151,8 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
         with gr.Tab("Tokenize"):
             with gr.Row():
                 tokenizer = gr.Textbox(label="Tokenizer", value="scratch:tiny", info="any model reference")
-                max_length = gr.Number(label="max_length", value=128, precision=0, minimum=1)
-                batch_size = gr.Number(label="Batch size", value=16, precision=0, minimum=1)
+                max_length = gr.Number(label="max_length", value=128, precision=0)
+                batch_size = gr.Number(label="Batch size", value=16, precision=0)
                 run_tokenize = gr.Button("Tokenize the split", variant="primary")
             tokenize_summary = gr.Markdown()
             tokenized_rows = gr.Dataframe(label="New columns, first rows", interactive=False, wrap=True)
@@ -161,12 +170,25 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
     refresh_inputs = [dataset_state, split]
     load_outputs = [summary, features, split, rows, dataset_state, loaded_source]
     load_inputs = [source, config, revision, sample_rows, sample_split]
-    load.click(actions.load_dataset_view, load_inputs, load_outputs, api_name="load_dataset").success(
-        actions.refresh_views, refresh_inputs, refresh_outputs, api_name=False
-    )
-    upload.upload(actions.keep_upload, [upload, owner_key], source, api_name="upload_dataset").success(
-        actions.load_dataset_view, load_inputs, load_outputs, api_name=False
-    ).success(actions.refresh_views, refresh_inputs, refresh_outputs, api_name=False)
+    # Every panel that shows a result about the open dataset: emptied when another dataset (or another shape of it)
+    # is opened, so that nothing on the page describes the previous one.
+    stale = [
+        row_detail, results, result_info, warnings, label_plot, quality_plot, chars_plot, tokens_plot,
+        per_label_plot, training_note, tokenize_summary, tokenized_rows, waste, export_note, exported,
+    ]  # fmt: skip
+
+    def after_change(event):
+        """Refresh the views and empty the stale panels once a new dataset (or shape) is open."""
+        refreshed = event.success(actions.refresh_views, refresh_inputs, refresh_outputs, api_name=False)
+        refreshed.success(lambda: [None] * len(stale), None, stale, api_name=False, show_progress="hidden")
+        return refreshed
+
+    after_change(load.click(actions.load_dataset_view, load_inputs, load_outputs, api_name="load_dataset"))
+    kept = upload.upload(actions.keep_upload, [upload, owner_key], source, api_name="upload_dataset")
+    # The Dataset box now names the kept file (its own folder, so two files of one name stay two datasets); the
+    # drop zone is emptied for the next file, and its link to the server's deleted copy goes with it.
+    kept.then(lambda: None, None, upload, api_name=False, show_progress="hidden")
+    after_change(kept.success(actions.load_dataset_view, load_inputs, load_outputs, api_name=False))
 
     page_outputs = [offset, rows, page_info]
     browse_inputs = [dataset_state, split, offset, page_size]
@@ -217,11 +239,11 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
         seed=seed,
         fraction=fraction,
     )
-    apply.click(actions.apply_shape_step, shape_inputs, [dataset_state, summary], api_name="apply_step").success(
-        actions.refresh_views, refresh_inputs, refresh_outputs, api_name=False
+    after_change(
+        apply.click(actions.apply_shape_step, shape_inputs, [dataset_state, summary], api_name="apply_step")
     ).success(actions.browse, browse_inputs, page_outputs, api_name=False)
-    undo.click(actions.undo_shape_step, dataset_state, [dataset_state, summary], api_name="undo_step").success(
-        actions.refresh_views, refresh_inputs, refresh_outputs, api_name=False
+    after_change(
+        undo.click(actions.undo_shape_step, dataset_state, [dataset_state, summary], api_name="undo_step")
     ).success(actions.browse, browse_inputs, page_outputs, api_name=False)
     to_train.click(
         actions.use_for_training, dataset_state, [loaded_source, training_note], api_name="use_for_training"
@@ -241,4 +263,5 @@ def build(owner_key: gr.BrowserState) -> DatasetsTab:
         [export_note, exported],
         api_name="export_dataset",
     )
-    return DatasetsTab(loaded_source=loaded_source)
+    saved_form = SavedForm(kept_form, source=source, config=config, split=split)
+    return DatasetsTab(loaded_source=loaded_source, saved_form=saved_form)

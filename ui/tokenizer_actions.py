@@ -12,7 +12,7 @@ from engine.tokenizer.roundtrip import round_trip
 from engine.tokenizer.snippet import python_snippet, tokenizer_source
 from engine.tokenizer.stats import TextCounts, output_counts, text_counts
 from ui.errors import shows_errors
-from ui.forms import Field, Form
+from ui.forms import Field, Form, number
 from ui.plots.tokenizer import token_matrices
 from ui.token_html import comparison_html, round_trip_html, token_spans_html
 
@@ -22,9 +22,7 @@ TABLE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _count(value: float | None) -> int:
-    return int(value or 0)
-
+_max_length = number(minimum=0, whole=True, empty=None)
 
 # The `/tokenize` endpoint's inputs, in the order of `ui.tokenizer_url.DEFAULTS` (the page address), which names
 # `model` "tokenizer" and `show` "sequence".
@@ -37,12 +35,13 @@ TOKENIZE_FORM = Form(
     Field("padding"),
     Field("truncation"),
     # An empty Number arrives as None and a cleared one as 0: both mean "no max_length".
-    Field("max_length", lambda value: int(value) if value else None),
-    Field("stride", _count),
+    Field("max_length", lambda value: _max_length(value) or None, label="max_length"),
+    Field("stride", number(minimum=0, whole=True, empty=0), label="stride"),
     Field("overflow", bool),
     Field("compare"),
-    Field("show", _count),
+    Field("show", number(minimum=0, whole=True, empty=0), label="Show sequence"),
 )
+LOOK_UP_ID_FORM = Form(Field("model"), Field("token_id", number(minimum=0, whole=True), label="id"))
 
 
 def _options(form: dict) -> TokenizeOptions:
@@ -125,14 +124,16 @@ def tokenize_view(form: dict):
 
 
 @shows_errors
-def look_up_id(model: str, token_id: float | None) -> str:
+@LOOK_UP_ID_FORM.listener
+def look_up_id(form: dict) -> str:
     """The token of a vocabulary id."""
-    if token_id is None:
-        raise StudioError("type an id to look up")
-    return f"id **{int(token_id)}** is `{id_to_token(load_tokenizer(model), int(token_id))}`"
+    token_id = form["token_id"]
+    return f"id **{token_id}** is `{id_to_token(load_tokenizer(form['model']), token_id)}`"
 
 
 @shows_errors
 def look_up_token(model: str, token: str) -> str:
     """The vocabulary id of a token, as written (`##ing` for a WordPiece continuation)."""
+    if not token:
+        raise StudioError("token: type a token to look up, as written in the vocabulary (e.g. ##ing)")
     return f"`{token}` is id **{token_to_id(load_tokenizer(model), token)}**"

@@ -12,6 +12,7 @@ import gradio as gr
 from engine.jobs.catalog import model_choices
 from engine.tokenizer.inspection import PADDING_CHOICES, TRUNCATION_CHOICES
 from ui import tokenizer_actions as actions
+from ui.saved_form import SavedForm
 from ui.token_html import TOKEN_CSS
 from ui.tokenizer_url import SAMPLE_TEXT, TAB, UPDATE_URL_JS, form_values
 
@@ -29,10 +30,15 @@ tokens ([chapter 3](https://huggingface.co/learn/llm-course/chapter3/2))."""
 class TokenizerTab:
     inputs: list[gr.components.Component]  # the form, in `ui.tokenizer_url.DEFAULTS` order
     outputs: list[gr.components.Component]
+    saved_form: SavedForm  # the tokenizer and text, back after a reload
 
     def restore_from_url(self, demo: gr.Blocks, tabs: gr.Tabs) -> None:
-        """On page load, fill the form from the address and show the view it describes (see ui.tokenizer_url)."""
+        """On page load, fill the form from the address and show the view it describes (see ui.tokenizer_url);
+        without a view in the address, put back the tokenizer and text this browser kept."""
         restored = gr.State(False)
+        self.saved_form.restore_on_load(
+            demo, unless=lambda request: form_values(dict(request.query_params)) is not None
+        )
 
         def restore(request: gr.Request):
             values = form_values(dict(request.query_params))
@@ -48,7 +54,8 @@ class TokenizerTab:
         )
 
 
-def build() -> TokenizerTab:
+def build(kept_form: gr.BrowserState) -> TokenizerTab:
+    """The Tokenizer tab; `kept_form` keeps its tokenizer and text across reloads (`ui/saved_form.py`)."""
     gr.Markdown(EXPLANATION)
     with gr.Row():
         model = gr.Dropdown(
@@ -78,14 +85,12 @@ def build() -> TokenizerTab:
             padding = gr.Radio(list(PADDING_CHOICES), value="do_not_pad", label="padding")
             truncation = gr.Radio(list(TRUNCATION_CHOICES), value="none", label="truncation")
             with gr.Row():
-                # No `minimum`: an empty Number is sent as 0, which means "no max_length" here.
+                # Gradio shows an empty Number as 0: 0 means "no max_length"; the handler checks the bounds.
                 max_length = gr.Number(label="max_length", value=None, precision=0, info="empty or 0: none")
-                stride = gr.Number(label="stride", value=0, precision=0, minimum=0, info="overlap of windows")
+                stride = gr.Number(label="stride", value=0, precision=0, info="overlap of windows")
             with gr.Row():
                 overflow = gr.Checkbox(label="return_overflowing_tokens", value=False)
-                sequence = gr.Number(
-                    label="Show sequence", value=0, precision=0, minimum=0, info="batch line / window"
-                )
+                sequence = gr.Number(label="Show sequence", value=0, precision=0, info="batch line / window")
     run = gr.Button("Tokenize", variant="primary")
     summary = gr.Markdown()
     spans = gr.HTML(label="Tokens over the text", css_template=TOKEN_CSS)
@@ -97,7 +102,7 @@ def build() -> TokenizerTab:
     comparison_spans = gr.HTML(css_template=TOKEN_CSS, visible=False)
     snippet = gr.Code(label="Reproduce this call in Python", language="python")
     with gr.Accordion("Look up the vocabulary", open=False), gr.Row():
-        token_id = gr.Number(label="id", precision=0, minimum=0)
+        token_id = gr.Number(label="id", precision=0)
         id_button = gr.Button("id → token")
         token = gr.Textbox(label="token", info="as written in the vocabulary, e.g. ##ing")
         token_button = gr.Button("token → id")
@@ -123,4 +128,4 @@ def build() -> TokenizerTab:
     )
     id_button.click(actions.look_up_id, [model, token_id], found, api_name="id_to_token")
     token_button.click(actions.look_up_token, [model, token], found, api_name="token_to_id")
-    return TokenizerTab(inputs, outputs)
+    return TokenizerTab(inputs, outputs, SavedForm(kept_form, model=model, text=text))

@@ -4,7 +4,7 @@ import gradio as gr
 import pytest
 
 from engine.common.errors import StudioError
-from ui.forms import Field, Form
+from ui.forms import Field, Form, number
 
 FORM = Form(Field("warmup_ratio", float), Field("weight_decay", float), Field("name"))
 
@@ -50,3 +50,28 @@ def test_a_value_the_conversion_refuses_is_a_user_error_naming_its_field(value):
 
     with pytest.raises(StudioError, match=r"^batch_size: .* is not a valid value"):
         form.values(1.0, value)
+
+
+def test_a_number_field_names_its_label_and_the_allowed_range():
+    form = Form(Field("count", number(minimum=1, whole=True, empty=None), label="Rows"))
+
+    with pytest.raises(StudioError, match=r"^Rows: 0 is out of range; type a whole number of at least 1$"):
+        form.values(0)
+    with pytest.raises(StudioError, match=r"^Rows: '2.5' is not a whole number; type a whole number of at least 1$"):
+        form.values("2.5")
+    with pytest.raises(StudioError, match=r"^Rows: 'many' is not a number"):
+        form.values("many")
+
+
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_an_empty_number_is_its_fields_empty_value(value):
+    assert Form(Field("max_chars", number(minimum=0, whole=True, empty=None))).values(value) == {"max_chars": None}
+
+
+def test_an_empty_required_number_says_what_to_type():
+    form = Form(Field("fraction", number(minimum=0.01, maximum=0.9), label="Validation fraction"))
+
+    with pytest.raises(StudioError, match=r"^Validation fraction: is empty; type a number from 0.01 to 0.9$"):
+        form.values(None)
+    assert form.values(" 0.2 ") == {"fraction": 0.2}
+    assert Form(Field("n", number(whole=True))).values(3.0) == {"n": 3}
