@@ -19,6 +19,7 @@ os.environ.setdefault("GRADIO_TEMP_DIR", str(data_dir() / "gradio-cache"))
 import gradio as gr  # noqa: E402
 
 from engine.common.access import login_check, set_requester_source  # noqa: E402
+from engine.common.leftovers import clean_leftovers  # noqa: E402
 from engine.common.settings import settings  # noqa: E402
 from engine.common.uploads import max_upload_bytes  # noqa: E402
 from ui import datasets_tab, overlays, owner, saved_form, tokenizer_tab, train_tab, try_tab  # noqa: E402
@@ -88,5 +89,6 @@ def launch_options() -> dict:
 demo = build_demo()
 
 if __name__ == "__main__":
+    clean_leftovers()  # temporary files of writers killed before this start (stale ones only)
     # GRADIO_SERVER_NAME / GRADIO_SERVER_PORT are read by launch(); the default port is 7860.
     demo.queue(default_concurrency_limit=4).launch(**launch_options())

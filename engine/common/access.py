@@ -13,8 +13,10 @@ import re
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from engine.common.errors import NotAllowedError, StudioError
@@ -167,16 +169,22 @@ def local_path(reference: str) -> Path | None:
 
 
 class LoginThrottle:
-    """Failed logins per user name, with a lock-out that doubles at each failure past `free_tries`.
+    """Failed logins per user name, with a lock-out that doubles at each failure past `free_tries`, and a bound on
+    failures across all names together.
 
     Gradio's login form may be posted as fast as a script can: without this, a password list is tried at network
     speed. While a name is locked out every attempt is refused unchecked (the right password too), so a guess
-    costs the full wait; a success clears the count. Kept in memory: a restart forgives, which is fine for a
-    throttle. Gradio calls `auth` inside its event loop, so the check never sleeps: it refuses at once.
+    costs the full wait; a success clears the count. One attacker spraying many names gets one or two guesses per
+    name for free, so past `global_failures` failures within `window_s`, whatever the names, every attempt is refused
+    unchecked until the oldest failure leaves the window: guessing is held to that rate. Kept in memory: a restart
+    forgives, which is fine for a throttle. Gradio calls `auth` inside its event loop, so the check never sleeps: it
+    refuses at once.
 
     Args:
-        free_tries: failures allowed before the first lock-out.
+        free_tries: failures allowed per name before its first lock-out.
         base_s: the first lock-out, doubled at each further failure up to `max_s`.
+        global_failures: failures, all names together, allowed within `window_s`.
+        window_s: the span over which `global_failures` are counted.
         clock: the time source (seconds), replaceable in tests.
     """
 
@@ -185,22 +193,40 @@ class LoginThrottle:
         free_tries: int = 5,
         base_s: float = 1.0,
         max_s: float = 300.0,
+        global_failures: int = 100,
+        window_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if free_tries < 1 or base_s <= 0 or max_s < base_s:
-            raise ValueError(f"need free_tries >= 1 and 0 < base_s <= max_s, not {free_tries}, {base_s}, {max_s}")
+        if free_tries < 1 or base_s <= 0 or max_s < base_s or global_failures < 1 or window_s <= 0:
+            raise ValueError(
+                "need free_tries >= 1, 0 < base_s <= max_s, global_failures >= 1 and window_s > 0, not "
+                f"{free_tries}, {base_s}, {max_s}, {global_failures}, {window_s}"
+            )
         self.free_tries, self.base_s, self.max_s, self.clock = free_tries, base_s, max_s, clock
+        self.global_failures, self.window_s = global_failures, window_s
         self._failures: dict[str, tuple[int, float]] = {}  # name -> (failures, locked until)
+        self._recent: deque[float] = deque()  # times of the failures within the window, all names
         self._lock = threading.Lock()
 
     def locked_for(self, username: str) -> float:
-        """Seconds until `username` may try again (0: now)."""
+        """Seconds until `username` may try again (0: now), by its own failures or by everyone's."""
+        now = self.clock()
         with self._lock:
             _, until = self._failures.get(username, (0, 0.0))
-        return max(0.0, until - self.clock())
+            everyone = self._global_wait(now)
+        return max(0.0, until - now, everyone)
+
+    def _global_wait(self, now: float) -> float:
+        """Seconds until fewer than `global_failures` failures lie in the window (called under the lock)."""
+        while self._recent and self._recent[0] <= now - self.window_s:
+            self._recent.popleft()
+        if len(self._recent) < self.global_failures:
+            return 0.0
+        return self._recent[0] + self.window_s - now
 
     def check(self, username: str, password: str, accounts: dict[str, str]) -> bool:
-        """Whether `password` is `username`'s in `accounts`, refused unchecked while the name is locked out."""
+        """Whether `password` is `username`'s in `accounts`, refused unchecked while the name, or every name, is
+        locked out."""
         if self.locked_for(username) > 0:
             return False
         expected = accounts.get(username)
@@ -210,11 +236,13 @@ class LoginThrottle:
             if good and expected is not None:
                 self._failures.pop(username, None)
                 return True
+            now = self.clock()
+            self._recent.append(now)
             failures = self._failures.get(username, (0, 0.0))[0] + 1
             if len(self._failures) > 10_000:  # names are the client's choice: never let them grow without bound
                 self._failures.clear()
             extra = failures - self.free_tries
-            until = self.clock() + min(self.max_s, self.base_s * 2 ** (extra - 1)) if extra > 0 else 0.0
+            until = now + min(self.max_s, self.base_s * 2 ** (extra - 1)) if extra > 0 else 0.0
             self._failures[username] = (failures, until)
         return False
 
@@ -249,12 +277,17 @@ def may_see_server_paths(owner: str | None, requester: Requester) -> bool:
     return owner is not None and owner == requester.owner
 
 
+@lru_cache(maxsize=8)  # the jobs table hides paths in every cell of every poll: built once per data directory
+def _server_path_pattern(data_folder: str) -> re.Pattern:
+    roots = sorted({data_folder, str(Path(data_folder).resolve()), str(REPO_ROOT)}, key=len, reverse=True)
+    return re.compile("(?:" + "|".join(map(re.escape, roots)) + r")(?P<rest>/[^\s'\",;)\]]*)?")
+
+
 def hide_server_paths(value: object) -> object:
     """`value` (a text, or dicts and lists holding texts) with every path inside the data directory or the app's
     folder cut to its last name (`…/reviews.csv`): another visitor sees what a job trained on, not where it lies
     (an upload's folder names its owner)."""
-    roots = sorted({str(data_dir()), str(data_dir().resolve()), str(REPO_ROOT)}, key=len, reverse=True)
-    pattern = re.compile("(?:" + "|".join(map(re.escape, roots)) + r")(?P<rest>/[^\s'\",;)\]]*)?")
+    pattern = _server_path_pattern(str(data_dir()))
 
     def short(match: re.Match) -> str:
         rest = (match["rest"] or "").rstrip("/")

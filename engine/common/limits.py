@@ -29,13 +29,18 @@ class Limits:
         json_depth: how deeply a JSON file may nest objects and arrays (`STUDIO_MAX_JSON_DEPTH`).
         file_rows: rows of a Parquet file, from its metadata (`STUDIO_MAX_FILE_ROWS`).
         file_uncompressed_mb: a Parquet file's size once decompressed, from its metadata
-            (`STUDIO_MAX_UNCOMPRESSED_MB`).
+            (`STUDIO_MAX_UNCOMPRESSED_MB`); also the most the reading of any data file may write into the cache.
+        file_memory_mb: memory the process that reads a user's data file may allocate (`STUDIO_FILE_MEMORY_MB`).
+        file_timeout_s: seconds that process may run before it is killed (`STUDIO_FILE_TIMEOUT_S`).
+        file_concurrency: users' data files read at once on this server; more wait, then are refused
+            (`STUDIO_FILE_CONCURRENCY`).
         sql_memory_mb: memory one SQL query may allocate, beyond what its process starts with (`STUDIO_SQL_MEMORY_MB`).
         sql_result_mb: the size of the page of rows one SQL query returns (`STUDIO_SQL_RESULT_MB`).
         sql_timeout_s: seconds one SQL query may run before it is killed (`STUDIO_SQL_TIMEOUT_S`).
         sql_concurrency: SQL queries running at once on this server; more wait, then are refused
             (`STUDIO_SQL_CONCURRENCY`).
         tokenizer_mb: the files of a tokenizer folder together (`STUDIO_MAX_TOKENIZER_MB`).
+        model_mb: the weight files of a model folder together (`STUDIO_MAX_MODEL_MB`).
         predict_rows: texts one prediction call or prediction file may hold (`STUDIO_MAX_PREDICT_ROWS`).
         eval_rows: rows one evaluation or comparison scores (`STUDIO_MAX_EVAL_ROWS`); a row limit brings a bigger
             split under it.
@@ -52,11 +57,17 @@ class Limits:
     json_depth: int = 32
     file_rows: int = 50_000_000
     file_uncompressed_mb: int = 4_096
+    # A 200 MB upload (the upload bound) is read in well under 1 GB (CSV in chunks, JSON Lines in 10 MB blocks).
+    file_memory_mb: int = 2_048
+    file_timeout_s: int = 300  # a 200 MB CSV takes about a minute on two slow cores
+    file_concurrency: int = 2
     sql_memory_mb: int = 1_024
     sql_result_mb: int = 32
     sql_timeout_s: int = 10  # a search "under 2 s" is the goal; five times that is a runaway query
     sql_concurrency: int = 2
     tokenizer_mb: int = 64  # the largest common tokenizer.json (Gemma's) is ~33 MB
+    # deberta-v3-large is ~1.7 GB in fp32 and Qwen2.5-1.5B ~3 GB in bf16; far larger will not train on one GPU here.
+    model_mb: int = 8_192
     # Each scored row is kept with its probabilities for the report: ~1 KB, so 100 MB at the bound.
     predict_rows: int = 100_000
     eval_rows: int = 100_000
@@ -79,11 +90,15 @@ ENVIRONMENT = {
     "json_depth": "STUDIO_MAX_JSON_DEPTH",
     "file_rows": "STUDIO_MAX_FILE_ROWS",
     "file_uncompressed_mb": "STUDIO_MAX_UNCOMPRESSED_MB",
+    "file_memory_mb": "STUDIO_FILE_MEMORY_MB",
+    "file_timeout_s": "STUDIO_FILE_TIMEOUT_S",
+    "file_concurrency": "STUDIO_FILE_CONCURRENCY",
     "sql_memory_mb": "STUDIO_SQL_MEMORY_MB",
     "sql_result_mb": "STUDIO_SQL_RESULT_MB",
     "sql_timeout_s": "STUDIO_SQL_TIMEOUT_S",
     "sql_concurrency": "STUDIO_SQL_CONCURRENCY",
     "tokenizer_mb": "STUDIO_MAX_TOKENIZER_MB",
+    "model_mb": "STUDIO_MAX_MODEL_MB",
     "predict_rows": "STUDIO_MAX_PREDICT_ROWS",
     "eval_rows": "STUDIO_MAX_EVAL_ROWS",
 }

@@ -12,8 +12,10 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from glob import escape as glob_escape
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -87,11 +89,82 @@ def downloads_dir() -> Path:
     return _subdir("downloads")
 
 
+# A temporary name is `.<target>.tmp-<pid>-<random>` (`atomic_file`, `atomic_folder`) or `.<target>.damaged-<random>`
+# (a damaged entry on its way out): the pid tells whether its writer still runs.
+_TEMPORARY = re.compile(r"^\..+\.(?:tmp-(?P<pid>\d+)-|damaged-)")
+# Far longer than any write in progress goes without changing a file (a file read or a query is killed in minutes).
+STALE_AFTER_S = 30 * 60
+
+
+def is_temporary(path: Path) -> bool:
+    """True for a name `atomic_file` or `atomic_folder` gives the entry it is writing (or removing)."""
+    return _TEMPORARY.match(path.name) is not None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def _last_change(path: Path) -> float:
+    """The newest modification time of a file, or of a folder and everything in it."""
+    newest = path.lstat().st_mtime
+    if path.is_dir() and not path.is_symlink():
+        for root, _, files in os.walk(path):
+            for name in files:
+                try:
+                    newest = max(newest, os.lstat(os.path.join(root, name)).st_mtime)
+                except FileNotFoundError:  # removed meanwhile
+                    pass
+    return newest
+
+
+def is_stale(path: Path, now: float | None = None) -> bool:
+    """True for a temporary file or folder nobody writes any more: its writer's pid (when its name has one) has
+    ended, and nothing in it changed for `STALE_AFTER_S`. One whose writer runs is never stale, however long it
+    takes."""
+    match = _TEMPORARY.match(path.name)
+    if match is not None and match["pid"] and _pid_alive(int(match["pid"])):
+        return False
+    try:
+        return (now or time.time()) - _last_change(path) > STALE_AFTER_S
+    except FileNotFoundError:  # published or removed meanwhile
+        return False
+
+
+def remove_entry(path: Path) -> bool:
+    """Remove a file or a folder; False when it was gone already or cannot be removed (said in the log)."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as error:  # read-only, permissions: leave it
+        logger.warning("cannot remove the leftover %s: %s", path, error)
+        return False
+    return True
+
+
+def clean_stale_siblings(target: Path) -> list[Path]:
+    """Remove the stale temporary copies of `target` beside it: earlier writes of the same entry, cut off."""
+    now = time.time()
+    siblings = target.parent.glob(f".{glob_escape(target.name)}.*") if target.parent.is_dir() else []
+    return [path for path in siblings if is_temporary(path) and is_stale(path, now) and remove_entry(path)]
+
+
 @contextmanager
 def atomic_file(target: Path) -> Iterator[Path]:
     """Yield a temporary path next to `target` to write a file into; when the block succeeds it replaces `target` in
     one rename, so a reader sees the old file or the whole new one, never a part. On an error it is removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_siblings(target)
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.tmp-{os.getpid()}-")
     os.close(handle)
     staging = Path(name)
@@ -135,6 +208,7 @@ def atomic_folder(target: Path) -> Iterator[Path]:
     the temporary folder is removed and the error passes through.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_siblings(target)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-{os.getpid()}-"))
     try:
         yield staging

@@ -20,6 +20,7 @@ from datasets import (
     Dataset,
     DatasetDict,
     DownloadMode,
+    Features,
     Value,
     get_dataset_config_names,
     load_dataset,
@@ -35,6 +36,8 @@ from engine.common.hub import ensure_hub_reachable
 from engine.common.limits import limits, over
 from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
 from engine.common.uploads import check_file_bounds, check_table_file
+from engine.datasets.cached_map import map_rows, split_rows
+from engine.datasets.file_reading import FileRefusedError, read_isolated
 
 logger = logging.getLogger(__name__)
 
@@ -59,17 +62,32 @@ SAMPLE_PREFIX = "sample:"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
 
-def sample_names() -> list[str]:
-    """Return the names of the bundled sample datasets (`sentiment`, `paraphrase`, `topics`)."""
-    return sorted(p.name for p in SAMPLES_DIR.iterdir() if (p / "train.csv").is_file())
+# The bundled samples and the task each was written for (an `engine.tasks` name). The tabs train single-label
+# classification today, so `sample_sources()` lists those; the others load by name (`sample:entities`).
+CLASSIFICATION = "text-classification"
+SAMPLE_TASKS = {
+    "paraphrase": CLASSIFICATION,
+    "sentiment": CLASSIFICATION,
+    "topics": CLASSIFICATION,
+    "tags": "multi-label-classification",
+    "similarity": "regression",
+    "entities": "token-classification",
+    "questions": "question-answering",
+}
 
 
-def sample_sources() -> list[str]:
-    """Return the bundled samples as sources (`sample:sentiment`...)."""
-    return [SAMPLE_PREFIX + name for name in sample_names()]
+def sample_names(task: str | None = CLASSIFICATION) -> list[str]:
+    """Return the names of the bundled samples written for `task` (`sentiment`, `paraphrase`, `topics` for text
+    classification); every sample when `task` is None."""
+    return sorted(name for name, written_for in SAMPLE_TASKS.items() if task in (None, written_for))
 
 
-def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
+def sample_sources(task: str | None = CLASSIFICATION) -> list[str]:
+    """Return the bundled samples as sources (`sample:sentiment`...), those of `task` (every one when None)."""
+    return [SAMPLE_PREFIX + name for name in sample_names(task)]
+
+
+def _load_files(files: dict[str, list[str]], where: str, *, trusted: bool = False) -> DatasetDict:
     suffixes = {Path(f).suffix.lower() for paths in files.values() for f in paths}
     if len(suffixes) != 1:
         raise StudioError(f"{where} mixes file types ({', '.join(sorted(suffixes))}); use one format per dataset")
@@ -78,35 +96,49 @@ def _load_files(files: dict[str, list[str]], where: str) -> DatasetDict:
         check_file_bounds(path)  # before any parser sees it: a deep JSON record crashes pyarrow's reader
     try:
         with disk_full_as_error(f"preparing {where}"):
-            return _load_cached(builder, files, options, where)
+            return _load_cached(builder, files, options, where, trusted)
+    except FileRefusedError as error:  # the parser's message; a precise reason beats it when the checks find one
+        _check_each(files)
+        raise StudioError(f"cannot read {where} as {builder}: {error}") from error
     except StudioError:  # a full disk, a bound: already said precisely
         raise
     except Exception as error:  # datasets raises many types for unreadable files; name the file instead.
         # A precise reason (empty, binary, not UTF-8, ragged) beats the parser's, when the checks find one.
-        for path in (Path(f) for paths in files.values() for f in paths):
-            check_table_file(path)
+        _check_each(files)
         raise StudioError(f"cannot read {where} as {builder}: {error}") from error
 
 
-def _load_cached(builder: str, files: dict[str, list[str]], options: dict, where: str) -> DatasetDict:
+def _check_each(files: dict[str, list[str]]) -> None:
+    for path in (Path(f) for paths in files.values() for f in paths):
+        check_table_file(path)
+
+
+def _load_cached(builder: str, files: dict[str, list[str]], options: dict, where: str, trusted: bool) -> DatasetDict:
     """`load_dataset` of local files through the Arrow cache; an entry that cannot be read is rebuilt, once.
 
-    `datasets` writes an entry under a temporary name and renames it, but one damaged afterwards (a truncated Arrow
-    file, from a crash or a full disk while copying the data directory) fails on every read: when the files
-    themselves pass `check_table_file`, the cache is to blame, and the entry is made again from them.
+    A user's files are parsed in a child process with limits (`file_reading`); the bundled samples, which ship with
+    the code, in this one. `datasets` writes an entry under a temporary name and renames it, but one damaged
+    afterwards (a truncated Arrow file, from a crash or a full disk while copying the data directory) fails on every
+    read: when the files themselves pass `check_table_file`, the cache is to blame, and the entry is made again.
     """
     arguments = {"data_files": files, "cache_dir": str(datasets_cache_dir()), **options}
+
+    def load(force: bool) -> DatasetDict:
+        if not trusted:
+            return read_isolated(builder, arguments, where, force=force)
+        mode = DownloadMode.FORCE_REDOWNLOAD if force else None
+        return load_dataset(builder, download_mode=mode, **arguments)
+
     try:
-        return _check_columns(load_dataset(builder, **arguments))
+        return _check_columns(load(force=False))
     except StudioError:
         raise
     except Exception as error:
         if out_of_space(error):
             raise
-        for path in (Path(f) for paths in files.values() for f in paths):
-            check_table_file(path)  # the file is wrong, not the cache: its own reason
+        _check_each(files)  # the file is wrong, not the cache: its own reason
         logger.warning("the cached Arrow copy of %s cannot be read (%s); rebuilding it", where, error)
-        return _check_columns(load_dataset(builder, download_mode=DownloadMode.FORCE_REDOWNLOAD, **arguments))
+        return _check_columns(load(force=True))
 
 
 def _check_columns(splits: DatasetDict) -> DatasetDict:
@@ -190,9 +222,9 @@ def load_raw(source: str, config: str | None = None, *, revision: str | None = N
         raise StudioError("no dataset given: pick a sample, upload a file or type a Hub dataset id")
     if source.startswith(SAMPLE_PREFIX):
         name = source[len(SAMPLE_PREFIX) :]
-        if name not in sample_names():
-            raise NotFoundError(f"unknown sample {name!r}; samples are {', '.join(sample_names())}")
-        return _load_files(_folder_files(SAMPLES_DIR / name), f"sample {name!r}")
+        if name not in sample_names(None):
+            raise NotFoundError(f"unknown sample {name!r}; samples are {', '.join(sample_names(None))}")
+        return _load_files(_folder_files(SAMPLES_DIR / name), f"sample {name!r}", trusted=True)
     path = local_path(source)  # None: not to be read from this server's disk
     if path is not None and path.is_dir():
         if is_saved_dataset(path):
@@ -333,9 +365,20 @@ def encode_labels(splits: DatasetDict, label_column: str) -> DatasetDict:
         ordered = sorted(values, key=_sort_key)
         ids = {value: index for index, value in enumerate(ordered)}
         feature = ClassLabel(names=[str(v) for v in ordered])
-        splits = splits.map(
-            lambda batch: {label_column: [ids[v] for v in batch[label_column]]}, batched=True, desc="Encoding labels"
-        ).cast_column(label_column, feature)
+        encode = lambda batch: {label_column: [ids[v] for v in batch[label_column]]}  # noqa: E731
+        # Encoded and cast in one `map` (a separate cast is another cached map), each split keeping its other types.
+        splits = DatasetDict(
+            {
+                name: map_rows(
+                    split,
+                    encode,
+                    batched=True,
+                    features=Features({**split.features, label_column: feature}),
+                    desc="Encoding labels",
+                )
+                for name, split in splits.items()
+            }
+        )
     train = splits["train"] if "train" in splits else first
     present = train.unique(label_column)
     if len(present) < 2:
@@ -364,10 +407,10 @@ def ensure_validation(splits: DatasetDict, label_column: str, seed: int = 42) ->
     if len(train) < 10:
         raise StudioError(f"the train split has {len(train)} rows; at least 10 are needed to train and validate")
     if min(Counter(train[label_column]).values()) >= 2:
-        parts = train.train_test_split(test_size=VALIDATION_FRACTION, seed=seed, stratify_by_column=label_column)
+        parts = split_rows(train, test_size=VALIDATION_FRACTION, seed=seed, stratify_by_column=label_column)
         how = "stratified by label"
     else:  # a class with a single row cannot be in both parts
-        parts = train.train_test_split(test_size=VALIDATION_FRACTION, seed=seed)
+        parts = split_rows(train, test_size=VALIDATION_FRACTION, seed=seed)
         how = "not stratified: a class has a single row"
     carved = DatasetDict({**splits, "train": parts["train"], "validation": parts["test"]})
     note = (

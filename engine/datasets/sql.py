@@ -52,14 +52,18 @@ def arrow_file(dataset: Dataset) -> str:
     if dataset._indices is None and isinstance(table, MemoryMappedTable) and not table.replays:
         return table.path
     path = datasets_cache_dir() / "sql" / f"{dataset._fingerprint}.arrow"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{uuid.uuid4().hex}.partial")
-        rows = dataset.with_format("arrow")
-        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_stream(sink, rows[:0].schema) as writer:
-            for batch in rows.iter(batch_size=BATCH_ROWS):
-                writer.write_table(batch)
-        os.replace(partial, path)  # whole or not at all, should two queries write it at once
+    try:
+        os.utime(path)  # used now: a copy in use is never taken for a leftover (`engine.common.leftovers`)
+        return str(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{uuid.uuid4().hex}.partial")
+    rows = dataset.with_format("arrow")
+    with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_stream(sink, rows[:0].schema) as writer:
+        for batch in rows.iter(batch_size=BATCH_ROWS):
+            writer.write_table(batch)
+    os.replace(partial, path)  # whole or not at all, should two queries write it at once
     return str(path)
 
 

@@ -11,7 +11,6 @@ and a timer interrupts a query that runs long.
 """
 
 import pickle
-import resource
 import sys
 import threading
 from collections.abc import Callable
@@ -21,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from engine.common.errors import StudioError
+from engine.datasets.children import limit_memory
 
 TABLE = "data"  # the current split; each split is also a table by its own name
 BATCH_ROWS = 100_000
@@ -40,18 +40,6 @@ def out_of_memory(memory_mb: int) -> StudioError:
         f"SQL query stopped: it needed more than {memory_mb:,} MB of memory (STUDIO_SQL_MEMORY_MB); narrow it down "
         "(WHERE, LIMIT, fewer or shorter values)"
     )
-
-
-def _limit_memory(megabytes: int) -> None:
-    """Let this process allocate `megabytes` more than it holds now. RLIMIT_DATA counts the heap and anonymous
-    mappings, not the memory-mapped Arrow files, so a split of any size stays readable."""
-    with open("/proc/self/status") as status:
-        held_kb = next(int(line.split()[1]) for line in status if line.startswith("VmData:"))
-    allowed = held_kb * 1024 + megabytes * 2**20
-    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    if hard != resource.RLIM_INFINITY:  # a server started under a limit of its own passes it on: stay within it
-        allowed = min(allowed, hard)
-    resource.setrlimit(resource.RLIMIT_DATA, (allowed, hard if hard != resource.RLIM_INFINITY else allowed))
 
 
 def _open(path: str) -> pa.Table:
@@ -149,7 +137,7 @@ def answer(request: dict) -> dict:
 def main() -> None:
     """Read one request on stdin, write its answer (or `{"error": message}`) on stdout."""
     request = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by engine.datasets.sql in the server
-    _limit_memory(request["memory_mb"])
+    limit_memory(request["memory_mb"])
     try:
         result = answer(request)
     except StudioError as error:

@@ -16,6 +16,7 @@ from transformers.trainer_pt_utils import get_length_grouped_indices
 
 from engine.common.errors import NotFoundError, StudioError
 from engine.common.limits import limits, over
+from engine.datasets.cached_map import map_rows
 
 COLLATED_ROWS = 8
 
@@ -115,7 +116,7 @@ def tokenize_preview(
         full = tokenizer(*texts, truncation=False, verbose=False)["input_ids"]
         return dict(encoded) | {"untruncated_length": [len(ids) for ids in full]}
 
-    tokenized = dataset.map(encode, batched=True, desc="Tokenizing")
+    tokenized = map_rows(dataset, encode, batched=True, desc="Tokenizing")
     new_columns = [c for c in tokenized.column_names if c not in dataset.column_names and c != "untruncated_length"]
     table = tokenized.select_columns(["input_ids", "untruncated_length"]).with_format("arrow")[:]
     lengths = pc.list_value_length(table["input_ids"]).to_numpy()

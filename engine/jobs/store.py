@@ -36,6 +36,7 @@ from engine.training.events import Event, event_from_row
 from engine.training.failures import ErrorCategory
 
 logger = logging.getLogger(__name__)
+LOG_BLOCK = 64 * 1024  # `Job.log_tail` reads the log backwards in blocks this large
 
 # How long a call waits for another process's write lock before it gives up. An interactive call (a page, the CLI)
 # says "busy" after a few seconds rather than hang; the training child's progress waits briefly and is kept for its
@@ -210,10 +211,25 @@ class Job:
         return max(found, key=lambda p: int(p.name.split("-")[-1]), default=None)
 
     def log_tail(self, lines: int = 20) -> str:
-        """Return the last lines of the job's log (empty when there is none yet)."""
-        if not self.log_path.is_file():
+        """Return the last lines of the job's log (empty when there is none yet).
+
+        Read from the end, a block at a time, until the block holds more line ends than lines asked: the page polls
+        this every second, and a long run's log grows to many megabytes.
+        """
+        try:
+            handle = self.log_path.open("rb")
+        except FileNotFoundError:
             return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        with handle:
+            position = handle.seek(0, os.SEEK_END)
+            tail = b""
+            while position > 0 and tail.count(b"\n") <= lines:
+                step = min(LOG_BLOCK, position)
+                position -= step
+                handle.seek(position)
+                tail = handle.read(step) + tail
+        # The first line read may be cut; more line ends than asked means it is not among the last `lines`.
+        return "\n".join(tail.decode(errors="replace").splitlines()[-lines:])
 
     def to_dict(self) -> dict:
         return {

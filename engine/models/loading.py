@@ -49,16 +49,19 @@ def _hub_model(model_id: str) -> str:
         raise
 
 
-def resolve_model(ref: ModelRef, corpus: Callable[[], Sequence[str]], seed: int = 42) -> str:
+def resolve_model(ref: ModelRef, corpus: Callable[[], Sequence[str]], seed: int = 42, *, weights: bool = True) -> str:
     """Return what `from_pretrained` should load for this reference: a folder or a Hub id.
 
     Args:
         ref: the parsed reference.
         corpus: called only for `scratch:` models, to get the texts their tokenizer is trained on.
         seed: seeds a scratch model's initial weights.
+        weights: whether the model's weights and config will be read (a tokenizer alone reads neither): a folder
+            the user named is then held to `STUDIO_MAX_MODEL_MB`.
 
     Raises:
         HubUnreachableError: a Hub id that is neither reachable nor cached.
+        StudioError: a folder whose model files are over `STUDIO_MAX_MODEL_MB`.
     """
     if ref.kind == SCRATCH:
         texts = corpus()  # outside the lock: reading a dataset is no model loading
@@ -67,6 +70,8 @@ def resolve_model(ref: ModelRef, corpus: Callable[[], Sequence[str]], seed: int 
     if ref.kind == JOB:
         return str(job_model_dir(int(ref.name)))
     if ref.kind == LOCAL:
+        if weights:
+            check_model_size(Path(ref.name))
         return ref.name
     return _hub_model(ref.name)
 
@@ -107,6 +112,25 @@ def check_tokenizer_size(folder: Path) -> None:
         )
 
 
+def check_model_size(folder: Path) -> None:
+    """Refuse a model folder whose files (weights, config; the tokenizer's have their own bound) are over
+    `STUDIO_MAX_MODEL_MB` together, from their sizes on disk, before any is read: `from_pretrained` reads the whole
+    config and maps every weight file, and a model past what this server can hold fails only after minutes.
+
+    Raises:
+        StudioError: naming the folder, its model files' size and the bound.
+    """
+    tokenizer = {path for pattern in TOKENIZER_FILES for path in folder.glob(pattern)}
+    files = [path for path in folder.iterdir() if path.is_file() and path not in tokenizer]
+    size, bound = sum(path.stat().st_size for path in files), limits().model_mb
+    if size > bound * 2**20:
+        largest = max(files, key=lambda path: path.stat().st_size)
+        raise StudioError(
+            f"the model files in {folder} are {size / 2**20:,.1f} MB together (the largest, {largest.name}, "
+            f"{largest.stat().st_size / 2**20:,.1f} MB); the limit is {bound:,} MB (STUDIO_MAX_MODEL_MB)"
+        )
+
+
 @lru_cache(maxsize=8)
 def _tokenizer_at(path: str, stamp: int) -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(path, trust_remote_code=remote_code_allowed())
@@ -119,7 +143,7 @@ def load_tokenizer(reference: str) -> PreTrainedTokenizerBase:
         StudioError: a reference that resolves to nothing loadable, or a folder whose tokenizer files are over
             `STUDIO_MAX_TOKENIZER_MB`.
     """
-    path = resolve_model(parse_model_ref(reference), bundled_corpus)
+    path = resolve_model(parse_model_ref(reference), bundled_corpus, weights=False)
     folder = Path(path)
     # Keyed by the folder's modification time, so a folder saved again is read again.
     stamp = folder.stat().st_mtime_ns if folder.is_dir() else 0

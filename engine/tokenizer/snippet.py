@@ -14,7 +14,7 @@ def tokenizer_source(reference: str) -> str:
     folder references become the folder they resolve to, since only this machine knows those names.
     """
     ref = parse_model_ref(reference)
-    return ref.name if ref.kind == HUB else resolve_model(ref, bundled_corpus)
+    return ref.name if ref.kind == HUB else resolve_model(ref, bundled_corpus, weights=False)
 
 
 def _literal(value: str | list[str], depth: int = 1) -> str:

@@ -6,6 +6,7 @@ from datasets import DatasetDict
 from transformers import PreTrainedTokenizerBase
 
 from engine.common.errors import StudioError
+from engine.datasets.cached_map import map_rows
 from engine.datasets.sources import Columns, encode_labels, ensure_validation, load_raw, resolve_columns
 from engine.training.config import TrainConfig
 
@@ -63,7 +64,8 @@ def tokenize_splits(
 
     chosen = DatasetDict({name: data.splits[name] for name in splits})
     keep = {columns.label}
-    tokenized = chosen.map(
+    tokenized = map_rows(
+        chosen,
         tokenize,
         batched=True,
         remove_columns=[c for c in chosen["train"].column_names if c not in keep],
