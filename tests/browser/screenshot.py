@@ -35,20 +35,20 @@ def shoot_datasets_tab(page: Page, path: Path) -> None:
     page.screenshot(path=str(path), full_page=True)
 
 
-def shoot_train_tab(page: Page, path: Path) -> None:
-    """Train scratch:tiny on the default dataset for a few epochs and capture the finished run."""
+def shoot_train_tab(page: Page, path: Path) -> str:
+    """Train scratch:tiny on the default dataset for a few epochs, capture the finished run and return its job id."""
     page.get_by_role("tab", name="Train").click()
     model = page.get_by_role("combobox", name="Model")
     model.fill("scratch:tiny")
     model.press("Enter")
     page.get_by_role("textbox", name="Epochs").fill(TRAIN_EPOCHS)
     page.get_by_role("button", name="Start training").click()
-    expect(page.get_by_role("heading", name=re.compile(r"^Job #\d+: completed$"))).to_be_visible(
-        timeout=TRAIN_TIMEOUT_MS
-    )
+    finished = page.get_by_role("heading", name=re.compile(r"^Job #\d+: completed$"))
+    expect(finished).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
     expect(page.get_by_text("Validation accuracy").first).to_be_visible()
     page.wait_for_timeout(3_000)  # one more refresh of the page's timer, so that the curve has every point
     page.screenshot(path=str(path), full_page=True)
+    return re.search(r"#(\d+)", finished.inner_text()).group(1)
 
 
 TOKENIZER_BATCH = (
@@ -75,11 +75,8 @@ def shoot_tokenizer_tab(page: Page, path: Path) -> None:
     page.screenshot(path=str(path), full_page=True)
 
 
-def shoot_try_tab(page: Page, path: Path, job: str | None = None) -> None:
-    """Evaluate a finished run (by default the one the Train tab shows) on the test split, and capture the Try
-    tab's Evaluate view."""
-    if job is None:
-        job = page.get_by_role("heading", name=re.compile(r"^Job #\d+: completed$")).inner_text().split()[1][1:-1]
+def shoot_try_tab(page: Page, path: Path, job: str) -> None:
+    """Evaluate the finished run `job` (its id) on the test split, and capture the Try tab's Evaluate view."""
     page.get_by_role("tab", name="Try").click()
     model = page.get_by_role("combobox", name="Model")
     model.fill(f"job:{job}")
@@ -116,13 +113,13 @@ def main(argv: list[str] | None = None) -> int:
         shoot_datasets_tab(page, args.out)
         print(f"wrote {args.out}")
         if args.train:
-            shoot_train_tab(page, args.train)
+            job = shoot_train_tab(page, args.train)
             print(f"wrote {args.train}")
         if args.tokenizer:
             shoot_tokenizer_tab(page, args.tokenizer)
             print(f"wrote {args.tokenizer}")
         if args.try_tab:
-            shoot_try_tab(page, args.try_tab)
+            shoot_try_tab(page, args.try_tab, job)
             print(f"wrote {args.try_tab}")
         browser.close()
     return 0
