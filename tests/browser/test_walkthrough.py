@@ -2,9 +2,9 @@
 
 The steps are read from README.md, not copied here, so the README and this test cannot drift apart: in each numbered
 step, "Open **X**" clicks the tab X, "Press **X**" the button X, "Pick `v` in **X**" chooses v in the dropdown X,
-"Type `v` in **X**" fills the text box X, and every "quoted text" must then be on the page (case-sensitive), in the
-order the step says them. Every other field keeps the page's default. A fresh data directory per module makes the
-run the README trains `Job #1`.
+"Type `v` in **X**" fills the text box X, "**X** shows `v`" checks that the dropdown X holds v, and every "quoted
+text" must then be on the page (case-sensitive), in the order the step says them. Every other field keeps the page's
+default. A fresh data directory per module makes the run the README trains `Job #1`.
 """
 
 import re
@@ -24,6 +24,7 @@ TABS = ("Tokenizer", "Train", "Try")  # the tabs the walkthrough must open, in t
 MOVE = re.compile(
     r"\b(?P<click>[Oo]pen|[Pp]ress) \*\*(?P<target>[^*]+)\*\*"
     r"|\b(?P<put>[Pp]ick|[Tt]ype) `(?P<value>[^`]+)` in \*\*(?P<field>[^*]+)\*\*"
+    r"|\*\*(?P<shown>[^*]+)\*\* shows `(?P<holds>[^`]+)`"
     r'|"(?P<seen>[^"]+)"'
 )
 STEP_START = re.compile(r"^(\d+)\. ")
@@ -32,7 +33,7 @@ IMAGE = re.compile(r"!\[[^\]]*\]\((?P<path>[^)]+)\)")
 
 @dataclass(frozen=True)
 class Move:
-    """One thing the README tells the visitor to do ("open", "press", "pick", "type") or to see ("see")."""
+    """One thing the README tells the visitor to do ("open", "press", "pick", "type") or to see ("shows", "see")."""
 
     verb: str
     target: str
@@ -73,6 +74,8 @@ def _move(match: re.Match) -> Move:
         return Move(match["click"].lower(), match["target"])
     if match["put"]:
         return Move(match["put"].lower(), match["field"], match["value"])
+    if match["shown"]:
+        return Move("shows", match["shown"], match["holds"])
     return Move("see", match["seen"])
 
 
@@ -97,6 +100,8 @@ def perform(page: Page, move: Move, timeout_ms: float) -> None:
         expect(field).to_have_value(move.value)
     elif move.verb == "type":
         _text_box(page, move.target).fill(move.value)
+    elif move.verb == "shows":
+        expect(page.get_by_role("combobox", name=move.target, exact=True)).to_have_value(move.value)
     else:
         shown = page.get_by_text(re.compile(re.escape(move.target))).filter(visible=True).first
         expect(shown).to_be_visible(timeout=timeout_ms)
@@ -131,7 +136,7 @@ def test_a_newcomer_follows_the_readme_walkthrough_from_load_to_evaluation(page:
 def test_the_walkthrough_parser_reads_each_move_in_order():
     readme = (
         f'{SECTION}\n\nIntro with a "quote" that is not a step.\n\n'
-        "1. **A.** Open **Train**, pick `scratch:tiny` in **Model**, type `3` in\n"
+        "1. **A.** Open **Train**: **Text column** shows `text`; pick `scratch:tiny` in **Model**, type `3` in\n"
         '   **Epochs** and press **Start training**: "Job #1: completed".\n\n'
         "   ![shot](assets/x.png)\n\n"
         '2. Press **Load**: "Labels".\n'
@@ -143,6 +148,7 @@ def test_the_walkthrough_parser_reads_each_move_in_order():
     assert [step.moves for step in steps] == [
         (
             Move("open", "Train"),
+            Move("shows", "Text column", "text"),
             Move("pick", "Model", "scratch:tiny"),
             Move("type", "Epochs", "3"),
             Move("press", "Start training"),
