@@ -60,8 +60,8 @@ def build_demo() -> gr.Blocks:
                 try_ = try_tab.build()
         # A dataset loaded in the first tab is the one to train on.
         datasets.loaded_source.change(lambda source: source, datasets.loaded_source, train.dataset, api_name=False)
-        # The dataset chosen last in this browser is back after a reload (the Tokenizer's form comes back below).
-        datasets.saved_form.restore_on_load(demo)
+        # The dataset shown last in this browser is open again after a reload (the Tokenizer's form comes back below).
+        datasets.restore_on_load(demo)
         # Re-attach to the latest job whenever the page (re)loads: jobs live in the database, not in the page.
         demo.load(train.reattach, None, train.job, api_name=False)
         train.saved_form.restore_on_load(demo)  # the Train form as this browser left it

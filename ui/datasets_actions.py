@@ -12,7 +12,7 @@ import gradio as gr
 import pandas as pd
 from datasets import ClassLabel, DatasetDict
 
-from engine.common.errors import StudioError
+from engine.common.errors import USER_ERRORS, StudioError
 from engine.common.uploads import keep_upload as keep_checked_upload
 from engine.datasets.columns import TEXT, guess_roles
 from engine.datasets.export import export_dataset, export_path
@@ -95,19 +95,48 @@ def load_dataset_view(form: dict):
         sample_rows=sample_rows,
         sample_split=form["sample_split"] or ("train" if sample_rows else None),
     )
-    splits = open_dataset(ref)
-    first = next(iter(splits))
+    return _opened(ref, open_dataset(ref))
+
+
+def _opened(ref: DatasetRef, splits, split: str | None = None) -> tuple:
+    """What the page shows of a dataset just opened: summary, features, split choices, the rows of `split` (the
+    first split when it has no such split), the reference, and the source the Train tab should train on."""
+    shown = split if split in splits else next(iter(splits))
     info = overview(ref, splits)
-    frame, _ = _first_page(ref, first)
+    frame, _ = _first_page(ref, shown)
     return (
         _summary_markdown(ref, splits),
         pd.DataFrame({"column": list(info.features), "type": list(info.features.values())}),
-        gr.update(choices=list(splits), value=first),
+        gr.update(choices=list(splits), value=shown),
         frame,
         ref.to_dict(),
-        # A streaming sample is not the dataset: "Use for training" saves it first.
-        gr.skip() if ref.sample_rows else ref.source,
+        # A streaming sample or a shaped dataset is not the source: "Use for training" saves it first.
+        gr.skip() if ref.sample_rows or ref.steps else ref.source,
     )
+
+
+@shows_errors
+def reopen_dataset(state: dict | None, split: str | None):
+    """After a page reload: open again the dataset this browser showed (as shaped), on the split it showed.
+
+    Opening a dataset read before is cheap (its Arrow cache is mapped again). A dataset that cannot be opened any
+    more (a deleted upload, an unreachable Hub) is said in the summary, in one line, and nothing is open: no error
+    pops up over a page the user has not touched yet, and the Dataset box keeps its text to edit.
+    """
+    if not state:
+        return [gr.skip()] * 6
+    source = state.get("source") if isinstance(state, dict) else None
+    try:
+        ref = DatasetRef.from_dict(state)
+        return _opened(ref, open_dataset(ref), split)
+    except (*USER_ERRORS, TypeError) as error:  # TypeError: a kept reference of another version of the app
+        note = f"Dataset: `{source}` could not be opened again after the reload: {error}"
+        return note, gr.skip(), gr.skip(), gr.skip(), {}, gr.skip()
+
+
+def refresh_reopened(state: dict | None, split: str):
+    """The views of a dataset reopened after a reload; nothing when none could be."""
+    return refresh_views(state, split) if state else [gr.skip()] * 9
 
 
 @shows_errors

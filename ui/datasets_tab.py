@@ -3,9 +3,11 @@
 The layout is here; what the buttons do is in `ui.datasets_actions`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import gradio as gr
+from gradio.events import Dependency
 
 from engine.datasets.export import EXPORT_FORMATS
 from engine.datasets.shaping import STEP_KINDS
@@ -29,7 +31,13 @@ EXPORT_CHOICES = ["current split", "search results", "whole dataset"]
 @dataclass
 class DatasetsTab:
     loaded_source: gr.State  # the source the Train tab should train on, set by a load or "Use for training"
-    saved_form: SavedForm  # the dataset, config and split chosen, back after a reload
+    saved_form: SavedForm  # the dataset, config and split chosen, and the dataset open, back after a reload
+    reopen: Callable[[Dependency], None]  # after the saved form is restored: open its dataset again
+
+    def restore_on_load(self, demo: gr.Blocks) -> None:
+        """When the page loads, put back the Dataset box, config and split this browser kept, and open again the
+        dataset it showed, on that split."""
+        self.reopen(self.saved_form.restore_on_load(demo))
 
 
 def _load_row():
@@ -263,5 +271,13 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
         [export_note, exported],
         api_name="export_dataset",
     )
-    saved_form = SavedForm(kept_form, source=source, config=config, split=split)
-    return DatasetsTab(loaded_source=loaded_source, saved_form=saved_form)
+    # The open dataset is kept as its reference (source, options, shaping steps), never its rows.
+    saved_form = SavedForm(kept_form, source=source, config=config, split=split, opened=dataset_state)
+
+    def reopen(restored: Dependency) -> None:
+        reopened = restored.then(
+            actions.reopen_dataset, [dataset_state, split], load_outputs, api_name=False, show_progress="hidden"
+        )
+        reopened.success(actions.refresh_reopened, refresh_inputs, refresh_outputs, api_name=False)
+
+    return DatasetsTab(loaded_source=loaded_source, saved_form=saved_form, reopen=reopen)

@@ -11,6 +11,7 @@ the page's load has already restored nothing.
 from collections.abc import Callable
 
 import gradio as gr
+from gradio.events import Dependency
 
 from ui.owner import STORAGE_SECRET
 
@@ -45,13 +46,14 @@ class SavedForm:
         kept = kept if isinstance(kept, dict) else {}
         return [kept[name] if name in kept and kept[name] is not None else gr.skip() for name in self.names]
 
-    def restore_on_load(self, demo: gr.Blocks, unless: Callable[[gr.Request], bool] | None = None) -> None:
+    def restore_on_load(self, demo: gr.Blocks, unless: Callable[[gr.Request], bool] | None = None) -> Dependency:
         """Put the kept values back when the page loads, except when `unless(request)` says the page's address
-        describes a view of its own (a shared link wins over what this browser kept)."""
+        describes a view of its own (a shared link wins over what this browser kept); return that event, for what
+        follows from the values put back."""
 
         def restore(kept: dict | None, request: gr.Request):
             if unless is not None and unless(request):
                 return [gr.skip()] * len(self.fields)
             return self.restored(kept)
 
-        demo.load(restore, self.state, self.fields, api_name=False, show_progress="hidden")
+        return demo.load(restore, self.state, self.fields, api_name=False, show_progress="hidden")

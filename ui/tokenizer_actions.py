@@ -34,7 +34,7 @@ TOKENIZE_FORM = Form(
     Field("special", bool),
     Field("padding"),
     Field("truncation"),
-    # An empty Number arrives as None and a cleared one as 0: both mean "no max_length".
+    # An empty box means "no max_length"; so does 0, which scripts sent while the box was a Number.
     Field("max_length", lambda value: _max_length(value) or None, label="max_length"),
     Field("stride", number(minimum=0, whole=True, empty=0), label="stride"),
     Field("overflow", bool),

@@ -85,8 +85,8 @@ def build(kept_form: gr.BrowserState) -> TokenizerTab:
             padding = gr.Radio(list(PADDING_CHOICES), value="do_not_pad", label="padding")
             truncation = gr.Radio(list(TRUNCATION_CHOICES), value="none", label="truncation")
             with gr.Row():
-                # Gradio shows an empty Number as 0: 0 means "no max_length"; the handler checks the bounds.
-                max_length = gr.Number(label="max_length", value=None, precision=0, info="empty or 0: none")
+                # A text box, not a Number: Gradio's Number shows 0 when empty, and empty here means "none".
+                max_length = gr.Textbox(value="", label="max_length", placeholder="none", info="tokens per sequence")
                 stride = gr.Number(label="stride", value=0, precision=0, info="overlap of windows")
             with gr.Row():
                 overflow = gr.Checkbox(label="return_overflowing_tokens", value=False)

@@ -6,10 +6,10 @@ with a header only loads as zero rows). These checks name the file and the probl
 
 import codecs
 import csv
+import hashlib
 import os
 import re
-import secrets
-import shutil
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,11 +20,12 @@ from engine.common.access import OPERATOR, Requester
 from engine.common.disk import disk_full_as_error
 from engine.common.errors import StudioError
 from engine.common.limits import limits, over
-from engine.common.paths import atomic_file, safe_name, uploads_dir
+from engine.common.paths import clean_stale_siblings, safe_name, uploads_dir
 
 DEFAULT_MAX_UPLOAD_MB = 200  # a few million short rows: beyond that, point the app at a folder or a Hub dataset
 TEXT_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl"}
 _CHUNK = 1 << 20
+HASH_CHARS = 12  # of an upload's SHA-256, naming its folder: 48 bits, no collision among one owner's files
 # What a binary file named .csv usually is, by its first bytes.
 _MAGIC = {
     b"PAR1": "a Parquet file",
@@ -228,17 +229,29 @@ def check_file_bounds(path: Path) -> None:
         _check_parquet(path)
 
 
+def copy_hashed(source: Path, target: Path) -> str:
+    """Copy `source` into `target` and return the first `HASH_CHARS` hex digits of the content's SHA-256, computed
+    from the chunks as they are copied (the file is read once)."""
+    digest = hashlib.sha256()
+    with source.open("rb") as reader, target.open("wb") as writer:
+        while chunk := reader.read(_CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
+    return digest.hexdigest()[:HASH_CHARS]
+
+
 def keep_upload(path: Path, allowed_suffixes: set[str], requester: Requester = OPERATOR) -> Path:
     """Check an uploaded file and copy it into the requester's own uploads folder (the web server's copy is
     temporary).
 
-    The size is checked first, from the file system, so an oversized file is never read. Each upload gets a folder
-    of its own, named by a random token (`uploads/<owner>/<token>/<name>`): two uploads of the same name never
-    overwrite each other, and nobody reaches an upload whose path they were not given. The file is written under a
+    The size is checked first, from the file system, so an oversized file is never read. Each upload is kept in a
+    folder named by a hash of its content (`uploads/<owner>/<hash>/<name>`): two different files of one name never
+    overwrite each other, and the same file uploaded again by its owner gets the same path back, so the dataset
+    cache built for it is reused. Nobody reaches an upload whose owner they are not. The file is copied under a
     temporary name and renamed into place, so a failed or interrupted upload leaves nothing that looks kept.
 
     Returns:
-        The kept file, `STUDIO_DATA_DIR/uploads/<owner folder>/<token>/<sanitised name>`.
+        The kept file, `STUDIO_DATA_DIR/uploads/<owner folder>/<content hash>/<sanitised name>`.
 
     Raises:
         StudioError: an unsupported type, a file over the limit, or a file that `check_table_file` or
@@ -250,14 +263,21 @@ def keep_upload(path: Path, allowed_suffixes: set[str], requester: Requester = O
     check_upload_size(path)
     check_table_file(path)
     check_file_bounds(path)
-    folder = uploads_dir() / requester.folder_name / secrets.token_urlsafe(12)
-    folder.mkdir(parents=True)
-    kept = folder / (safe_name(path.stem, default="dataset") + path.suffix.lower())
+    owner_folder = uploads_dir() / requester.folder_name
+    name = safe_name(path.stem, default="dataset") + path.suffix.lower()
+    owner_folder.mkdir(parents=True, exist_ok=True)
+    clean_stale_siblings(owner_folder / name)
+    # The hash names the folder, and is known only once the file is copied: the copy goes under a temporary name in
+    # the owner's folder (one `paths.is_temporary` knows, swept if a crash leaves it), then is renamed into place.
+    handle, staging_name = tempfile.mkstemp(dir=owner_folder, prefix=f".{name}.tmp-{os.getpid()}-")
+    os.close(handle)
+    staging = Path(staging_name)
     try:
-        # Under a temporary name, then renamed: a copy cut off (a full disk, a crash) is never read as the dataset.
-        with disk_full_as_error(f"keeping the uploaded file {path.name}"), atomic_file(kept) as staging:
-            shutil.copyfile(path, staging)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
+        with disk_full_as_error(f"keeping the uploaded file {path.name}"):
+            kept = owner_folder / copy_hashed(path, staging) / name
+            if not kept.is_file():  # kept already: the same bytes under the same name, the same dataset
+                kept.parent.mkdir(exist_ok=True)
+                os.replace(staging, kept)
+    finally:
+        staging.unlink(missing_ok=True)  # gone already when published
     return kept

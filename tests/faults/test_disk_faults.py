@@ -42,7 +42,7 @@ def test_an_upload_cut_off_by_a_full_disk_leaves_no_partial_copy_and_says_the_di
         Path(target).write_bytes(Path(source).read_bytes()[:100])
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
 
-    monkeypatch.setattr(engine.common.uploads.shutil, "copyfile", copy_half)
+    monkeypatch.setattr(engine.common.uploads, "copy_hashed", copy_half)
 
     with pytest.raises(DiskFullError, match="^the disk is full in the data directory while keeping the uploaded file"):
         keep_upload(upload, {".csv"})

@@ -124,3 +124,28 @@ def test_the_row_and_page_numbers_are_checked_with_their_labels(state):
 def test_an_empty_sql_query_names_the_sql_field(state):
     with page_error(r"^Read-only SQL: empty"):
         actions.sql_rows(state, "train", "  ", 0, 20)
+
+
+def test_a_reload_opens_the_kept_dataset_again_on_the_kept_split_with_its_shaping_steps(state: dict):
+    shaped, _ = shape(state, "select", split="train", count="5")
+
+    summary, _, split, rows, reopened, source = actions.reopen_dataset(shaped, "test")
+
+    assert split["value"] == "test" and reopened == shaped and "**train** 5 rows" in summary
+    assert len(rows) == len(actions.preview_split(state["source"], "", "test", 20, state))
+    assert source == gr.skip()  # a shaped dataset is not its source: "Use for training" saves it first
+    assert actions.reopen_dataset(state, "test")[5] == state["source"]
+
+
+def test_a_reload_opens_the_first_split_when_the_kept_one_is_gone_and_nothing_when_nothing_was_kept(state: dict):
+    assert actions.reopen_dataset(state, "validation")[2]["value"] == "train"
+    assert actions.reopen_dataset(None, "train") == [gr.skip()] * 6
+
+
+def test_a_kept_dataset_that_is_gone_is_said_in_the_summary_and_nothing_is_open(tmp_path):
+    gone = {"source": str(tmp_path / "deleted.csv")}
+
+    summary, *_, reopened, _ = actions.reopen_dataset(gone, "train")
+
+    assert summary.startswith(f"Dataset: `{gone['source']}` could not be opened again after the reload: no such file")
+    assert reopened == {} and actions.refresh_reopened(reopened, "train") == [gr.skip()] * 9

@@ -39,6 +39,19 @@ def test_the_defaults_leave_max_length_empty_and_0_means_none_too():
     assert TOKENIZE_FORM.values(*DEFAULTS.values())["max_length"] is None
 
 
+@pytest.mark.parametrize(("typed", "read"), [("", None), ("  ", None), ("16", 16), (" 32 ", 32), (12, 12)])
+def test_max_length_typed_in_its_text_box_is_read_as_a_whole_number_or_none_when_empty(typed, read):
+    assert TOKENIZE_FORM.values(*(DEFAULTS | {"max_length": typed}).values())["max_length"] == read
+
+
+def test_max_length_that_is_not_a_whole_number_is_named_with_the_allowed_range():
+    values = DEFAULTS | {"tokenizer": "no/such-model", "max_length": "sixteen"}
+
+    assert page_message(lambda: tokenize_view(*values.values())) == (
+        "max_length: 'sixteen' is not a number; type a whole number of at least 0"
+    )
+
+
 def test_the_look_ups_name_their_field_when_it_is_empty_or_out_of_range():
     assert page_message(lambda: look_up_token("scratch:tiny", "")).startswith("token: type a token")
     assert page_message(lambda: look_up_id("scratch:tiny", -1)).startswith("id: -1 is out of range")

@@ -1,6 +1,7 @@
 """Owners named by a browser key (hashed), uploads kept per owner under unique names, the uploads folder never a
 model, pickled weights refused up front, and failed logins throttled."""
 
+import hashlib
 import shutil
 
 import pytest
@@ -50,12 +51,24 @@ def test_two_uploads_of_one_name_never_overwrite_each_other_and_stay_in_their_ow
     assert second.parent.parent == uploads_dir() / bob.folder_name
 
 
+def test_the_same_file_uploaded_again_by_its_owner_is_kept_once_under_its_content_hash(tmp_path):
+    alice, bob = Requester(browser_key=new_browser_key()), Requester(browser_key=new_browser_key())
+    content = "text,label\nsame,pos\nrows,neg\n"
+    first = keep_upload(_csv(tmp_path / "a" / "reviews.csv", content), TABLES, alice)
+    again = keep_upload(_csv(tmp_path / "b" / "reviews.csv", content), TABLES, alice)
+    bobs = keep_upload(_csv(tmp_path / "c" / "reviews.csv", content), TABLES, bob)
+
+    assert again == first and first.parent.name == hashlib.sha256(content.encode()).hexdigest()[:12]
+    assert [path for path in first.parent.parent.rglob("*") if path.is_file()] == [first]  # no copy, no leftover
+    assert bobs != first and bobs.parent.name == first.parent.name  # the same bytes, each owner's own copy
+
+
 def test_an_upload_that_fails_while_written_leaves_no_file(tmp_path, monkeypatch):
     def copy_half_then_fail(source, target):
         target.write_bytes(source.read_bytes()[:5])
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("engine.common.uploads.shutil.copyfile", copy_half_then_fail)
+    monkeypatch.setattr("engine.common.uploads.copy_hashed", copy_half_then_fail)
 
     with pytest.raises(OSError, match="the disk is full in the data directory while keeping the uploaded file"):
         keep_upload(_csv(tmp_path / "reviews.csv", "text,label\ngood,pos\nbad,neg\n"), TABLES)
