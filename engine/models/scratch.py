@@ -61,6 +61,10 @@ SIZES = {
     "tiny": ScratchSize(hidden_size=64, num_layers=2, num_heads=2, intermediate_size=256, vocab_size=2000),
     # small: still trains in minutes on 2 cores, enough capacity to learn the bundled samples.
     "small": ScratchSize(hidden_size=128, num_layers=4, num_heads=4, intermediate_size=512, vocab_size=6000),
+    # minilm: the shape of all-MiniLM-L6-v2 / MiniLM-L6-H384 (22.7M parameters with a 30k vocabulary), a realistic
+    # size for speed measurements (bench/whole_process.py) and for bf16 on CPUs; minutes per epoch on 2 cores. The
+    # vocabulary is learned from the corpus, so a small corpus gives fewer than 30k tokens.
+    "minilm": ScratchSize(hidden_size=384, num_layers=6, num_heads=12, intermediate_size=1536, vocab_size=30000),
 }
 
 
@@ -132,7 +136,7 @@ def build_scratch_model(size: str, texts: Sequence[str], seed: int = 42) -> Path
     crash or an older version leaves) is rebuilt.
 
     Args:
-        size: a key of `SIZES` (`tiny` or `small`).
+        size: a key of `SIZES` (`tiny`, `small` or `minilm`).
         texts: the corpus the WordPiece tokenizer is trained on.
         seed: seeds the weight initialisation.
 
