@@ -146,5 +146,5 @@ def plan_training(config: TrainConfig, past_runs: Sequence[PastRun] = (), device
         memory_bytes=parameters * BYTES_PER_PARAMETER + activations,
         seconds=per_step * steps if per_step else None,
         estimate_basis=basis,
-        precision=resolve_precision(resolved.precision),
+        precision=resolve_precision(resolved.precision, hidden),
     )

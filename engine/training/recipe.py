@@ -49,13 +49,16 @@ def classifier_model(path: str, label_names: list[str]) -> PreTrainedModel:
     )
 
 
-def training_arguments(config: TrainConfig, output_dir: Path, total_steps: int, **overrides) -> TrainingArguments:
+def training_arguments(
+    config: TrainConfig, output_dir: Path, total_steps: int, hidden_size: int | None = None, **overrides
+) -> TrainingArguments:
     """The app's `TrainingArguments` for `config`.
 
     Args:
         config: the run's settings, with `epochs` and `learning_rate` filled (`TrainConfig.with_defaults`).
         output_dir: where checkpoints go.
         total_steps: the optimizer updates planned (`engine.training.config.planned_steps`), to space the logs.
+        hidden_size: the model's, for `precision="auto"` on a CPU (see `resolve_precision`).
         overrides: any `TrainingArguments` field; they win over the config. Settings that follow from the
             evaluation strategy (saving, keep-best, the metric) follow the overridden one, so
             `eval_strategy="no"` also turns off checkpoints and keep-best.
@@ -63,7 +66,7 @@ def training_arguments(config: TrainConfig, output_dir: Path, total_steps: int, 
     Raises:
         ValueError: a precision this machine cannot train in (see `resolve_precision`).
     """
-    precision = resolve_precision(config.precision)
+    precision = resolve_precision(config.precision, hidden_size)
     arguments = {
         "output_dir": str(output_dir),
         "num_train_epochs": config.epochs,

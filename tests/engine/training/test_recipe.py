@@ -142,6 +142,16 @@ def test_bf16_on_a_cpu_with_native_bf16_trains_under_cpu_autocast(tmp_path, monk
     assert made.bf16 and made.use_cpu and not made.fp16
 
 
+def test_auto_trains_a_wide_model_in_bf16_on_a_native_bf16_cpu_and_a_narrow_one_in_fp32(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: "avx512_bf16")
+    steps = planned_steps(config(), 54)
+
+    wide = training_arguments(config(precision="auto"), tmp_path, steps, hidden_size=384)
+    narrow = training_arguments(config(precision="auto"), tmp_path, steps, hidden_size=64)
+
+    assert wide.bf16 and not narrow.bf16
+
+
 def test_without_early_stopping_the_only_callback_skips_the_unusable_final_checkpoint():
     assert [type(callback) for callback in callbacks_for(config())] == [NoFinalCheckpoint]
 
