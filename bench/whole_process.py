@@ -11,9 +11,9 @@ Every variant is one fresh process, timed from its start to its exit, on the sam
 - (padded) the same recipe with every row padded to 128 when tokenized.
 
 The model is a `scratch:minilm` encoder (MiniLM-L6-H384's shape) built once from the bundled samples' text and saved
-to a folder that every variant loads. One untimed run of each variant but (padded) first (file caches, the datasets
-cache, the engine's prepared data), then the variants interleaved, the order rotating each repeat, so that a busy spell on a
-shared machine hits them all; medians, ratios, and the mean validation accuracy of each.
+to a folder that every variant loads. One untimed run of each variant but (padded) first (file caches, the
+datasets cache, the engine's prepared data), then the variants interleaved, the order rotating each repeat, so that
+a busy spell on a shared machine hits them all; medians, ratios, and the mean validation accuracy of each.
 
     python bench/whole_process.py [--repeats 3] [--sample sentiment] [--variants engine course padded]
 """
