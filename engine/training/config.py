@@ -4,8 +4,6 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-import torch
-
 from engine.common.errors import StudioError
 from engine.models.refs import parse_model_ref
 from engine.training.defaults import default_hyperparameters
@@ -218,6 +216,8 @@ def resolve_precision(precision: str, hidden_size: int | None = None) -> str:
     Raises:
         StudioError: fp16 without a CUDA GPU, or bf16 on a GPU or CPU without native bf16.
     """
+    import torch  # here: the web server imports this module at start, and torch costs seconds
+
     if precision not in PRECISIONS:
         raise StudioError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     if not torch.cuda.is_available():

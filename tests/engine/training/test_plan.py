@@ -62,20 +62,17 @@ def test_counting_parameters_leaves_models_built_meanwhile_in_other_threads_on_t
     import threading
 
     import torch
-
-    import engine.training.plan
+    from transformers import AutoModelForSequenceClassification
 
     counting, built = threading.Event(), threading.Event()
-    real_from_config = engine.training.plan.AutoModelForSequenceClassification.from_config
+    real_from_config = AutoModelForSequenceClassification.from_config
 
     def from_config_while_another_thread_builds(architecture):
         counting.set()
         assert built.wait(timeout=30)  # another user's model is built while the plan counts
         return real_from_config(architecture)
 
-    monkeypatch.setattr(
-        engine.training.plan.AutoModelForSequenceClassification, "from_config", from_config_while_another_thread_builds
-    )
+    monkeypatch.setattr(AutoModelForSequenceClassification, "from_config", from_config_while_another_thread_builds)
     devices = []
 
     def other_user():
