@@ -294,6 +294,16 @@ def test_a_run_writes_no_checkpoint_at_its_last_step_and_ends_on_its_last_evalua
     assert last["eval_loss"] == pytest.approx(trainer.evaluate()["eval_loss"])  # the same numbers, without the pass
 
 
+def test_evaluation_batches_come_sorted_by_length_so_each_pads_only_to_rows_like_its_own(reviews, tmp_path):
+    trainer = build_trainer(reviews, config(batch_size=8), tmp_path)
+    split = trainer.train_dataset  # 54 rows of varied length: 4 evaluation batches of 16
+
+    lengths = [int(n) for batch in trainer.get_eval_dataloader(split) for n in batch["attention_mask"].sum(dim=1)]
+
+    assert sorted(lengths) == sorted(len(ids) for ids in split["input_ids"])  # every row, once
+    assert lengths == sorted(lengths, reverse=True)  # transformers 5 length-groups evaluation like training
+
+
 def test_keep_best_reads_the_best_checkpoints_evaluation_and_an_unevaluated_end_reads_none():
     history = [
         {"step": 4, "eval_loss": 0.5, "eval_f1": 0.8},
