@@ -182,10 +182,11 @@ def evaluations_planned(config: TrainConfig, train_rows: int, processes: int = 1
 
 # CPU flags (as /proc/cpuinfo names them) for bf16 matrix work in hardware. Without them PyTorch emulates bf16 on
 # the CPU, which is slower than fp32. With them bf16 autocast pays off on models of some width, not on narrow ones:
-# scratch:small (hidden 128) measured 0.92x and 1.02x (bench/cpu_precision.py), scratch:minilm (hidden 384, MiniLM's
-# shape) 1.3x whole-process (bench/whole_process.py), and the issue's 22.7M-parameter encoder (hidden 384) 1.49x.
-# The matrices' width decides it (the casts cost per element, the bf16 units gain per multiply-add), so `auto` takes
-# bf16 on such a CPU from this hidden size up.
+# scratch:small (hidden 128) measured 0.92x and 1.02x (bench/cpu_precision.py); scratch:minilm (hidden 384, MiniLM's
+# shape) 1.27x and 1.72x whole-process on a busy machine (bench/whole_process.py), the issue's 22.7M-parameter
+# encoder (hidden 384) 1.49x.
+# `auto` takes bf16 on such a CPU from this hidden size up: it lies between the width measured without a gain (128)
+# and the one measured with it (384); no width in between has been measured.
 CPU_BF16_MIN_HIDDEN = 256
 _CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
