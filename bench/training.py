@@ -161,7 +161,7 @@ def course_plan(setup: Setup, max_steps: int = -1, batch_size: int | None = None
 
 
 VARIANTS = (
-    Variant(ENGINE, "the engine (train_worker.train)", padded=False, plan=engine_plan),
+    Variant(ENGINE, "the engine (engine.training.run.train)", padded=False, plan=engine_plan),
     Variant(
         COURSE, "course recipe: dynamic padding, defaults, the engine's batch size", padded=False, plan=course_plan
     ),
@@ -314,7 +314,7 @@ def peak_tflops(override: float | None) -> float | None:
 
 def prepare(args: argparse.Namespace, workdir: Path) -> Setup:
     """The shared setup of every run (see `bench.padding.tokenized_both_ways`)."""
-    epochs = args.epochs  # None: the model's default (engine.models.refs.SCRATCH_DEFAULTS for scratch models)
+    epochs = args.epochs  # None: the model's default (engine.training.defaults.SCRATCH_DEFAULTS for scratch models)
     config = TrainConfig(dataset=args.dataset, model=args.model, epochs=epochs, seed=args.seed).with_defaults()
     return Setup(config, *tokenized_both_ways(config), workdir, JobStore())
 

@@ -4,17 +4,22 @@ Character counts, empty values and duplicates cover every row (Arrow compute ove
 lengths need the tokenizer to run over the text, so on a big split they come from a random sample, and say so.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from datasets import ClassLabel, Dataset, DatasetDict
-from transformers import PreTrainedTokenizerBase
 
 from engine.common.errors import NotFoundError, StudioError
 from engine.common.limits import limits, over
 from engine.datasets.sources import require_single_values, resolve_columns, resolve_text_columns
+
+if TYPE_CHECKING:  # only for hints: transformers costs the web server seconds at start
+    from transformers import PreTrainedTokenizerBase
 
 BATCH_ROWS = 100_000
 TOKEN_SAMPLE_ROWS = 20_000  # about 2 s of a fast tokenizer on 2 cores; the percentiles are stable well before that
@@ -63,7 +68,7 @@ class LengthSummary:
     counts: list[int]
 
     @classmethod
-    def of(cls, lengths: np.ndarray) -> "LengthSummary":
+    def of(cls, lengths: np.ndarray) -> LengthSummary:
         if len(lengths) == 0:
             return cls(0, 0.0, 0.0, 0.0, 0, 0, [], [])
         counts, edges = np.histogram(lengths, bins=min(HISTOGRAM_BINS, max(1, int(lengths.max() - lengths.min()) + 1)))

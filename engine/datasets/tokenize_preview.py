@@ -5,18 +5,21 @@ its longest row. How much of a batch is padding depends on which rows share it: 
 batches of rows in random order (dynamic padding), or batches of similar lengths (`group_by_length`).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow.compute as pc
-import torch
 from datasets import Dataset
-from transformers import DataCollatorWithPadding, PreTrainedTokenizerBase
-from transformers.trainer_pt_utils import get_length_grouped_indices
 
 from engine.common.errors import NotFoundError, StudioError
 from engine.common.limits import limits, over
 from engine.datasets.cached_map import map_rows
+
+if TYPE_CHECKING:  # hints only: transformers costs the web server seconds at start
+    from transformers import PreTrainedTokenizerBase
 
 COLLATED_ROWS = 8
 
@@ -84,6 +87,9 @@ def padding_waste(lengths: np.ndarray, options: PaddingOptions) -> list[PaddingW
         starts = np.arange(0, len(ordered), size)
         return int(sum(ordered[s : s + size].max() * len(ordered[s : s + size]) for s in starts))
 
+    import torch  # here: the web server imports this module at start, and torch costs seconds
+    from transformers.trainer_pt_utils import get_length_grouped_indices
+
     rng = np.random.default_rng(options.seed)
     generator = torch.Generator().manual_seed(options.seed)
     grouped = np.array(get_length_grouped_indices(lengths.tolist(), size, generator=generator), dtype=np.int64)
@@ -123,6 +129,8 @@ def tokenize_preview(
     truncated = int(pc.sum(pc.greater(table["untruncated_length"], options.max_length)).as_py() or 0)
     first = tokenized.select_columns(new_columns).select(range(min(COLLATED_ROWS, len(tokenized))))
     features = [dict(row) for row in first]
+    from transformers import DataCollatorWithPadding
+
     batch = DataCollatorWithPadding(tokenizer, return_tensors="np")(features)
     return TokenizePreview(
         rows=len(tokenized),

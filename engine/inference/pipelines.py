@@ -5,16 +5,19 @@ transformers 5 removed the `question-answering`, `summarization` and `translatio
 instruction, sent as a chat message when the model has a chat template and as a plain prompt otherwise.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import torch
-from transformers import AutoConfig, Pipeline, pipeline
+from typing import TYPE_CHECKING
 
 from engine.common.errors import StudioError
 from engine.common.settings import remote_code_allowed
 from engine.models.loading import MODEL_FILE_ERRORS, MODEL_LOADING, bundled_corpus, refused_files, resolve_model
 from engine.models.refs import parse_model_ref
+
+if TYPE_CHECKING:  # hints only: transformers' pipelines import torch, seconds the web server saves at start
+    from transformers import Pipeline
 
 # Task -> the form fields it needs (the first is the main text).
 TASKS: dict[str, tuple[str, ...]] = {
@@ -73,6 +76,8 @@ def candidate_labels(text: str | None) -> list[str]:
 def suggest_task(reference: str) -> str | None:
     """The task a model was built for, from its config's architectures (None when unknown)."""
     path = _path(reference)
+    from transformers import AutoConfig
+
     try:
         config = AutoConfig.from_pretrained(path, trust_remote_code=remote_code_allowed())
     except MODEL_FILE_ERRORS as error:
@@ -91,6 +96,9 @@ def _path(reference: str) -> str:
 
 @lru_cache(maxsize=2)  # bounded: pipelines hold whole models
 def _pipeline(task: str, path: str) -> Pipeline:
+    import torch
+    from transformers import pipeline
+
     device = 0 if torch.cuda.is_available() else -1
     # Remote code stays off unless the operator opts in: a model repository could run its own Python here.
     # Safetensors only (folders are checked up front by parse_model_ref; a Hub id is held to it here): a pickled

@@ -18,7 +18,7 @@ from engine.jobs.process import check_alive, end_job_processes, job_processes, t
 from engine.jobs.store import ACTIVE, CANCELLED, FAILED, INTERRUPTED, QUEUED, Job, JobStore
 from engine.training.checks import check_config
 from engine.training.config import TrainConfig
-from engine.training.recipe import training_device
+from engine.training.hardware import training_device
 
 STOP_GRACE_SECONDS = 30.0  # time to finish the step and save a checkpoint before the process group is terminated
 RESUMABLE = (CANCELLED, FAILED, INTERRUPTED)

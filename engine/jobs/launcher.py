@@ -13,9 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 import yaml
-from accelerate.commands.config import default_config_file
 
 from engine.common.errors import StudioError
 
@@ -31,6 +29,16 @@ class Launch:
     command: list[str]
     processes: int
     config_file: str | None
+
+
+def _accelerate_default_config_file() -> str:
+    """Where `accelerate config` saves (accelerate's `default_config_file`), computed as accelerate does, without
+    importing it: accelerate imports torch, which the web server must not pay for at start."""
+    cache = os.environ.get("HF_HOME", os.path.join(os.environ.get("XDG_CACHE_HOME", "~/.cache"), "huggingface"))
+    return os.path.join(os.path.expanduser(cache), "accelerate", "default_config.yaml")
+
+
+default_config_file = _accelerate_default_config_file()
 
 
 def accelerate_config_file() -> str | None:
@@ -77,6 +85,8 @@ def launch_plan(config_file: str | None = None) -> Launch:
     processes = _count(values, "num_processes", config_file)
     machines = _count(values, "num_machines", config_file)
     if kind in _GPU_TYPES:
+        import torch  # here: the web server imports this module at start
+
         gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
         per_machine = -(-processes // machines)
         if per_machine > gpus:

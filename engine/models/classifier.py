@@ -5,21 +5,26 @@ and batched, so each batch is padded only to its longest row (the dynamic paddin
 and the softmax over the logits gives one probability per label, named by the model's `id2label`.
 """
 
+from __future__ import annotations
+
 import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from transformers import AutoModelForSequenceClassification, PreTrainedModel, PreTrainedTokenizerBase
 
 from engine.common.errors import StudioError
 from engine.common.settings import remote_code_allowed
 from engine.models.loading import MODEL_FILE_ERRORS, MODEL_LOADING, bundled_corpus, load_tokenizer, resolve_model
 from engine.models.refs import parse_model_ref
+
+if TYPE_CHECKING:  # hints only: torch and transformers cost the web server seconds at start
+    import torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 # Loaded models kept warm (on the GPU when there is one). Each costs its weights in memory: a few MB for
 # scratch models, ~0.5 GB for a BERT-base, so the default keeps two (one to try, one to compare against).
@@ -97,6 +102,8 @@ class Classifier:
         if batch_size < 1:
             raise StudioError(f"batch size must be at least 1, not {batch_size}")
         count = len(texts)
+        import torch  # here: the web server imports this module at start, and torch costs seconds
+
         result = np.zeros((count, len(self.labels)), dtype=np.float32)
         # Similar lengths in a batch: little padding. Characters are a cheap stand-in for tokens here.
         order = sorted(range(count), key=lambda i: len(texts[i]) + (len(pairs[i]) if pairs is not None else 0))
@@ -112,11 +119,15 @@ class Classifier:
 
 
 def _device() -> torch.device:
+    import torch
+
     return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
 
 
 @lru_cache(maxsize=MODEL_CACHE_SIZE)
 def _load(reference: str, path: str, stamp: int) -> Classifier:
+    from transformers import AutoModelForSequenceClassification
+
     try:
         # Only safetensors: a pickled `.bin` file can run code when it is loaded.
         model, info = AutoModelForSequenceClassification.from_pretrained(

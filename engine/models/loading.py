@@ -3,14 +3,16 @@
 Every model load in a process goes through one lock (`MODEL_LOADING`); tokenizers, which build no weights, do not.
 """
 
+from __future__ import annotations
+
 import threading
 from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from huggingface_hub import try_to_load_from_cache
 from safetensors import SafetensorError
-from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from engine.common.errors import StudioError
 from engine.common.hub import OFFLINE_CHOICES, HubUnreachableError, ensure_hub_reachable
@@ -18,6 +20,9 @@ from engine.common.limits import limits
 from engine.common.settings import remote_code_allowed
 from engine.models.refs import JOB, LOCAL, SCRATCH, ModelRef, job_model_dir, parse_model_ref
 from engine.models.scratch import build_scratch_model
+
+if TYPE_CHECKING:  # hints only: transformers costs the web server seconds at start
+    from transformers import PreTrainedTokenizerBase
 
 # transformers 5's `from_pretrained` is not thread-safe: a model loaded while another thread loads one can keep
 # its tied weights on the meta device (a fill-mask pipeline loaded next to a looping classifier load failed 15 times
@@ -133,6 +138,8 @@ def check_model_size(folder: Path) -> None:
 
 @lru_cache(maxsize=8)
 def _tokenizer_at(path: str, stamp: int) -> PreTrainedTokenizerBase:
+    from transformers import AutoTokenizer  # here: it imports torch, which the web server must not pay for at start
+
     return AutoTokenizer.from_pretrained(path, trust_remote_code=remote_code_allowed())
 
 

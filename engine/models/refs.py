@@ -4,7 +4,7 @@
 - `./my-model`, `/models/bert`: a local folder saved with `save_pretrained`;
 - `job:<id>`: the model a finished training job saved (its folder `<jobs dir>/<id>/model`, which the training child
   publishes in one rename only once the run has completed: no database is read);
-- `scratch:tiny`, `scratch:small`: a small BERT built here from `BertConfig`, with a WordPiece tokenizer
+- `scratch:tiny`, `scratch:small`, `scratch:minilm`: a BERT built here from `BertConfig`, with a WordPiece tokenizer
   trained on the dataset's text (or on all bundled text when there is no dataset).
 """
 

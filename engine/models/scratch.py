@@ -5,20 +5,24 @@ epochs and a larger learning rate than a pretrained checkpoint, and they learn o
 the point is to run the whole workflow anywhere, in minutes, on a CPU.
 """
 
+from __future__ import annotations
+
 import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
 from engine.common.disk import disk_full_as_error
 from engine.common.errors import StudioError
 from engine.common.paths import atomic_folder, is_complete, scratch_models_dir
+
+if TYPE_CHECKING:  # hints only: the model references (and so the web server) import this module at start
+    from transformers import BertConfig, PreTrainedTokenizerFast
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,8 @@ class ScratchSize:
 
     def bert_config(self, vocab_size: int, **extra) -> BertConfig:
         """The `BertConfig` of this shape for a vocabulary of `vocab_size` tokens (`extra`: more config fields)."""
+        from transformers import BertConfig
+
         return BertConfig(
             vocab_size=vocab_size,
             hidden_size=self.hidden_size,
@@ -61,6 +67,10 @@ SIZES = {
     "tiny": ScratchSize(hidden_size=64, num_layers=2, num_heads=2, intermediate_size=256, vocab_size=2000),
     # small: still trains in minutes on 2 cores, enough capacity to learn the bundled samples.
     "small": ScratchSize(hidden_size=128, num_layers=4, num_heads=4, intermediate_size=512, vocab_size=6000),
+    # minilm: the shape of all-MiniLM-L6-v2 / MiniLM-L6-H384 (22.7M parameters with a 30k vocabulary), a realistic
+    # size for speed measurements (bench/whole_process.py) and for bf16 on CPUs; minutes per epoch on 2 cores. The
+    # vocabulary is learned from the corpus, so a small corpus gives fewer than 30k tokens.
+    "minilm": ScratchSize(hidden_size=384, num_layers=6, num_heads=12, intermediate_size=1536, vocab_size=30000),
 }
 
 
@@ -101,6 +111,8 @@ def learn_vocabulary(texts: Iterable[str], vocab_size: int) -> dict[str, int]:
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int, max_length: int = 512) -> PreTrainedTokenizerFast:
     """Build a BERT-style (lower-cased WordPiece) tokenizer whose vocabulary is learned from `texts`."""
+    from transformers import PreTrainedTokenizerFast
+
     tokenizer = Tokenizer(models.WordPiece(learn_vocabulary(texts, vocab_size), unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
@@ -132,7 +144,7 @@ def build_scratch_model(size: str, texts: Sequence[str], seed: int = 42) -> Path
     crash or an older version leaves) is rebuilt.
 
     Args:
-        size: a key of `SIZES` (`tiny` or `small`).
+        size: a key of `SIZES` (`tiny`, `small` or `minilm`).
         texts: the corpus the WordPiece tokenizer is trained on.
         seed: seeds the weight initialisation.
 
@@ -148,6 +160,9 @@ def build_scratch_model(size: str, texts: Sequence[str], seed: int = 42) -> Path
     folder = scratch_models_dir() / f"{size}-{digest}-seed{seed}"
     if is_complete(folder):
         return folder
+    import torch  # here: torch and BERT's modelling code cost seconds, paid only when a model is built
+    from transformers import BertModel
+
     shape = SIZES[size]
     tokenizer = train_wordpiece(texts, shape.vocab_size, shape.max_positions)
     torch.manual_seed(seed)

@@ -1,11 +1,15 @@
 """Two tokenizers on the same text: how many tokens each needs, and where they cut the text differently."""
 
-from dataclasses import dataclass
+from __future__ import annotations
 
-from transformers import PreTrainedTokenizerBase
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from engine.tokenizer.inspection import TokenInput
 from engine.tokenizer.stats import TextCounts, text_counts
+
+if TYPE_CHECKING:  # only for hints: transformers costs the web server seconds at start
+    from transformers import PreTrainedTokenizerBase
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,16 @@ steps are read here from their JSON form. Slow (Python) tokenizers have no such 
 from the attributes the Python implementations use, and what they cannot return is listed in `cannot_show`.
 """
 
+from __future__ import annotations
+
 import json
 from dataclasses import dataclass
-
-from transformers import PreTrainedTokenizerBase
+from typing import TYPE_CHECKING
 
 from engine.common.errors import NotFoundError, StudioError
+
+if TYPE_CHECKING:  # only for hints: transformers costs the web server seconds at start
+    from transformers import PreTrainedTokenizerBase
 
 # Tokenizers without a limit of their own report this "very large" sentinel (transformers' VERY_LARGE_INTEGER).
 UNSET_MAX_LENGTH = int(1e20)

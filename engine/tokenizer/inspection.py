@@ -5,13 +5,17 @@ truncation=..., max_length=..., stride=..., return_overflowing_tokens=...)`) and
 one `SequenceView` per row of the output: per input, or per overflow window when long inputs are cut into several.
 """
 
-from dataclasses import dataclass
+from __future__ import annotations
 
-from transformers import PreTrainedTokenizerBase
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from engine.common.errors import NotFoundError, StudioError
 from engine.common.limits import limits, over
 from engine.tokenizer.info import UNSET_MAX_LENGTH
+
+if TYPE_CHECKING:  # only for hints: transformers costs the web server seconds at start
+    from transformers import PreTrainedTokenizerBase
 
 PADDING_CHOICES = ("do_not_pad", "longest", "max_length")
 TRUNCATION_CHOICES = ("none", "longest_first", "only_first", "only_second")
@@ -108,14 +112,14 @@ class TokenInput:
                 raise StudioError("the second text is empty" if not self.batched else f"second text {number} is empty")
 
     @classmethod
-    def single(cls, text: str | None, pair: str | None = None) -> "TokenInput":
+    def single(cls, text: str | None, pair: str | None = None) -> TokenInput:
         """One text, or a pair when `pair` is not blank."""
         if not text or not text.strip():
             raise StudioError("type a text to tokenize")
         return cls((text,), (pair,) if pair and pair.strip() else None)
 
     @classmethod
-    def from_lines(cls, lines: str | None) -> "TokenInput":
+    def from_lines(cls, lines: str | None) -> TokenInput:
         """A batch: one text per line, or `text<TAB>second text` on every line for pairs. Blank lines are skipped.
 
         Raises:

@@ -4,13 +4,17 @@ A tokenizer is not always reversible: normalizers lower-case and strip accents, 
 characters, truncation drops the end, WordPiece decoding re-spaces punctuation. The round trip shows which.
 """
 
+from __future__ import annotations
+
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-
-from transformers import PreTrainedTokenizerBase
+from typing import TYPE_CHECKING
 
 from engine.tokenizer.inspection import Inspection
+
+if TYPE_CHECKING:  # only for hints: transformers costs the web server seconds at start
+    from transformers import PreTrainedTokenizerBase
 
 SAME, INPUT_ONLY, DECODED_ONLY = "same", "input only", "decoded only"
 # Words and punctuation marks, each with the spaces after it: the units of the first, coarse pass of the diff

@@ -1,10 +1,14 @@
 """How many tokens a text costs under a tokenizer, and how much of it the vocabulary does not know."""
 
-from dataclasses import dataclass
+from __future__ import annotations
 
-from transformers import PreTrainedTokenizerBase
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from engine.tokenizer.inspection import Inspection, SequenceView, TokenInput
+
+if TYPE_CHECKING:  # only for hints: transformers costs the web server seconds at start
+    from transformers import PreTrainedTokenizerBase
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from transformers import AutoConfig
-
 from engine.common.errors import StudioError
 from engine.common.paths import data_dir
 from engine.common.settings import remote_code_allowed
@@ -70,6 +68,8 @@ def check_config(config: TrainConfig) -> CheckedConfig:
 def _check_max_length(max_length: int, model: str | Path | None, limit: int | None = None) -> None:
     """Refuse a max length beyond the model's position embeddings (the model could not read such inputs)."""
     if limit is None:
+        from transformers import AutoConfig  # here: the web server imports this module at start
+
         config = AutoConfig.from_pretrained(str(model), trust_remote_code=remote_code_allowed())
         limit = getattr(config, "max_position_embeddings", None)
     if limit is not None and max_length > limit:

@@ -4,8 +4,6 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-import torch
-
 from engine.common.errors import StudioError
 from engine.models.refs import parse_model_ref
 from engine.training.defaults import default_hyperparameters
@@ -53,7 +51,9 @@ class TrainConfig:
     metric_for_best_model: str = "f1"
     load_best_model_at_end: bool = False
     early_stopping_patience: int | None = None  # stop after this many evaluations without improvement
-    precision: str = "auto"  # auto: bf16 on CUDA GPUs that support it, else fp16 on CUDA, else fp32
+    precision: str = (
+        "auto"  # auto: bf16 on GPUs and CPUs with native bf16 (CPU: wide models), fp16 on other GPUs, else fp32
+    )
     auto_find_batch_size: bool = False  # on out-of-memory, halve the batch size and retry
     gradient_checkpointing: bool = False  # recompute activations in the backward pass: less memory, ~20% slower
     name: str | None = None
@@ -181,9 +181,13 @@ def evaluations_planned(config: TrainConfig, train_rows: int, processes: int = 1
 
 
 # CPU flags (as /proc/cpuinfo names them) for bf16 matrix work in hardware. Without them PyTorch emulates bf16 on
-# the CPU, which is slower than fp32. With them bf16 autocast pays off on models of some size (a 22.7M-parameter
-# encoder: 1.49x), not on the small scratch models (bench/cpu_precision.py: 0.92x and 1.02x for scratch:small), so
-# `auto` stays fp32 on a CPU and bf16 is there to choose.
+# the CPU, which is slower than fp32. With them bf16 autocast pays off on models of some width, not on narrow ones:
+# scratch:small (hidden 128) measured 0.92x and 1.02x (bench/cpu_precision.py); scratch:minilm (hidden 384, MiniLM's
+# shape) 1.27x and 1.72x whole-process on a busy machine (bench/whole_process.py), the issue's 22.7M-parameter
+# encoder (hidden 384) 1.49x.
+# `auto` takes bf16 on such a CPU from this hidden size up: it lies between the width measured without a gain (128)
+# and the one measured with it (384); no width in between has been measured.
+CPU_BF16_MIN_HIDDEN = 256
 _CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
@@ -199,20 +203,28 @@ def cpu_native_bf16() -> str | None:
     return None
 
 
-def resolve_precision(precision: str) -> str:
+def resolve_precision(precision: str, hidden_size: int | None = None) -> str:
     """Turn a `precision` setting into what this machine will train in: "fp32", "bf16" or "fp16".
 
-    `auto` is bf16 on GPUs with native bf16 (Ampere and later), else fp16 on a GPU, and fp32 on a CPU; a CPU with
-    native bf16 (AVX512-BF16 or AMX) trains in bf16 (autocast) when asked.
+    `auto` is bf16 on GPUs with native bf16 (Ampere and later), else fp16 on a GPU. On a CPU with native bf16
+    (AVX512-BF16 or AMX) `auto` is bf16 (autocast) for a model whose `hidden_size` is `CPU_BF16_MIN_HIDDEN` or more,
+    where it measured faster, else fp32; on other CPUs fp32. bf16 can be asked for on any CPU with native bf16.
+
+    Args:
+        precision: one of `PRECISIONS`.
+        hidden_size: the model's hidden size, when known; unknown counts as narrow (fp32 on a CPU).
 
     Raises:
         StudioError: fp16 without a CUDA GPU, or bf16 on a GPU or CPU without native bf16.
     """
+    import torch  # here: the web server imports this module at start, and torch costs seconds
+
     if precision not in PRECISIONS:
         raise StudioError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     if not torch.cuda.is_available():
         if precision == "auto":
-            return "fp32"
+            wide = hidden_size is not None and hidden_size >= CPU_BF16_MIN_HIDDEN
+            return "bf16" if wide and cpu_native_bf16() else "fp32"
         if precision == "fp16":
             raise StudioError(
                 "precision fp16 needs a CUDA GPU; this machine trains on the CPU: use bf16, fp32 or auto"

@@ -1,14 +1,19 @@
 """Turning a dataset source into what `Trainer` consumes: encoded labels, a validation split, token ids."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from datasets import DatasetDict
-from transformers import PreTrainedTokenizerBase
 
 from engine.common.errors import StudioError
 from engine.datasets.cached_map import map_rows
 from engine.datasets.sources import Columns, encode_labels, ensure_validation, load_raw, resolve_columns
 from engine.training.config import TrainConfig
+
+if TYPE_CHECKING:  # only for hints: transformers costs the web server seconds at start
+    from transformers import PreTrainedTokenizerBase
 
 
 @dataclass

@@ -4,18 +4,23 @@ Loading them from the repo (not by name from the Hub) keeps training fully offli
 """
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-import evaluate
 import numpy as np
 
 from engine.common.paths import METRICS_DIR
+
+if TYPE_CHECKING:
+    import evaluate
 
 METRIC_NAMES = ("accuracy", "f1", "precision", "recall")
 
 
 @cache
-def metric_modules() -> dict[str, evaluate.EvaluationModule]:
+def metric_modules() -> "dict[str, evaluate.EvaluationModule]":
     """The `evaluate` modules by name, loaded once from `assets/metrics/`."""
+    import evaluate  # here: it imports scipy and more (seconds), which the web server must not pay for at start
+
     return {name: evaluate.load(str(METRICS_DIR / name)) for name in METRIC_NAMES}
 
 

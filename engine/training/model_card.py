@@ -33,6 +33,7 @@ def write_model_card(
     *,
     train_seconds: float | None = None,
     hardware: str | None = None,
+    precision: str | None = None,
 ) -> Path:
     """Write `README.md` into a saved model folder and return its path.
 
@@ -43,6 +44,7 @@ def write_model_card(
         metrics: validation scores by name (`loss`, `accuracy`, `f1`, `precision`, `recall`).
         train_seconds: wall time of the training, when known.
         hardware: what it trained on, e.g. `engine.training.recipe.describe_hardware()`.
+        precision: what it computed in (`resolve_precision`'s answer), when known.
     """
     card_data = ModelCardData(
         base_model=_hub_model(config),
@@ -54,7 +56,9 @@ def write_model_card(
         model_name=_model_name(config),
         eval_results=_eval_results(config, metrics) or None,
     )
-    card = ModelCard(f"---\n{card_data.to_yaml()}\n---\n{_body(config, data, metrics, train_seconds, hardware)}")
+    card = ModelCard(
+        f"---\n{card_data.to_yaml()}\n---\n{_body(config, data, metrics, train_seconds, hardware, precision)}"
+    )
     path = Path(folder) / "README.md"
     card.save(path)
     return path
@@ -103,13 +107,18 @@ def _eval_results(config: TrainConfig, metrics: dict) -> list[EvalResult]:
 
 
 def _body(
-    config: TrainConfig, data: TrainingData, metrics: dict, train_seconds: float | None, hardware: str | None
+    config: TrainConfig,
+    data: TrainingData,
+    metrics: dict,
+    train_seconds: float | None,
+    hardware: str | None,
+    precision: str | None,
 ) -> str:
     columns = data.columns.text + (f" + {data.columns.text_pair}" if data.columns.text_pair else "")
     subset = f" (config `{config.dataset_config}`)" if config.dataset_config else ""
     rows = "\n".join(f"| {name} | {len(split)} |" for name, split in data.splits.items())
     notes = "".join(f"\n- {note}" for note in data.notes)
-    hyperparameters = "\n".join(f"| {name} | {value} |" for name, value in _hyperparameters(config).items())
+    hyperparameters = "\n".join(f"| {name} | {value} |" for name, value in _hyperparameters(config, precision).items())
     scores = "\n".join(
         f"| {METRIC_TITLES.get(name, name)} | {value:.4f} |"
         for name, value in metrics.items()
@@ -164,10 +173,10 @@ def _duration(seconds: float) -> str:
     return f"{datetime.timedelta(seconds=round(seconds))} (h:mm:ss)"
 
 
-def _hyperparameters(config: TrainConfig) -> dict[str, object]:
+def _hyperparameters(config: TrainConfig, used: str | None) -> dict[str, object]:
     precision = config.precision
     if precision == "auto":  # written on the machine that trained, so this is what it used
-        precision = f"auto ({resolve_precision('auto')})"
+        precision = f"auto ({used or resolve_precision('auto')})"
     evaluation = "each epoch" if config.eval_strategy == "epoch" else f"every {config.eval_steps} steps"
     kept = f"best {METRIC_TITLES[config.metric_for_best_model]}" if config.load_best_model_at_end else "last"
     settings = {

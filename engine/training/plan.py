@@ -9,9 +9,6 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import torch
-from transformers import AutoConfig, AutoModelForSequenceClassification
-
 from engine.common.errors import StudioError
 from engine.common.settings import remote_code_allowed
 from engine.models.loading import MODEL_LOADING, resolve_model
@@ -19,7 +16,7 @@ from engine.models.refs import SCRATCH, parse_model_ref
 from engine.models.scratch import SIZES
 from engine.training.checks import check_config
 from engine.training.config import TrainConfig, evaluations_planned, planned_steps, resolve_precision
-from engine.training.recipe import describe_hardware, training_device
+from engine.training.hardware import describe_hardware, training_device
 
 BYTES_PER_PARAMETER = 16  # fp32 weights 4 + gradients 4 + AdamW first and second moments 8
 # Activations kept for the backward pass, per layer and token, in units of the hidden size (Korthikanti et al.,
@@ -83,6 +80,8 @@ def _architecture(config: TrainConfig, labels: int):
     if ref.kind == SCRATCH:
         shape = SIZES[ref.name]
         return shape.bert_config(shape.vocab_size, num_labels=labels)  # the vocabulary's ceiling: an upper bound
+    from transformers import AutoConfig  # here, as in count_parameters
+
     return AutoConfig.from_pretrained(
         resolve_model(ref, corpus=list), num_labels=labels, trust_remote_code=remote_code_allowed()
     )
@@ -90,6 +89,10 @@ def _architecture(config: TrainConfig, labels: int):
 
 def count_parameters(config: TrainConfig, labels: int) -> tuple[int, object]:
     """The classifier's parameter count, from its configuration alone (no weights are loaded)."""
+    # Imported here: the web server imports this module at start, and torch and transformers' models cost seconds.
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
     architecture = _architecture(config, labels)
     # Meta tensors: the shapes without the memory. `torch.device` as a context is local to this thread, unlike
     # accelerate's `init_empty_weights`, which patches `nn.Module` for every thread: a model another user loads
@@ -146,5 +149,5 @@ def plan_training(config: TrainConfig, past_runs: Sequence[PastRun] = (), device
         memory_bytes=parameters * BYTES_PER_PARAMETER + activations,
         seconds=per_step * steps if per_step else None,
         estimate_basis=basis,
-        precision=resolve_precision(resolved.precision),
+        precision=resolve_precision(resolved.precision, hidden),
     )

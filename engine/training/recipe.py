@@ -1,7 +1,5 @@
 """The fine-tuning recipe: how `Trainer` is set up for a `TrainConfig` (chapter 3 of the Hugging Face course)."""
 
-import os
-import platform
 from pathlib import Path
 
 import torch
@@ -17,6 +15,7 @@ from transformers import (
 from engine.common.errors import StudioError
 from engine.common.settings import remote_code_allowed
 from engine.training.config import TrainConfig, resolve_precision
+from engine.training.hardware import describe_hardware, training_device, training_devices  # noqa: F401 (re-exported)
 
 LOG_POINTS = 50  # about this many loss points per run, whatever its length
 # The best checkpoint is always kept on top of this many recent ones: 2 keeps the last one for a resume too.
@@ -49,13 +48,16 @@ def classifier_model(path: str, label_names: list[str]) -> PreTrainedModel:
     )
 
 
-def training_arguments(config: TrainConfig, output_dir: Path, total_steps: int, **overrides) -> TrainingArguments:
+def training_arguments(
+    config: TrainConfig, output_dir: Path, total_steps: int, hidden_size: int | None = None, **overrides
+) -> TrainingArguments:
     """The app's `TrainingArguments` for `config`.
 
     Args:
         config: the run's settings, with `epochs` and `learning_rate` filled (`TrainConfig.with_defaults`).
         output_dir: where checkpoints go.
         total_steps: the optimizer updates planned (`engine.training.config.planned_steps`), to space the logs.
+        hidden_size: the model's, for `precision="auto"` on a CPU (see `resolve_precision`).
         overrides: any `TrainingArguments` field; they win over the config. Settings that follow from the
             evaluation strategy (saving, keep-best, the metric) follow the overridden one, so
             `eval_strategy="no"` also turns off checkpoints and keep-best.
@@ -63,7 +65,7 @@ def training_arguments(config: TrainConfig, output_dir: Path, total_steps: int, 
     Raises:
         ValueError: a precision this machine cannot train in (see `resolve_precision`).
     """
-    precision = resolve_precision(config.precision)
+    precision = resolve_precision(config.precision, hidden_size)
     arguments = {
         "output_dir": str(output_dir),
         "num_train_epochs": config.epochs,
@@ -150,14 +152,6 @@ def final_metrics(log_history: list[dict], global_step: int, best_checkpoint: st
     return evaluations[-1] if evaluations else None
 
 
-def training_devices(processes: int = 1) -> int:
-    """How many devices share each batch: one per process, or every visible GPU for a single process
-    (`Trainer` then wraps the model in `DataParallel`)."""
-    if processes > 1:
-        return processes
-    return max(1, torch.cuda.device_count()) if torch.cuda.is_available() else 1
-
-
 def process_state() -> PartialState:
     """This process's place among the run's processes (rank, count, main or not), as `Trainer` will see it.
 
@@ -167,25 +161,3 @@ def process_state() -> PartialState:
     decides it.
     """
     return PartialState(cpu=not torch.cuda.is_available())
-
-
-def training_device() -> str:
-    """The device a new run trains on, and so the queue its job joins: `cuda` when there is a GPU, else `cpu`."""
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def describe_hardware(processes: int = 1) -> str:
-    """The hardware a run trains on, in words: "1 × NVIDIA H200" or "CPU: AMD EPYC 7B13 (2 cores)"."""
-    if torch.cuda.is_available():
-        return f"{training_devices(processes)} × {torch.cuda.get_device_name(0)}"
-    on = f"{processes} processes on " if processes > 1 else ""
-    return f"{on}CPU: {_cpu_name()} ({os.cpu_count()} cores)"
-
-
-def _cpu_name() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():  # Linux: the marketing name; platform.processor() there is only "x86_64"
-        for line in cpuinfo.read_text(errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine() or "unknown"

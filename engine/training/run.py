@@ -16,7 +16,7 @@ from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, set_se
 from engine.common.settings import remote_code_allowed
 from engine.models.loading import resolve_model
 from engine.models.refs import parse_model_ref
-from engine.training.config import TrainConfig, planned_steps
+from engine.training.config import TrainConfig, planned_steps, resolve_precision
 from engine.training.data import prepare_training_data, tokenize_splits
 from engine.training.metrics import METRIC_NAMES, compute_metrics
 from engine.training.model_card import write_model_card
@@ -76,9 +76,13 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
         logger.info(note)
     processes = process_state().num_processes
     total_steps = planned_steps(config, len(tokenized["train"]), training_devices(processes))
+    model = classifier_model(path, data.label_names)
+    hidden_size = getattr(model.config, "hidden_size", None)
+    precision = resolve_precision(config.precision, hidden_size)
+    logger.info("training in %s (precision %s) on %s", precision, config.precision, describe_hardware(processes))
     trainer = Trainer(
-        model=classifier_model(path, data.label_names),
-        args=training_arguments(config, folders.checkpoints, total_steps),
+        model=model,
+        args=training_arguments(config, folders.checkpoints, total_steps, hidden_size),
         train_dataset=tokenized["train"],
         eval_dataset=tokenized["validation"],
         processing_class=tokenizer,
@@ -97,5 +101,7 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
         (folders.model / "training_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
         (folders.model / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
         seconds, hardware = output.metrics.get("train_runtime"), describe_hardware(processes)
-        write_model_card(folders.model, config, data, metrics, train_seconds=seconds, hardware=hardware)
+        write_model_card(
+            folders.model, config, data, metrics, train_seconds=seconds, hardware=hardware, precision=precision
+        )
     return metrics

@@ -3,8 +3,8 @@
 import sys
 
 import pytest
+import torch
 
-import engine.jobs.launcher
 from engine.common.errors import StudioError
 from engine.jobs.actions import start_job
 from engine.jobs.launcher import launch_plan
@@ -59,14 +59,14 @@ def test_cpu_processes_over_several_machines_meet_at_the_main_process(tmp_path):
     ids=["no-address", "uneven", "gpus-missing", "count", "list", "broken"],
 )
 def test_a_config_this_machine_cannot_honour_is_refused_with_the_reason(tmp_path, monkeypatch, text, says):
-    monkeypatch.setattr(engine.jobs.launcher.torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
 
     with pytest.raises(StudioError, match=says):
         launch_plan(_config(tmp_path, text))
 
 
 def test_a_start_under_such_a_config_is_refused_before_anything_is_recorded(tmp_path, monkeypatch, tiny_csv_folder):
-    monkeypatch.setattr(engine.jobs.launcher.torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setenv(
         "STUDIO_ACCELERATE_CONFIG", _config(tmp_path, "distributed_type: MULTI_GPU\nnum_processes: 8\n")
     )

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from safetensors.torch import load_file
-from transformers import AutoConfig, AutoTokenizer
+from transformers import AutoConfig, AutoTokenizer, BertModel
 
 import engine.models.scratch
 from engine.models.scratch import SIZES, ScratchSize, build_scratch_model, learn_vocabulary
@@ -113,3 +113,16 @@ def test_a_size_whose_hidden_size_does_not_split_into_heads_is_rejected():
 def test_tiny_is_smaller_than_small():
     assert SIZES["tiny"].hidden_size < SIZES["small"].hidden_size
     assert SIZES["tiny"].num_layers <= SIZES["small"].num_layers
+
+
+def test_scratch_minilm_has_minilms_shape_and_about_its_parameter_count(corpus):
+    folder = build_scratch_model("minilm", corpus)
+
+    config = AutoConfig.from_pretrained(folder)
+    shape = (config.num_hidden_layers, config.hidden_size, config.num_attention_heads, config.intermediate_size)
+    assert shape == (6, 384, 12, 1536)
+    # The vocabulary comes from the corpus (tiny here); with MiniLM's 30,522 tokens the same shape has 22.7M
+    # parameters, MiniLM-L6-H384's published size.
+    assert len(AutoTokenizer.from_pretrained(folder)) <= SIZES["minilm"].vocab_size == 30000
+    with_bert_vocabulary = SIZES["minilm"].bert_config(30522)
+    assert 22.5e6 < BertModel(with_bert_vocabulary).num_parameters() < 22.9e6

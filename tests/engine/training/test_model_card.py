@@ -107,3 +107,9 @@ def test_a_named_run_gives_the_card_its_title_and_model_name(tmp_path, tiny_csv_
 
     assert card.text.lstrip().startswith("# reviews baseline")
     assert card.content.count("name: reviews baseline") == 1  # the model-index entry
+
+
+def test_precision_auto_is_written_with_what_the_run_computed_in(tmp_path, tiny_csv_folder, reviews):
+    text = write(tmp_path, config(str(tiny_csv_folder)), reviews, precision="bf16").text
+
+    assert "| precision | auto (bf16) |" in text

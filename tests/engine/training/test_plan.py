@@ -1,7 +1,9 @@
 """engine.training.plan: before a run starts, say where it trains, how many updates, memory and (from history) time."""
 
 import pytest
+import torch
 
+import engine.training.config
 from engine.jobs.catalog import past_runs
 from engine.jobs.store import JobStore
 from engine.training.config import TrainConfig
@@ -60,20 +62,17 @@ def test_counting_parameters_leaves_models_built_meanwhile_in_other_threads_on_t
     import threading
 
     import torch
-
-    import engine.training.plan
+    from transformers import AutoModelForSequenceClassification
 
     counting, built = threading.Event(), threading.Event()
-    real_from_config = engine.training.plan.AutoModelForSequenceClassification.from_config
+    real_from_config = AutoModelForSequenceClassification.from_config
 
     def from_config_while_another_thread_builds(architecture):
         counting.set()
         assert built.wait(timeout=30)  # another user's model is built while the plan counts
         return real_from_config(architecture)
 
-    monkeypatch.setattr(
-        engine.training.plan.AutoModelForSequenceClassification, "from_config", from_config_while_another_thread_builds
-    )
+    monkeypatch.setattr(AutoModelForSequenceClassification, "from_config", from_config_while_another_thread_builds)
     devices = []
 
     def other_user():
@@ -88,3 +87,16 @@ def test_counting_parameters_leaves_models_built_meanwhile_in_other_threads_on_t
 
     assert counted > 0
     assert devices == ["cpu"]  # not "meta": the counting context stays in its own thread
+
+
+def test_the_plan_says_auto_trains_scratch_minilm_in_bf16_on_a_native_bf16_cpu_and_scratch_tiny_in_fp32(
+    tiny_csv_folder, monkeypatch
+):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: "amx_bf16")
+
+    wide = plan_training(TrainConfig(dataset=str(tiny_csv_folder), model="scratch:minilm"))
+    narrow = plan_training(TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny"))
+
+    assert (wide.precision, narrow.precision) == ("bf16", "fp32")
+    assert wide.summary().startswith("Trains on the CPU in bf16")

@@ -142,6 +142,16 @@ def test_bf16_on_a_cpu_with_native_bf16_trains_under_cpu_autocast(tmp_path, monk
     assert made.bf16 and made.use_cpu and not made.fp16
 
 
+def test_auto_trains_a_wide_model_in_bf16_on_a_native_bf16_cpu_and_a_narrow_one_in_fp32(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: "avx512_bf16")
+    steps = planned_steps(config(), 54)
+
+    wide = training_arguments(config(precision="auto"), tmp_path, steps, hidden_size=384)
+    narrow = training_arguments(config(precision="auto"), tmp_path, steps, hidden_size=64)
+
+    assert wide.bf16 and not narrow.bf16
+
+
 def test_without_early_stopping_the_only_callback_skips_the_unusable_final_checkpoint():
     assert [type(callback) for callback in callbacks_for(config())] == [NoFinalCheckpoint]
 
@@ -282,6 +292,16 @@ def test_a_run_writes_no_checkpoint_at_its_last_step_and_ends_on_its_last_evalua
     last = final_metrics(trainer.state.log_history, trainer.state.global_step, None)
     assert last is not None and last["step"] == trainer.state.global_step == 8
     assert last["eval_loss"] == pytest.approx(trainer.evaluate()["eval_loss"])  # the same numbers, without the pass
+
+
+def test_evaluation_batches_come_sorted_by_length_so_each_pads_only_to_rows_like_its_own(reviews, tmp_path):
+    trainer = build_trainer(reviews, config(batch_size=8), tmp_path)
+    split = trainer.train_dataset  # 54 rows of varied length: 4 evaluation batches of 16
+
+    lengths = [int(n) for batch in trainer.get_eval_dataloader(split) for n in batch["attention_mask"].sum(dim=1)]
+
+    assert sorted(lengths) == sorted(len(ids) for ids in split["input_ids"])  # every row, once
+    assert lengths == sorted(lengths, reverse=True)  # transformers 5 length-groups evaluation like training
 
 
 def test_keep_best_reads_the_best_checkpoints_evaluation_and_an_unevaluated_end_reads_none():

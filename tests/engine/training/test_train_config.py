@@ -228,10 +228,17 @@ def cuda_gpu(monkeypatch: pytest.MonkeyPatch):
     return set_bf16
 
 
-def test_on_a_cpu_auto_is_fp32_and_bf16_is_there_to_choose_where_it_is_native(cpu_only, monkeypatch):
+def test_on_a_native_bf16_cpu_auto_is_bf16_for_wide_models_only(cpu_only, monkeypatch):
     monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: "avx512_bf16")
-    assert resolve_precision("auto") == resolve_precision("fp32") == "fp32"
-    assert resolve_precision("bf16") == "bf16"
+    assert resolve_precision("auto", hidden_size=384) == resolve_precision("auto", hidden_size=256) == "bf16"
+    assert resolve_precision("auto", hidden_size=128) == resolve_precision("auto") == "fp32"  # unknown: narrow
+    assert resolve_precision("fp32", hidden_size=384) == "fp32"  # a user can force fp32
+    assert resolve_precision("bf16", hidden_size=64) == "bf16"
+
+
+def test_on_a_cpu_without_native_bf16_auto_is_fp32_whatever_the_width(cpu_only, monkeypatch):
+    monkeypatch.setattr(engine.training.config, "cpu_native_bf16", lambda: None)
+    assert resolve_precision("auto", hidden_size=768) == "fp32"
 
 
 def test_fp16_on_a_cpu_and_bf16_on_a_cpu_without_it_are_refused_naming_why(cpu_only, monkeypatch):
@@ -253,7 +260,7 @@ def test_the_cpus_bf16_feature_is_read_from_its_flags(monkeypatch, tmp_path):
 
 def test_precision_auto_is_bf16_on_a_gpu_that_supports_it_else_fp16(cuda_gpu):
     cuda_gpu(True)
-    assert resolve_precision("auto") == "bf16"
+    assert resolve_precision("auto") == resolve_precision("auto", hidden_size=64) == "bf16"
     cuda_gpu(False)
     assert resolve_precision("auto") == "fp16"
     assert resolve_precision("fp16") == "fp16"
