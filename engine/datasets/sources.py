@@ -37,7 +37,7 @@ from engine.common.limits import limits, over
 from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
 from engine.common.uploads import check_file_bounds, check_table_file
 from engine.datasets.cached_map import map_rows, split_rows
-from engine.datasets.file_reading import FileRefusedError, read_isolated
+from engine.datasets.file_reading import FileRefusedError, check_saved_isolated, read_isolated
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +157,12 @@ def is_saved_dataset(folder: Path) -> bool:
 
 
 def _load_saved(folder: Path) -> DatasetDict:
+    """Open a `save_to_disk` folder once a child has found it whole (`check_saved_isolated`) and within the column
+    bound: its Arrow files are memory-mapped as they are, and a damaged one would crash this process at a read."""
+    bound = limits().columns
+    for name, count in check_saved_isolated(folder).items():
+        if count > bound:
+            raise over(f"the {name} split's column count", count, bound, "columns")
     try:
         loaded = load_from_disk(str(folder))
     except Exception as error:  # a half-written or foreign folder: say which one
