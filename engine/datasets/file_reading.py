@@ -24,7 +24,7 @@ from engine.datasets.children import ChildEnd, Slots, run_child
 
 logger = logging.getLogger(__name__)
 
-_slots = Slots("data files are being read", "STUDIO_FILE_CONCURRENCY")
+slots = Slots("data files are being read", "STUDIO_FILE_CONCURRENCY")
 # save_to_disk folders found whole, by the state of their files (names, sizes, modification times): a folder whose
 # files change is checked again.
 _whole_folders: dict[tuple, dict[str, int]] = {}
@@ -74,10 +74,10 @@ def check_saved_isolated(folder: Path) -> dict[str, int]:
     where = f"save_to_disk folder {folder}"
     bounds = limits()
     request = {"folder": str(folder), "memory_mb": bounds.file_memory_mb}
-    with _slots.hold(bounds.file_concurrency, bounds.file_timeout_s):
+    with slots.hold(bounds.file_concurrency, bounds.file_timeout_s):
         end = run_child("engine.datasets.saved_child", request, bounds.file_timeout_s)
     try:
-        _raise_for(end, where)
+        raise_for_end(end, where)
     except FileRefusedError as error:
         raise StudioError(f"cannot read {where}: {error}; nothing of it was opened") from error
     with _whole_folders_lock:
@@ -100,14 +100,14 @@ def _prepare_in_child(builder_name: str, arguments: dict, entry: str, where: str
         "force": force,
         "memory_mb": bounds.file_memory_mb,
     }
-    with _slots.hold(bounds.file_concurrency, bounds.file_timeout_s):
+    with slots.hold(bounds.file_concurrency, bounds.file_timeout_s):
         end = run_child(
             "engine.datasets.file_child", request, bounds.file_timeout_s, max_written_mb=bounds.file_uncompressed_mb
         )
     if end.answer is None:
         # Killed before `datasets` could remove its half-written entry: never leave it for the next read.
         shutil.rmtree(entry + ".incomplete", ignore_errors=True)
-    _raise_for(end, where)
+    raise_for_end(end, where)
     # A file that grew past the bound faster than the child was watched: the whole entry is measured once more.
     written = sum(path.stat().st_size for path in Path(entry).rglob("*") if path.is_file())
     if written > bounds.file_uncompressed_mb * 2**20:
@@ -122,7 +122,14 @@ def _expanded(where: str) -> StudioError:
     )
 
 
-def _raise_for(end: ChildEnd, where: str) -> None:
+def raise_for_end(end: ChildEnd, where: str) -> None:
+    """Turn how a reading child ended into the message that names `where` and the bound it met.
+
+    Raises:
+        StudioError: it ran out of time or memory, wrote too much or crashed.
+        DiskFullError: the disk is full.
+        FileRefusedError: the reader refused the data, with its message.
+    """
     bounds = limits()
     memory = (
         f"{where} used more than {bounds.file_memory_mb:,} MB of memory while being read; "

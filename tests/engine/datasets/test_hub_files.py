@@ -5,11 +5,15 @@ returns a local folder laid out like the repository it would have fetched."""
 from pathlib import Path
 
 import pytest
+from datasets import Dataset
 from datasets.builder import DatasetBuilder
 
 import engine.datasets.hub_files
+import engine.datasets.hub_sample
 import engine.datasets.sources
 from engine.common.errors import StudioError
+from engine.common.paths import datasets_cache_dir
+from engine.datasets.hub_sample import stream_sample
 from engine.datasets.sources import load_raw
 
 README = """---
@@ -113,3 +117,26 @@ def test_a_hub_dataset_in_a_format_the_child_cannot_read_is_refused(hub):
     (folder / "train.txt").write_text("a line\n")
     with pytest.raises(StudioError, match=r"'someone/texts'.*(stores its data as|cannot read).*"):
         load_raw("someone/texts", "default")
+
+
+def test_a_streaming_sample_is_parsed_in_a_child_and_a_hostile_file_crashes_only_that(tmp_path, monkeypatch):
+    # The child streams with `load_dataset(id, streaming=True)`, which reads a local folder laid out like the
+    # repository as it would the Hub's. Before: the stream was parsed in the server, and this record killed it.
+    for module in (engine.datasets.hub_sample, engine.datasets.sources):
+        monkeypatch.setattr(module, "ensure_hub_reachable", lambda what: None)
+    hostile = tmp_path / "hostile"
+    hostile.mkdir()
+    (hostile / "train.jsonl").write_text('{"a": ' * 100_000 + "1" + "}" * 100_000 + "\n")
+    reviews = tmp_path / "reviews"
+    reviews.mkdir()
+    (reviews / "train.csv").write_text("text,label\n" + "good,1\nbad,0\n" * 10)
+    monkeypatch.setattr(Dataset, "from_list", pytest.fail)  # no row of it is made in this process
+
+    with pytest.raises(StudioError, match=r"streaming sample of Hub dataset .* crashed its reader \(SIGSEGV\)"):
+        stream_sample(str(hostile), None, "train", 5)
+    sample = stream_sample(str(reviews), None, "train", 3)
+
+    assert sample["train"].to_dict() == {"text": ["good", "bad", "good"], "label": [1, 0, 1]}
+    assert not any((datasets_cache_dir() / "hub-samples").iterdir())  # the child's folder is gone once read
+    with pytest.raises(StudioError, match=r"cannot stream Hub dataset .*split 'test'"):
+        stream_sample(str(reviews), None, "test", 3)
