@@ -28,7 +28,7 @@ def prepare(request: dict) -> dict:
         mode = DownloadMode.FORCE_REDOWNLOAD if request["force"] else DownloadMode.REUSE_DATASET_IF_EXISTS
         builder.download_and_prepare(download_mode=mode)
     except Exception as error:  # datasets raises many types for unreadable files; the server names the file
-        if _out_of_memory(error):
+        if out_of_memory(error):
             return {"memory": True}
         if out_of_space(error):
             return {"disk_full": True}
@@ -36,7 +36,7 @@ def prepare(request: dict) -> dict:
     return {}
 
 
-def _out_of_memory(error: BaseException | None) -> bool:
+def out_of_memory(error: BaseException | None) -> bool:
     """True when the error, or one it was raised from, is a refused allocation (datasets wraps the parser's
     `MemoryError`, pyarrow's `ArrowMemoryError` among them, in a `DatasetGenerationError`)."""
     while error is not None:

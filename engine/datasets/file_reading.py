@@ -5,10 +5,14 @@ allocate `STUDIO_FILE_MEMORY_MB` beyond what it starts with, is killed after `ST
 written more than `STUDIO_MAX_UNCOMPRESSED_MB`, and runs at most `STUDIO_FILE_CONCURRENCY` at a time. The server then
 memory-maps the finished entry. A file read before (same path, size and modification time) is served from the cache
 without a child. Bundled samples are trusted and read in the server (`sources`), as fast as before.
+
+A `save_to_disk` folder needs no parsing, but its Arrow files are memory-mapped as they are: it is checked whole in a
+child (`engine.datasets.saved_child`) under the same limits before the server opens it, once per state of its files.
 """
 
 import logging
 import shutil
+import threading
 from pathlib import Path
 
 from datasets import DatasetDict, load_dataset_builder
@@ -20,7 +24,11 @@ from engine.datasets.children import ChildEnd, Slots, run_child
 
 logger = logging.getLogger(__name__)
 
-_slots = Slots("data files are being read", "STUDIO_FILE_CONCURRENCY")
+slots = Slots("data files are being read", "STUDIO_FILE_CONCURRENCY")
+# save_to_disk folders found whole, by the state of their files (names, sizes, modification times): a folder whose
+# files change is checked again.
+_whole_folders: dict[tuple, dict[str, int]] = {}
+_whole_folders_lock = threading.Lock()
 
 
 class FileRefusedError(StudioError):
@@ -49,6 +57,39 @@ def read_isolated(builder_name: str, arguments: dict, where: str, *, force: bool
     return builder.as_dataset()
 
 
+def check_saved_isolated(folder: Path) -> dict[str, int]:
+    """Check a `save_to_disk` folder in a child process before this one memory-maps it; return each split's column
+    count (which the caller bounds before opening it).
+
+    Raises:
+        StudioError: the folder cannot be read, a file is damaged (a value outside its column's layout, a truncated
+            batch) or leads out of the folder, or the check needed more memory or time than it may have; the message
+            names the folder.
+        DiskFullError: the disk holding the data directory is full.
+    """
+    state = _folder_state(folder)
+    with _whole_folders_lock:
+        if state in _whole_folders:
+            return _whole_folders[state]
+    where = f"save_to_disk folder {folder}"
+    bounds = limits()
+    request = {"folder": str(folder), "memory_mb": bounds.file_memory_mb}
+    with slots.hold(bounds.file_concurrency, bounds.file_timeout_s):
+        end = run_child("engine.datasets.saved_child", request, bounds.file_timeout_s)
+    try:
+        raise_for_end(end, where)
+    except FileRefusedError as error:
+        raise StudioError(f"cannot read {where}: {error}; nothing of it was opened") from error
+    with _whole_folders_lock:
+        _whole_folders[state] = end.answer["columns"]
+    return end.answer["columns"]
+
+
+def _folder_state(folder: Path) -> tuple:
+    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    return (str(folder.resolve()), *((str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files))
+
+
 def _prepare_in_child(builder_name: str, arguments: dict, entry: str, where: str, force: bool) -> None:
     bounds = limits()
     request = {
@@ -59,14 +100,14 @@ def _prepare_in_child(builder_name: str, arguments: dict, entry: str, where: str
         "force": force,
         "memory_mb": bounds.file_memory_mb,
     }
-    with _slots.hold(bounds.file_concurrency, bounds.file_timeout_s):
+    with slots.hold(bounds.file_concurrency, bounds.file_timeout_s):
         end = run_child(
             "engine.datasets.file_child", request, bounds.file_timeout_s, max_written_mb=bounds.file_uncompressed_mb
         )
     if end.answer is None:
         # Killed before `datasets` could remove its half-written entry: never leave it for the next read.
         shutil.rmtree(entry + ".incomplete", ignore_errors=True)
-    _raise_for(end, where)
+    raise_for_end(end, where)
     # A file that grew past the bound faster than the child was watched: the whole entry is measured once more.
     written = sum(path.stat().st_size for path in Path(entry).rglob("*") if path.is_file())
     if written > bounds.file_uncompressed_mb * 2**20:
@@ -81,7 +122,14 @@ def _expanded(where: str) -> StudioError:
     )
 
 
-def _raise_for(end: ChildEnd, where: str) -> None:
+def raise_for_end(end: ChildEnd, where: str) -> None:
+    """Turn how a reading child ended into the message that names `where` and the bound it met.
+
+    Raises:
+        StudioError: it ran out of time or memory, wrote too much or crashed.
+        DiskFullError: the disk is full.
+        FileRefusedError: the reader refused the data, with its message.
+    """
     bounds = limits()
     memory = (
         f"{where} used more than {bounds.file_memory_mb:,} MB of memory while being read; "

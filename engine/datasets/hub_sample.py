@@ -1,9 +1,21 @@
-"""A streaming sample of a very large Hub dataset: its first N rows, fetched without downloading the whole thing."""
+"""A streaming sample of a very large Hub dataset: its first N rows, fetched without downloading the whole thing.
 
-from datasets import Dataset, DatasetDict, load_dataset
+The rows are streamed and parsed in a child process with the limits of a user's data file
+(`engine.datasets.hub_sample_child`): a file on the Hub is as untrusted as an upload.
+"""
+
+import os
+import shutil
+import uuid
+
+from datasets import DatasetDict, load_from_disk
 
 from engine.common.errors import HubUnreachableError, StudioError
 from engine.common.hub import ensure_hub_reachable
+from engine.common.limits import limits
+from engine.common.paths import datasets_cache_dir
+from engine.datasets.children import run_child
+from engine.datasets.file_reading import FileRefusedError, raise_for_end, slots
 from engine.datasets.sources import require_hub_config
 
 MAX_SAMPLE_ROWS = 100_000  # a sample is held in memory; more than this should be a real (memory-mapped) download
@@ -39,13 +51,33 @@ def stream_sample(
         raise StudioError("a streaming sample needs a split name (e.g. train)")
     ensure_hub_reachable(f"a streaming sample of dataset {dataset_id!r}")
     require_hub_config(dataset_id, config, revision)
+    where = f"the streaming sample of Hub dataset {dataset_id!r} (config {config!r}, split {split!r})"
+    # A temporary name (`paths.is_temporary`): what a killed server leaves here is swept as a leftover.
+    folder = datasets_cache_dir() / "hub-samples" / f".sample.tmp-{os.getpid()}-{uuid.uuid4().hex}"
+    request = {
+        "dataset_id": dataset_id,
+        "config": config or None,
+        "split": split,
+        "rows": rows,
+        "revision": revision,
+        "folder": str(folder),
+        "memory_mb": limits().file_memory_mb,
+    }
     try:
-        stream = load_dataset(dataset_id, config or None, split=split, revision=revision, streaming=True)
-        sample = Dataset.from_list(list(stream.take(rows)), features=stream.features)
-    except ConnectionError as error:
-        raise HubUnreachableError(f"cannot stream dataset {dataset_id!r} from the Hub: {error}") from error
-    except Exception as error:  # unknown id or split, gated dataset: the Hub's message names the problem
-        raise StudioError(
-            f"cannot stream Hub dataset {dataset_id!r} (config {config!r}, split {split!r}): {error}"
-        ) from error
+        with slots.hold(limits().file_concurrency, limits().file_timeout_s):
+            end = run_child("engine.datasets.hub_sample_child", request, limits().file_timeout_s)
+        if end.answer and "unreachable" in end.answer:
+            raise HubUnreachableError(
+                f"cannot stream dataset {dataset_id!r} from the Hub: {end.answer['unreachable']}"
+            )
+        try:
+            raise_for_end(end, where)
+        except FileRefusedError as error:
+            raise StudioError(
+                f"cannot stream Hub dataset {dataset_id!r} (config {config!r}, split {split!r}): {error}"
+            ) from error
+        # Held in memory, as a sample always was: its folder goes now, and nothing points into it.
+        sample = load_from_disk(str(folder), keep_in_memory=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return DatasetDict({split: sample})

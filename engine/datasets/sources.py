@@ -30,14 +30,15 @@ from datasets.data_files import DataFilesDict, get_data_patterns
 from tqdm import tqdm
 
 from engine.common.access import local_path
-from engine.common.disk import DiskFullError, disk_full_as_error, out_of_space
+from engine.common.disk import disk_full_as_error, out_of_space
 from engine.common.errors import HubUnreachableError, MissingFileError, NotFoundError, StudioError
 from engine.common.hub import ensure_hub_reachable
 from engine.common.limits import limits, over
 from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
 from engine.common.uploads import check_file_bounds, check_table_file
 from engine.datasets.cached_map import map_rows, split_rows
-from engine.datasets.file_reading import FileRefusedError, read_isolated
+from engine.datasets.file_reading import FileRefusedError, check_saved_isolated, read_isolated
+from engine.datasets.hub_files import download_hub_dataset, snapshot_data_files
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,12 @@ def is_saved_dataset(folder: Path) -> bool:
 
 
 def _load_saved(folder: Path) -> DatasetDict:
+    """Open a `save_to_disk` folder once a child has found it whole (`check_saved_isolated`) and within the column
+    bound: its Arrow files are memory-mapped as they are, and a damaged one would crash this process at a read."""
+    bound = limits().columns
+    for name, count in check_saved_isolated(folder).items():
+        if count > bound:
+            raise over(f"the {name} split's column count", count, bound, "columns")
     try:
         loaded = load_from_disk(str(folder))
     except Exception as error:  # a half-written or foreign folder: say which one
@@ -238,18 +245,17 @@ def load_raw(source: str, config: str | None = None, *, revision: str | None = N
         raise MissingFileError(f"no such file or folder: {source}")
     ensure_hub_reachable(f"dataset {source!r} (there is no local file or folder of that name)")
     require_hub_config(source, config, revision)
-    try:
-        with disk_full_as_error(f"downloading dataset {source!r}"):
-            loaded = load_dataset(source, config or None, revision=revision, cache_dir=str(datasets_cache_dir()))
-    except DiskFullError:
-        raise
-    except ConnectionError as error:
-        raise HubUnreachableError(f"cannot fetch dataset {source!r} from the Hub: {error}") from error
-    except Exception as error:  # unknown id, gated dataset, missing config: the Hub's message names the problem.
-        raise StudioError(f"cannot load Hub dataset {source!r} (config {config!r}): {error}") from error
-    if not isinstance(loaded, DatasetDict):
-        raise StudioError(f"Hub dataset {source!r} did not load as a set of splits")
-    return loaded
+    return _load_hub(source, config, revision)
+
+
+def _load_hub(dataset_id: str, config: str | None, revision: str | None) -> DatasetDict:
+    """Download a Hub dataset's files and read them as a user's files are read: bound checks, then a child process.
+    A file published on the Hub is as untrusted as an upload."""
+    suffixes = list(TABULAR_FORMATS)
+    with disk_full_as_error(f"downloading dataset {dataset_id!r}"):
+        snapshot = download_hub_dataset(dataset_id, suffixes, revision)
+    files = snapshot_data_files(snapshot, dataset_id, config, suffixes)
+    return _load_files(files, f"Hub dataset {dataset_id!r}" + (f" (config {config!r})" if config else ""))
 
 
 @dataclass(frozen=True)

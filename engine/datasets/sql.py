@@ -9,10 +9,7 @@ as it is, any other (in memory, shuffled, filtered, cast) written once to a file
 """
 
 import os
-import pickle
 import re
-import subprocess
-import sys
 import threading
 import uuid
 from dataclasses import dataclass
@@ -23,12 +20,11 @@ from datasets.table import MemoryMappedTable
 
 from engine.common.errors import NotFoundError, StudioError
 from engine.common.limits import limits
-from engine.common.paths import REPO_ROOT, datasets_cache_dir
+from engine.common.paths import datasets_cache_dir
+from engine.datasets.children import run_child
 from engine.datasets.sql_child import BATCH_ROWS, TABLE, out_of_memory, stopped
 
 MAX_SQL_ROWS = 1_000  # rows one call returns; the count covers all of them
-# What the child may take to start (import DuckDB, open the splits) before its query's own clock starts.
-START_GRACE_S = 20.0
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _running = 0
 _slots = threading.Condition()
@@ -142,23 +138,17 @@ class _Slot:
 
 def _in_child(request: dict, timeout_s: float) -> dict:
     """Run the request in `python -m engine.datasets.sql_child` and return its answer; a child killed, crashed or
-    silent becomes a `StudioError` naming the limit it hit."""
-    path = os.pathsep.join(filter(None, (str(REPO_ROOT), os.environ.get("PYTHONPATH"))))
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "engine.datasets.sql_child"],
-            input=pickle.dumps(request),
-            capture_output=True,
-            env=os.environ | {"PYTHONPATH": path},
-            timeout=timeout_s + START_GRACE_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:  # run() has killed it
-        raise stopped(timeout_s) from None
-    if done.returncode == 0 and done.stdout:
-        return pickle.loads(done.stdout)  # noqa: S301 - our own child's answer: plain values
-    last = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1][:200]
-    if done.returncode < 0:
+    silent becomes a `StudioError` naming the limit it hit.
+
+    `run_child` starts it with the system allocator (`CHILD_ALLOCATOR`): Arrow's default one reserves a 1 GiB arena
+    at its first allocation, which would take most of the query's memory bound before the query has used any.
+    """
+    end = run_child("engine.datasets.sql_child", request, timeout_s)
+    if end.timed_out:
+        raise stopped(timeout_s)
+    if end.signal_name is not None:
         # Killed by a signal: DuckDB aborting on an allocation the memory limit refused is how that limit shows.
-        raise StudioError(f"{out_of_memory(request['memory_mb'])} [its process ended by signal {-done.returncode}]")
-    raise RuntimeError(f"the SQL query's process failed with exit status {done.returncode}: {last}")
+        raise StudioError(f"{out_of_memory(request['memory_mb'])} [its process ended by {end.signal_name}]")
+    if end.answer is None:
+        raise RuntimeError(f"the SQL query's process failed with exit status {end.exit_status}: {end.last_words}")
+    return end.answer

@@ -100,6 +100,11 @@ def _run(connection: duckdb.DuckDBPyConnection, fetch: Callable[[], T], timeout_
         raise stopped(timeout_s) from None
     except (duckdb.OutOfMemoryException, MemoryError):
         raise out_of_memory(memory_mb) from None
+    except OSError as error:
+        # DuckDB's out-of-memory error met while it fills the Arrow stream comes out of pyarrow's reader as OSError.
+        if "Out of Memory" in str(error):
+            raise out_of_memory(memory_mb) from None
+        raise StudioError(f"SQL error: {error}") from None
     except duckdb.PermissionException as error:
         raise StudioError(
             f"SQL may only read the loaded dataset (tables {TABLE} and the split names); files, URLs and extensions "

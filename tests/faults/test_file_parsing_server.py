@@ -2,12 +2,14 @@
 the visitor is told which file and which limit, and the server goes on answering. The server also starts by
 removing what writers killed before it left in the data directory."""
 
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from datasets import Dataset
 from gradio_client.exceptions import AppError
 
 from tests.app.launch import ServedApp, StudioClient, app_py_environment, serve_app_py
@@ -61,6 +63,17 @@ def test_a_parquet_bomb_whose_footer_understates_it_is_stopped_in_its_child(serv
     pq.write_table(pa.table({"text": ["x" * 1_000_000] * 40, "label": [0, 1] * 20}), path, compression="zstd")
     message = refusal(served, path)
     assert "liar.parquet used more than 128 MB of memory while being read; STUDIO_FILE_MEMORY_MB raises" in message
+    still_serving(served)
+
+
+def test_a_save_to_disk_folder_with_a_hostile_arrow_file_is_refused_and_the_server_goes_on(served, tmp_path):
+    # Before: the folder was memory-mapped as it was, and the first page read a string 2 GB past the file: SIGBUS.
+    folder = tmp_path / "saved"
+    Dataset.from_dict({"text": ["a", "b"], "label": [0, 1]}).save_to_disk(str(folder))
+    arrow = folder / "data-00000-of-00001.arrow"
+    arrow.write_bytes(arrow.read_bytes().replace(struct.pack("<3i", 0, 1, 2), struct.pack("<3i", 0, 1, 2_000_000_000)))
+    message = refusal(served, folder)
+    assert f"cannot read save_to_disk folder {folder}: " in message and "nothing of it was opened" in message
     still_serving(served)
 
 

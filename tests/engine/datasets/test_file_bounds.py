@@ -3,7 +3,9 @@ Parquet columns, Parquet rows and decompressed size), pages that read `features`
 concurrency bounds."""
 
 import json
+import os
 import threading
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -141,3 +143,57 @@ def test_a_sql_query_that_builds_huge_values_is_stopped_at_the_memory_bound_in_i
     monkeypatch.setenv("STUDIO_SQL_MEMORY_MB", "256")
     with pytest.raises(ValueError, match=r"needed more than 256 MB of memory \(STUDIO_SQL_MEMORY_MB\)"):
         run_sql(splits, "train", "SELECT list(range(0, 100000000)) AS l")
+
+
+def test_a_sql_result_too_big_for_the_memory_bound_while_streamed_is_the_memory_refusal(splits, monkeypatch):
+    # 200 MB of rows: DuckDB's out-of-memory error surfaces from pyarrow's stream reader as an OSError.
+    monkeypatch.setenv("STUDIO_SQL_MEMORY_MB", "256")
+    with pytest.raises(ValueError, match=r"needed more than 256 MB of memory \(STUDIO_SQL_MEMORY_MB\)"):
+        run_sql(splits, "train", "SELECT repeat('x', 1000000) AS s FROM range(200)", limit=1000)
+
+
+def _sql_children() -> list[Path]:
+    found = []
+    for process in Path("/proc").iterdir():
+        try:
+            stat = (process / "stat").read_text()
+            command = (process / "cmdline").read_bytes()
+        except OSError:  # not a process, or ended meanwhile
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and b"engine.datasets.sql_child" in command:
+            found.append(process)
+    return found
+
+
+def test_a_sql_query_runs_in_a_child_with_the_system_allocator_and_within_its_memory_bound(splits, monkeypatch):
+    # Arrow's default allocator reserves a 1 GiB arena that the memory bound would count as the query's own.
+    monkeypatch.setenv("STUDIO_SQL_MEMORY_MB", "256")
+    outcome = []
+    slow = "SELECT sum(hash(i)) AS h FROM range(2000000000) t(i)"
+    query = threading.Thread(
+        target=lambda: outcome.append(_refusal(lambda: run_sql(splits, "train", slow, timeout_s=3)))
+    )
+    query.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (children := _sql_children()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert children, "the query's process was not seen"
+        time.sleep(1.0)  # past its imports and the memory limit it sets itself
+        environment = (children[0] / "environ").read_bytes().split(b"\0")
+        status = (children[0] / "status").read_text()
+    finally:
+        query.join()
+    assert b"ARROW_DEFAULT_MEMORY_POOL=system" in environment
+    held_mb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmData:")) / 1024
+    assert held_mb < 256 + 200, f"the query's process holds {held_mb:,.0f} MB"  # its start (~130 MB) and the bound
+    assert "stopped after 3 s" in outcome[0]
+
+
+def _refusal(call) -> str:
+    try:
+        call()
+    except ValueError as error:
+        return str(error)
+    return "no refusal"

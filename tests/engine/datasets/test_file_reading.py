@@ -177,4 +177,4 @@ def test_slots_let_the_bound_run_at_once_and_refuse_one_more_after_waiting():
 )
 def test_a_reader_that_ends_without_an_answer_is_a_message_naming_the_file(end, message):
     with pytest.raises(StudioError, match=f"^{message}"):
-        engine.datasets.file_reading._raise_for(end, "file f.csv")
+        engine.datasets.file_reading.raise_for_end(end, "file f.csv")
