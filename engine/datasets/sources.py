@@ -253,7 +253,7 @@ def _load_hub(dataset_id: str, config: str | None, revision: str | None) -> Data
     A file published on the Hub is as untrusted as an upload."""
     suffixes = list(TABULAR_FORMATS)
     with disk_full_as_error(f"downloading dataset {dataset_id!r}"):
-        snapshot = download_hub_dataset(dataset_id, suffixes, revision)
+        snapshot = download_hub_dataset(dataset_id, suffixes, revision, config)
     files = snapshot_data_files(snapshot, dataset_id, config, suffixes)
     return _load_files(files, f"Hub dataset {dataset_id!r}" + (f" (config {config!r})" if config else ""))
 

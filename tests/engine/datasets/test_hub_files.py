@@ -98,9 +98,24 @@ def test_a_hub_dataset_loads_its_config_at_its_revision_parsed_in_a_child(hub, n
     assert {name: split.num_rows for name, split in loaded.items()} == {"train": 20, "test": 1}
     assert loaded["test"][0] == {"text": "fine", "label": 1}
     assert no_parsing_here == []
-    (asked,) = hub["asked"]
-    assert asked["repo_id"] == "someone/reviews" and asked["revision"] == "v1.0" and asked["repo_type"] == "dataset"
-    assert "*.parquet" in asked["allow_patterns"] and "README.md" in asked["allow_patterns"]
+    card, data = hub["asked"]  # the card first, then only the files its `configs:` give this configuration
+    for asked in (card, data):
+        assert (
+            asked["repo_id"] == "someone/reviews" and asked["revision"] == "v1.0" and asked["repo_type"] == "dataset"
+        )
+    assert card["allow_patterns"] == ["README.md", "*.py"]
+    assert "README.md" in data["allow_patterns"] and "hostile/*.jsonl" not in data["allow_patterns"]
+    assert "*.parquet" not in data["allow_patterns"]  # not every data file of the repository
+
+
+def test_a_hub_dataset_without_configs_in_its_card_fetches_its_data_files_by_format(hub, no_parsing_here, monkeypatch):
+    monkeypatch.setattr(engine.datasets.sources, "require_hub_config", lambda *args: None)  # lists configs online
+    folder = _repository(hub, "someone/plain")
+    (folder / "train.csv").write_text("text,label\n" + "good,1\nbad,0\n" * 5)
+    loaded = load_raw("someone/plain")
+
+    assert loaded["train"].num_rows == 10
+    assert "*.csv" in hub["asked"][-1]["allow_patterns"] and "*.parquet" in hub["asked"][-1]["allow_patterns"]
 
 
 def test_a_hub_dataset_built_by_a_loading_script_is_refused_not_run(hub):
