@@ -1,4 +1,4 @@
-"""engine.tasks.windows: a question's overflow windows with the answer marked, as the task's preprocessing cuts them."""
+"""engine.tasks.windows: a question's overflow windows, the answer marked, as the task's preprocessing cuts them."""
 
 import pytest
 from datasets import Dataset
