@@ -35,3 +35,18 @@ def test_scratch_tiny_learns_the_entities_sample_and_finds_entities_in_a_new_sen
         ("LOC", "Alder Bay"),
         ("MISC", "Orion Prize"),
     ]
+
+
+def test_scratch_tiny_learns_to_point_at_answers_in_the_questions_sample(tmp_path):
+    run = train_sample(
+        "question-answering",
+        "questions",
+        tmp_path,
+        epochs=3,
+        learning_rate=3e-3,
+        tokenization=Tokenization(max_length=128),  # a third of the contexts run past one window
+    )
+    # Baseline: the untrained head's best spans (measured: exact match 0.0, F1 0.05); 3 epochs measured EM 0.16,
+    # F1 0.20.
+    assert run.before["eval_f1"] < 0.08
+    assert run.after["eval_f1"] >= 0.12 and run.after["eval_exact_match"] >= 0.08
