@@ -42,6 +42,12 @@ ALTERNATIVES = 5
 ERRORS_SHOWN = 50
 
 
+def text_at(context: str, text: str, start: object) -> str | None:
+    """What the context holds where an answer says it starts (as long as the answer); None for a start that is not
+    a position in the context."""
+    return context[start : start + len(text)] if isinstance(start, int) and 0 <= start <= len(context) else None
+
+
 def gold_answers(split: Dataset, setup: TaskSetup, split_name: str) -> list[list[tuple[str, int]]]:
     """Every row's answers as (text, answer_start), each checked to be at its `answer_start` in the context.
 
@@ -59,7 +65,7 @@ def gold_answers(split: Dataset, setup: TaskSetup, split_name: str) -> list[list
             raise row_error(split_name, index, f"{len(texts)} answer texts but {len(starts)} answer_start values")
         context = context or ""
         for text, start in zip(texts, starts, strict=True):
-            found = context[start : start + len(text)] if isinstance(start, int) and start >= 0 else None
+            found = text_at(context, text, start)
             if found != text:
                 raise row_error(
                     split_name,

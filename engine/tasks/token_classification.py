@@ -197,11 +197,11 @@ class TokenClassification:
             raise StudioError(f"scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
         settings = {**options, "label_all_subwords": label_all_subwords}
         setup = TaskSetup(self.name, resolved, labels, settings)
-        sentences = self._tag_names(train, setup, "train")
+        sentences = self.tag_names(train, setup, "train")
         chosen = scheme.upper() if scheme else detect_scheme(sentences)
         return setup.with_options(scheme="IOBES" if chosen == "BIOES" else chosen)
 
-    def _tag_names(self, split: Dataset, setup: TaskSetup, split_name: str) -> list[list[str]]:
+    def tag_names(self, split: Dataset, setup: TaskSetup, split_name: str) -> list[list[str]]:
         """Every row's tags as names, checked against its words: as many tags as words, at least one word, and no
         tag the train split lacks."""
         words_column, tags_column = setup.columns["tokens"], setup.columns["tags"]
@@ -227,7 +227,7 @@ class TokenClassification:
 
     def validate(self, split: Dataset, setup: TaskSetup, split_name: str) -> None:
         resolve_roles(self.roles, split.column_names, setup.columns)
-        self._tag_names(split, setup, split_name)
+        self.tag_names(split, setup, split_name)
 
     def corpus(self, split: Dataset, setup: TaskSetup) -> list[str]:
         return [" ".join(words) for words in split[setup.columns["tokens"]]]
@@ -237,7 +237,7 @@ class TokenClassification:
         special tokens), which `postprocess` maps predictions back to words with."""
         ids = {name: i for i, name in enumerate(setup.labels)}
         sentences = [
-            [ids[name] for name in names] for names in self._tag_names(split, setup, str(split.split or "split"))
+            [ids[name] for name in names] for names in self.tag_names(split, setup, str(split.split or "split"))
         ]
         subword = inside_labels(setup.labels) if setup.option("label_all_subwords") else None
         words_column = setup.columns["tokens"]
@@ -306,7 +306,7 @@ class TokenClassification:
         """Entity scores over every word (words cut by `max_length` count as predicted `O`), the per-type table, and
         the sentences with missed or spurious entities, most mistakes first."""
         rows = self._word_predictions(setup, outputs, examples, features)
-        actual = self._tag_names(examples, setup, str(examples.split or "split"))
+        actual = self.tag_names(examples, setup, str(examples.split or "split"))
         predicted = [tags for _, tags, _ in rows]
         metrics, table = entity_scores(actual, predicted, setup.option("scheme", "IOB2"))
         errors = []

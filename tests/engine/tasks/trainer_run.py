@@ -16,6 +16,7 @@ from engine.models.loading import resolve_model
 from engine.models.refs import parse_model_ref
 from engine.tasks.base import EvaluationReport, TaskSetup, Tokenization, load_model
 from engine.tasks.registry import get_task
+from engine.tasks.saved import save_task
 
 disable_progress_bar()
 
@@ -42,9 +43,11 @@ def train_sample(
     learning_rate: float = 1e-3,
     batch_size: int = 16,
     tokenization: Tokenization | None = None,
+    save_to: Path | None = None,
     **options: Any,
 ) -> TaskRun:
-    """Set up, tokenize, train and evaluate `sample:<sample>` as `task_name`, through the task protocol only."""
+    """Set up, tokenize, train and evaluate `sample:<sample>` as `task_name`, through the task protocol only;
+    with `save_to`, save the model, its tokenizer and its `task.json` (calibrated setup) there."""
     started = time.perf_counter()
     tokenization = tokenization or Tokenization(max_length=128)
     task = get_task(task_name)
@@ -85,4 +88,8 @@ def train_sample(
     setup = task.calibrate(setup, outputs, examples, features)
     report = task.report(setup, outputs, examples, features)
     predictions = task.postprocess(setup, outputs, examples, features)
+    if save_to is not None:
+        trainer.save_model(str(save_to))
+        tokenizer.save_pretrained(save_to)
+        save_task(save_to, setup, tokenization)
     return TaskRun(setup, before, after, report, predictions, examples, time.perf_counter() - started)
