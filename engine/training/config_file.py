@@ -19,6 +19,11 @@ CONFIG_SUFFIXES = (".yaml", ".yml")
 NOT_WRITTEN = ("resume_from_checkpoint",)
 
 
+def is_config_file(value: str | None) -> bool:
+    """Whether a `--config` value names a settings file (`.yaml`, `.yml`) rather than a Hub dataset configuration."""
+    return bool(value) and Path(value).suffix.lower() in CONFIG_SUFFIXES
+
+
 def config_yaml(config: TrainConfig) -> str:
     """`config` as YAML, every field spelled out in `TrainConfig`'s order (None as `null`), so that reading it back
     gives the same config whatever the defaults are by then."""
