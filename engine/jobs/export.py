@@ -25,7 +25,7 @@ from engine.models.loading import resolve_model
 from engine.models.refs import JOB, LOCAL, SCRATCH, job_model_dir, parse_model_ref
 from engine.training.config import TrainConfig
 from engine.training.config_file import write_config
-from engine.training.data import prepare_training_data
+from engine.training.data import TrainingData, prepare_training_data
 
 RECIPE = ASSETS_DIR / "export" / "train.py"
 SETTINGS_LINE = "SETTINGS = {}  # filled in by the export\n"
@@ -64,10 +64,27 @@ def export_run(run: Job | TrainConfig, out_dir: Path | str) -> ExportedRun:
         StudioError: `out_dir` is a file or a folder with files in it; a job whose settings cannot be read; the
             dataset or model cannot be loaded (as a training run would report it).
     """
-    folder = _empty_folder(Path(out_dir).expanduser())
+    folder = Path(out_dir).expanduser()
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise StudioError(f"{folder} already holds files; export into a new or empty folder")
     config = _config_of(run)
     resolved = config.with_defaults()
-    data = prepare_training_data(resolved)
+    data = prepare_training_data(resolved)  # before the folder is made: a dataset that fails leaves nothing behind
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return _write_folder(run, config, resolved, data, folder)
+    except BaseException:
+        for path in folder.iterdir():  # a half-written export must not pass for one
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        raise
+
+
+def _write_folder(
+    run: Job | TrainConfig, config: TrainConfig, resolved: TrainConfig, data: TrainingData, folder: Path
+) -> ExportedRun:
     columns = data.columns
     dataset = _dataset_part(resolved, folder)
     model = _model_part(resolved, data.train_texts, folder)
@@ -107,13 +124,6 @@ def _config_of(run: Job | TrainConfig) -> TrainConfig:
         return replace(TrainConfig.from_dict(run.config), resume_from_checkpoint=None)
     except (StudioError, TypeError) as error:
         raise StudioError(f"job {run.id}'s settings cannot be read ({error}); it cannot be exported") from error
-
-
-def _empty_folder(folder: Path) -> Path:
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise StudioError(f"--out {folder} already holds files; give a new or empty folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _dataset_part(config: TrainConfig, folder: Path) -> _Part:

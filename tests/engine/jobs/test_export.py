@@ -99,6 +99,24 @@ def test_a_folder_that_already_holds_files_is_refused(tmp_path):
     assert os.listdir(tmp_path / "taken") == ["notes.txt"]
 
 
+def test_a_run_that_cannot_load_its_data_leaves_no_folder_behind(tmp_path):
+    with pytest.raises(StudioError, match="unknown sample 'nothing'"):
+        export_run(TrainConfig(dataset="sample:nothing", model="scratch:tiny"), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failure_while_writing_empties_the_folder(tmp_path, monkeypatch):
+    def no_room(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("engine.jobs.export._requirements", no_room)
+    (tmp_path / "out").mkdir()
+
+    with pytest.raises(OSError, match="No space left"):
+        export_run(SENTIMENT, tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 def test_a_local_dataset_is_named_where_it_is_with_a_note(tmp_path, tiny_csv_folder):
     config = TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny")
 
