@@ -124,10 +124,30 @@ def train_config(args: argparse.Namespace):
     return replace(config, **given)
 
 
+def config_from_args(args: argparse.Namespace):
+    """`train`'s `TrainConfig`: from `--config FILE.yaml` (an exported run's settings) with the flags given beside it
+    winning over the file's values, else from the flags alone."""
+    from engine.training.config_file import is_config_file, read_config
+
+    if not is_config_file(args.config):
+        if not args.dataset or not args.model:
+            raise StudioError("train needs --dataset and --model, or --config FILE.yaml with the run's settings")
+        return train_config(args)
+    from engine.training.presets import apply_preset
+
+    config = read_config(args.config)
+    named = {"dataset": args.dataset, "model": args.model}
+    config = replace(config, **{field: value for field, value in named.items() if value is not None})
+    if args.preset:
+        config = apply_preset(config, args.preset.replace("-", " "))
+    given = {field: getattr(args, dest) for dest, field in _train_flags().items() if getattr(args, dest) is not None}
+    return replace(config, **given)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from engine.jobs.actions import start_job, wait_for_job
 
-    config = train_config(args)
+    config = config_from_args(args)
     if args.output_dir and not args.dry_run:
         return _train_here(config, args)
     if args.dry_run:
@@ -228,6 +248,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from engine.cli.dataset_commands import add_dataset_commands
+    from engine.cli.run_export_commands import add_run_export_commands
     from engine.cli.try_commands import add_try_commands
     from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
     from engine.training.defaults import defaults_help
@@ -264,9 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
     tokenize.set_defaults(run=cmd_tokenize)
 
     train = commands.add_parser("train", parents=[as_json], help="fine-tune a text classifier")
-    train.add_argument("--dataset", required=True)
-    train.add_argument("--model", required=True)
-    train.add_argument("--config", help="Hub dataset configuration name")
+    train.add_argument("--dataset", help="required, unless --config names a config.yaml")
+    train.add_argument("--model", help="required, unless --config names a config.yaml")
+    train.add_argument(
+        "--config", help="Hub dataset configuration name, or a .yaml file of settings (flags given win over it)"
+    )
     train.add_argument("--text-column")
     train.add_argument("--text-pair-column")
     train.add_argument("--label-column")
@@ -307,6 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_try_commands(commands, as_json)
 
     add_dataset_commands(commands, as_json)
+
+    add_run_export_commands(commands, as_json)
 
     jobs = commands.add_parser("jobs", parents=[as_json], help="list training jobs")
     jobs.set_defaults(run=cmd_jobs)

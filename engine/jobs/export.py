@@ -1,0 +1,250 @@
+"""A run as a folder that trains it again anywhere, with no Finetune Studio: `config.yaml`, a standalone `train.py`
+(the course's `Trainer` recipe, `assets/export/train.py`, with the run's settings written in), the pinned
+`requirements.txt` and a `README.md` with the commands.
+
+What exists only here travels in the folder: a bundled sample's files, a scratch model (built from this dataset's
+text, on this machine) and a job's model. A file, folder or Hub id is named as it is, with a note when it is local.
+"""
+
+import importlib.util
+import re
+import shutil
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+from datasets.data_files import DataFilesDict, get_data_patterns
+
+from engine.common.access import local_path
+from engine.common.errors import StudioError
+from engine.common.paths import ASSETS_DIR, REPO_ROOT, SAMPLES_DIR
+from engine.datasets.sources import SAMPLE_PREFIX, TABULAR_FORMATS, is_saved_dataset, load_raw
+from engine.jobs.store import Job, JobStore
+from engine.models.loading import resolve_model
+from engine.models.refs import JOB, LOCAL, SCRATCH, job_model_dir, parse_model_ref
+from engine.training.config import TrainConfig
+from engine.training.config_file import write_config
+from engine.training.data import TrainingData, prepare_training_data
+
+RECIPE = ASSETS_DIR / "export" / "train.py"
+SETTINGS_LINE = "SETTINGS = {}  # filled in by the export\n"
+# What `train.py` imports (numpy, torch, transformers, datasets) and what runs it (`accelerate launch`; `Trainer`
+# needs it too), at this project's pins: the versions the run was trained with.
+_HIDDEN = shutil.ignore_patterns(".*")  # the cache's completeness marker, nothing a model needs
+REQUIREMENTS = ("torch", "transformers", "datasets", "accelerate", "numpy")
+
+
+@dataclass(frozen=True)
+class ExportedRun:
+    """The folder written, its files, the dataset's fingerprint and what could not travel in it."""
+
+    folder: Path
+    files: tuple[str, ...]
+    dataset_fingerprint: str
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Where `train.py` finds the dataset or model (a path relative to the folder, or a reference), and a note."""
+
+    where: object
+    note: str | None = None
+
+
+def export_run(run: Job | TrainConfig, out_dir: Path | str) -> ExportedRun:
+    """Write `run` (a job, or the settings of a run) as a standalone folder in `out_dir`.
+
+    Args:
+        run: a job (its stored settings, trained from the start) or a `TrainConfig`.
+        out_dir: a new or empty folder.
+
+    Raises:
+        StudioError: `out_dir` is a file or a folder with files in it; a job whose settings cannot be read; the
+            dataset or model cannot be loaded (as a training run would report it).
+    """
+    folder = Path(out_dir).expanduser()
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise StudioError(f"{folder} already holds files; export into a new or empty folder")
+    config = _config_of(run)
+    resolved = config.with_defaults()
+    data = prepare_training_data(resolved)  # before the folder is made: a dataset that fails leaves nothing behind
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return _write_folder(run, config, resolved, data, folder)
+    except BaseException:
+        for path in folder.iterdir():  # a half-written export must not pass for one
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        raise
+
+
+def _write_folder(
+    run: Job | TrainConfig, config: TrainConfig, resolved: TrainConfig, data: TrainingData, folder: Path
+) -> ExportedRun:
+    columns = data.columns
+    dataset = _dataset_part(resolved, folder)
+    model = _model_part(resolved, data.train_texts, folder)
+    used = [column for column in (columns.text, columns.text_pair, columns.label) if column]
+    fingerprint = _recipe().fingerprint(load_raw(resolved.dataset, resolved.dataset_config), used)
+    settings = resolved.to_dict() | {
+        "model": model.where,
+        "text_column": columns.text,
+        "text_pair_column": columns.text_pair,
+        "label_column": columns.label,
+        "data": dataset.where,
+        "dataset_fingerprint": fingerprint,
+    }
+    del settings["resume_from_checkpoint"]
+    notes = tuple(part.note for part in (dataset, model) if part.note)
+    write_config(config, folder / "config.yaml")
+    (folder / "train.py").write_text(_script(settings), encoding="utf-8")
+    (folder / "requirements.txt").write_text(_requirements(), encoding="utf-8")
+    (folder / "README.md").write_text(_readme(run, resolved, fingerprint, notes), encoding="utf-8")
+    files = tuple(sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()))
+    return ExportedRun(folder=folder, files=files, dataset_fingerprint=fingerprint, notes=notes)
+
+
+def export_job(job_id: int, out_dir: Path | str, store: JobStore | None = None) -> ExportedRun:
+    """Export the job with this id (see `export_run`).
+
+    Raises:
+        NotFoundError: no such job.
+    """
+    return export_run((store or JobStore()).get(job_id), out_dir)
+
+
+def _config_of(run: Job | TrainConfig) -> TrainConfig:
+    if isinstance(run, TrainConfig):
+        return replace(run, resume_from_checkpoint=None)
+    try:
+        return replace(TrainConfig.from_dict(run.config), resume_from_checkpoint=None)
+    except (StudioError, TypeError) as error:
+        raise StudioError(f"job {run.id}'s settings cannot be read ({error}); it cannot be exported") from error
+
+
+def _dataset_part(config: TrainConfig, folder: Path) -> _Part:
+    """The bundled sample's files copied into `data/`; a local file, folder or Hub id named where it is."""
+    if config.dataset.startswith(SAMPLE_PREFIX):
+        sample = SAMPLES_DIR / config.dataset.removeprefix(SAMPLE_PREFIX)
+        (folder / "data").mkdir()
+        files = _split_files(sample)
+        for paths in files.values():
+            for path in paths:
+                shutil.copy2(path, folder / "data" / Path(path).name)
+        relative = {split: [f"data/{Path(path).name}" for path in paths] for split, paths in files.items()}
+        return _Part(_files_reference(relative))
+    path = local_path(config.dataset)
+    if path is None or not path.exists():
+        return _Part({"hub": config.dataset, "config": config.dataset_config})
+    note = f"The dataset is {'a folder' if path.is_dir() else 'a file'} on this machine ({path}): copy it with " + (
+        "this folder, and change SETTINGS['data'] in train.py to where it lands."
+    )
+    if path.is_dir() and is_saved_dataset(path):
+        return _Part({"saved": str(path.resolve())}, note)
+    files = _split_files(path) if path.is_dir() else {"train": [str(path.resolve())]}
+    return _Part(_files_reference(files), note)
+
+
+def _split_files(folder: Path) -> dict[str, list[str]]:
+    """The data files of a folder by split, found by file name as `datasets` does (`train.csv`, `dev.jsonl`...)."""
+    resolved = DataFilesDict.from_patterns(get_data_patterns(str(folder)), base_path=str(folder))
+    files = {
+        str(split): sorted(p for p in paths if Path(p).suffix.lower() in TABULAR_FORMATS)
+        for split, paths in resolved.items()
+    }
+    return {split: paths for split, paths in files.items() if paths}
+
+
+def _files_reference(files: dict[str, list[str]]) -> dict:
+    suffix = Path(next(iter(files.values()))[0]).suffix.lower()
+    builder, options = TABULAR_FORMATS[suffix]
+    return {"builder": builder, "files": files, "options": options}
+
+
+def _model_part(config: TrainConfig, texts, folder: Path) -> _Part:
+    """A scratch or job model copied into `model/`; a Hub id as it is; a local folder named where it is."""
+    ref = parse_model_ref(config.model)
+    if ref.kind == SCRATCH:
+        # Built from this dataset's text and the seed: the same folder the run trained from.
+        shutil.copytree(resolve_model(ref, texts, config.seed), folder / "model", ignore=_HIDDEN)
+        return _Part("model")
+    if ref.kind == JOB:
+        shutil.copytree(job_model_dir(int(ref.name)), folder / "model", ignore=_HIDDEN)
+        note = f"{config.model} is a model trained on this server and exists nowhere else: its folder is in model/."
+        return _Part("model", note)
+    if ref.kind == LOCAL:
+        note = f"The model is a folder on this machine ({ref.name}): copy it and change SETTINGS['model'] in train.py."
+        return _Part(ref.name, note)
+    return _Part(ref.name)  # a Hub id: downloaded where it runs
+
+
+@cache
+def _recipe() -> ModuleType:
+    """`assets/export/train.py` as a module: the export fingerprints the dataset with the very function the
+    script checks it with."""
+    spec = importlib.util.spec_from_file_location("finetune_studio_export_recipe", RECIPE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _script(settings: dict) -> str:
+    recipe = RECIPE.read_text(encoding="utf-8")
+    if recipe.count(SETTINGS_LINE) != 1:
+        raise RuntimeError(f"{RECIPE} must hold the line {SETTINGS_LINE.strip()!r} once")
+    lines = "".join(f"    {name!r}: {value!r},\n" for name, value in settings.items())
+    written = f"SETTINGS = {{\n{lines}}}\n"
+    return recipe.replace(SETTINGS_LINE, written)
+
+
+def _requirements() -> str:
+    pins = {}
+    for line in (REPO_ROOT / "requirements.txt").read_text().splitlines():
+        found = re.match(r"^([A-Za-z0-9_.-]+)(\[[^]]*\])?==(\S+)", line.strip())
+        if found:
+            pins[found[1].lower()] = found[3]
+    return "".join(f"{name}=={pins[name]}\n" for name in REQUIREMENTS)
+
+
+def _readme(run: Job | TrainConfig, config: TrainConfig, fingerprint: str, notes: tuple[str, ...]) -> str:
+    title = f"Job {run.id}" if isinstance(run, Job) else "A Finetune Studio run"
+    title += f" ({config.name})" if config.name else ""
+    scores = ""
+    if isinstance(run, Job) and run.metrics:
+        shown = ", ".join(f"{name} {run.metrics[name]:.4f}" for name in ("accuracy", "f1") if name in run.metrics)
+        scores = f"\nOn this machine it scored {shown} on the validation split.\n"
+    cautions = "".join(f"- {note}\n" for note in notes)
+    cautions = f"\nBefore you run it elsewhere:\n\n{cautions}" if cautions else ""
+    return f"""# {title}: {config.model} on {config.dataset}
+
+Exported by Finetune Studio. `train.py` is the Hugging Face course's `Trainer` recipe with this run's settings
+(`SETTINGS` at its top, the same as `config.yaml`); it needs only the packages in `requirements.txt`.
+{scores}{cautions}
+## Train
+
+```bash
+pip install -r requirements.txt && python train.py        # this machine: one GPU, or the CPU
+accelerate config && accelerate launch train.py            # every GPU of this machine
+accelerate launch --multi_gpu --num_processes 8 train.py   # 8 GPUs, without a saved config
+accelerate launch --num_machines 2 --machine_rank 0 --main_process_ip HOST --main_process_port 29500 \\
+  --num_processes 16 train.py                              # a cluster: run on each machine with its rank
+```
+
+The model and its `metrics.json` land in `run/model` (`python train.py --output-dir DIR` for another folder). The
+same seed gives the same validation scores on the same hardware; other GPUs or precisions differ slightly.
+
+## Dataset
+
+`{config.dataset}`, fingerprint `{fingerprint}` (sha256 of the rows' text and label values, split by split).
+`train.py` computes it again and warns when the data it loads differs.
+
+## Back in Finetune Studio
+
+```bash
+python -m engine train --config config.yaml
+```
+"""

@@ -1,0 +1,183 @@
+"""engine.jobs.export: a run as a standalone folder (config.yaml, train.py, requirements.txt, README.md)."""
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.cli.main import main
+from engine.common.errors import StudioError
+from engine.common.paths import REPO_ROOT, SAMPLES_DIR, jobs_dir
+from engine.jobs.export import ExportedRun, export_job, export_run
+from engine.jobs.store import JobStore
+from engine.training.config import TrainConfig
+from engine.training.config_file import read_config
+from tests.tiny_models import biased_classifier
+
+SENTIMENT = TrainConfig(dataset="sample:sentiment", model="scratch:tiny", epochs=1.0, batch_size=32, seed=3)
+
+
+@pytest.fixture
+def exported(tmp_path) -> ExportedRun:
+    return export_run(SENTIMENT, tmp_path / "run-export")
+
+
+def _imported_modules(script: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(script.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_folder_holds_the_settings_the_script_the_pins_the_readme_the_sample_and_the_scratch_model(exported):
+    assert {"config.yaml", "train.py", "requirements.txt", "README.md"} <= set(exported.files)
+    assert {"data/train.csv", "data/validation.csv", "data/test.csv", "model/model.safetensors"} <= set(exported.files)
+    assert "model/tokenizer.json" in exported.files
+    assert exported.notes == ()  # a bundled sample and a scratch model both travel inside the folder
+    for split in ("train", "validation", "test"):
+        assert (exported.folder / "data" / f"{split}.csv").read_bytes() == (
+            SAMPLES_DIR / "sentiment" / f"{split}.csv"
+        ).read_bytes()
+
+
+def test_the_config_round_trip_gives_an_identical_config(exported):
+    assert read_config(exported.folder / "config.yaml") == SENTIMENT
+
+
+def test_the_script_imports_only_the_standard_library_and_the_pinned_packages(exported):
+    imported = _imported_modules(exported.folder / "train.py")
+
+    assert "engine" not in imported
+    third_party = imported - set(sys.stdlib_module_names)
+    assert third_party == {"numpy", "torch", "datasets", "transformers"}
+
+
+def test_the_requirements_pin_what_the_script_needs_at_this_projects_versions(exported):
+    pins = dict(line.split("==") for line in (exported.folder / "requirements.txt").read_text().splitlines())
+    project = (REPO_ROOT / "requirements.txt").read_text()
+
+    assert set(pins) == {"torch", "transformers", "datasets", "accelerate", "numpy"}
+    for name, version in pins.items():
+        assert f"\n{name}=={version}\n" in f"\n{project}"
+
+
+def test_the_script_carries_the_resolved_columns_the_data_the_model_and_the_fingerprint(exported):
+    script = (exported.folder / "train.py").read_text()
+    settings = ast.literal_eval(script.split("SETTINGS = ", 1)[1].split("\n}\n", 1)[0] + "\n}")
+
+    assert (settings["text_column"], settings["text_pair_column"], settings["label_column"]) == ("text", None, "label")
+    assert settings["model"] == "model"
+    assert settings["data"]["files"]["validation"] == ["data/validation.csv"]
+    assert settings["learning_rate"] == SENTIMENT.with_defaults().learning_rate  # the default, spelled out
+    assert settings["dataset_fingerprint"] == exported.dataset_fingerprint
+    assert len(exported.dataset_fingerprint) == 64
+
+
+def test_the_readme_gives_the_commands_for_one_machine_many_gpus_and_a_cluster(exported):
+    readme = (exported.folder / "README.md").read_text()
+
+    assert "pip install -r requirements.txt && python train.py" in readme
+    assert "accelerate launch --multi_gpu --num_processes 8 train.py" in readme
+    assert "--num_machines 2" in readme
+    assert "python -m engine train --config config.yaml" in readme
+    assert exported.dataset_fingerprint in readme
+
+
+def test_a_folder_that_already_holds_files_is_refused(tmp_path):
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine")
+
+    with pytest.raises(StudioError, match="already holds files"):
+        export_run(SENTIMENT, tmp_path / "taken")
+    assert os.listdir(tmp_path / "taken") == ["notes.txt"]
+
+
+def test_a_run_that_cannot_load_its_data_leaves_no_folder_behind(tmp_path):
+    with pytest.raises(StudioError, match="unknown sample 'nothing'"):
+        export_run(TrainConfig(dataset="sample:nothing", model="scratch:tiny"), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failure_while_writing_empties_the_folder(tmp_path, monkeypatch):
+    def no_room(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("engine.jobs.export._requirements", no_room)
+    (tmp_path / "out").mkdir()
+
+    with pytest.raises(OSError, match="No space left"):
+        export_run(SENTIMENT, tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_local_dataset_is_named_where_it_is_with_a_note(tmp_path, tiny_csv_folder):
+    config = TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny")
+
+    exported = export_run(config, tmp_path / "out")
+
+    script = (exported.folder / "train.py").read_text()
+    assert str(tiny_csv_folder / "train.csv") in script
+    assert not any(name.startswith("data/") for name in exported.files)
+    assert any(str(tiny_csv_folder) in note for note in exported.notes)
+
+
+def test_a_job_model_is_copied_with_a_note_that_it_exists_only_here(tmp_path):
+    biased_classifier(jobs_dir() / "5" / "model", ["negative", "positive"], favour=1)
+    config = TrainConfig(dataset="sample:sentiment", model="job:5")
+
+    exported = export_run(config, tmp_path / "out")
+
+    assert "model/model.safetensors" in exported.files
+    assert any("job:5" in note and "model/" in note for note in exported.notes)
+    assert "job:5" in (exported.folder / "README.md").read_text()
+
+
+def test_a_job_exports_its_stored_settings_trained_from_the_start_with_its_scores(tmp_path, store: JobStore):
+    settings = SENTIMENT.to_dict() | {"resume_from_checkpoint": "/elsewhere/checkpoint-8"}
+    job = store.create(settings)
+    store.claim_next("cpu", 1)
+    store.mark_completed(job.id, {"accuracy": 0.8125, "f1": 0.8}, expected=("running",))
+
+    exported = export_job(job.id, tmp_path / "out", store)
+
+    assert read_config(exported.folder / "config.yaml") == SENTIMENT
+    readme = (exported.folder / "README.md").read_text()
+    assert f"Job {job.id}" in readme and "accuracy 0.8125" in readme
+
+
+def test_the_exported_script_reproduces_a_direct_runs_validation_scores_in_a_folder_without_the_studio(
+    tmp_path, exported, capsys
+):
+    # The studio's own run of the same settings, in this process, into a folder of its own.
+    arguments = ["train", "--config", str(exported.folder / "config.yaml"), "--output-dir", str(tmp_path / "direct")]
+    assert main(arguments) == 0
+    capsys.readouterr()
+    direct = json.loads((tmp_path / "direct" / "model" / "metrics.json").read_text())
+    # The exported folder moved elsewhere and run there, with no path to the repository: `engine` cannot be imported.
+    moved = tmp_path / "elsewhere" / "run-export"
+    moved.parent.mkdir()
+    exported.folder.rename(moved)
+    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STUDIO_DATA_DIR")}
+    probe = (
+        "import importlib.util, runpy, sys\n"
+        "assert importlib.util.find_spec('engine') is None, 'the repository is reachable'\n"
+        "runpy.run_path('train.py', run_name='__main__')\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'engine'], 'train.py imported the studio'\n"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-I", "-c", probe], cwd=moved, env=environment, capture_output=True, text=True, timeout=600
+    )
+
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert "warning" not in finished.stdout  # the fingerprint matched
+    again = json.loads((moved / "run" / "model" / "metrics.json").read_text())
+    assert again["dataset_fingerprint"] == exported.dataset_fingerprint
+    for name in ("accuracy", "f1", "loss"):
+        assert again[name] == pytest.approx(direct[name], abs=0.02), name
