@@ -77,7 +77,7 @@ def _train_flags() -> dict[str, str]:
     """`train` flag destination -> TrainConfig field, for the flags that default to None ("not given")."""
     from engine.training.reproduce import CLI_FLAGS
 
-    given_first = ("dataset", "model", "dataset_config")  # required, or read before the preset
+    given_first = ("dataset", "model", "dataset_config", "task", "columns")  # required, or read apart
     return {flag[2:].replace("-", "_"): field for field, flag in CLI_FLAGS.items() if field not in given_first}
 
 
@@ -106,7 +106,8 @@ def _train_here(config, args: argparse.Namespace) -> int:
     folders = RunFolders(output / "checkpoints", output / "model", output / "trainer_state.json")
     metrics = train(checked, folders, report=_print_event, should_stop=lambda: False)
     if process_state().is_main_process:
-        scores = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k in ("accuracy", "f1"))
+        shown = [k for k in metrics if k in ("accuracy", "f1")] or [k for k in metrics if k != "loss"]
+        scores = ", ".join(f"{k} {metrics[k]:.4f}" for k in shown)
         emit({"output_dir": str(folders.model), "metrics": metrics}, args.json, f"{scores} -> {folders.model}")
     return 0
 
@@ -116,12 +117,35 @@ def train_config(args: argparse.Namespace):
     from engine.training.config import TrainConfig
     from engine.training.presets import apply_preset
 
-    config = TrainConfig(dataset=args.dataset, model=args.model, dataset_config=args.config)
+    config = TrainConfig(
+        dataset=args.dataset,
+        model=args.model,
+        dataset_config=args.config,
+        task=args.task,
+        columns=_column_roles(args.column),
+    )
     if args.preset:
         config = apply_preset(config, args.preset.replace("-", " "))
     # Flags the user gave win over the preset; the others keep the preset's or the config's defaults.
     given = {field: getattr(args, dest) for dest, field in _train_flags().items() if getattr(args, dest) is not None}
     return replace(config, **given)
+
+
+def _column_roles(values: list[str] | None) -> dict[str, str] | None:
+    """`--column ROLE=NAME` flags as a role -> column mapping.
+
+    Raises:
+        StudioError: a value that is not ROLE=NAME, or a role given twice, naming the flag.
+    """
+    roles: dict[str, str] = {}
+    for value in values or []:
+        role, separator, column = value.partition("=")
+        if not separator or not role.strip() or not column.strip():
+            raise StudioError(f"--column takes ROLE=NAME (tokens=words, answers=answers), not {value!r}")
+        if role.strip() in roles:
+            raise StudioError(f"--column names the {role.strip()} role twice")
+        roles[role.strip()] = column.strip()
+    return roles or None
 
 
 def config_from_args(args: argparse.Namespace):
@@ -137,6 +161,7 @@ def config_from_args(args: argparse.Namespace):
 
     config = read_config(args.config)
     named = {"dataset": args.dataset, "model": args.model}
+    named |= {"task": args.task, "columns": _column_roles(args.column)}
     config = replace(config, **{field: value for field, value in named.items() if value is not None})
     if args.preset:
         config = apply_preset(config, args.preset.replace("-", " "))
@@ -250,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli.dataset_commands import add_dataset_commands
     from engine.cli.run_export_commands import add_run_export_commands
     from engine.cli.try_commands import add_try_commands
-    from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
+    from engine.training.config import EVAL_STRATEGIES, INFER_TASK, PRECISIONS, SCHEDULERS, TASK_METRICS
     from engine.training.defaults import defaults_help
     from engine.training.presets import PRESETS
 
@@ -284,11 +309,24 @@ def build_parser() -> argparse.ArgumentParser:
     tokenize.add_argument("--compare", metavar="MODEL", help="another model reference whose tokenizer to compare")
     tokenize.set_defaults(run=cmd_tokenize)
 
-    train = commands.add_parser("train", parents=[as_json], help="fine-tune a text classifier")
+    train = commands.add_parser("train", parents=[as_json], help="fine-tune a model for one of the tasks")
     train.add_argument("--dataset", help="required, unless --config names a config.yaml")
     train.add_argument("--model", help="required, unless --config names a config.yaml")
     train.add_argument(
         "--config", help="Hub dataset configuration name, or a .yaml file of settings (flags given win over it)"
+    )
+    train.add_argument(
+        "--task",
+        choices=[*TASK_METRICS, INFER_TASK],
+        help=f"{', '.join(TASK_METRICS)}; default: {INFER_TASK}, inferred from the data's columns "
+        "(or the config file's task)",
+    )
+    train.add_argument(
+        "--column",
+        action="append",
+        metavar="ROLE=NAME",
+        help="the column of one of the task's roles (repeatable): text, text_pair, label, labels, tokens, tags, "
+        "question, context, answers, id",
     )
     train.add_argument("--text-column")
     train.add_argument("--text-pair-column")
@@ -312,7 +350,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--eval-strategy", choices=EVAL_STRATEGIES, help="evaluate each epoch or every N steps")
     train.add_argument("--eval-steps", type=int, help="with --eval-strategy steps: updates between evaluations")
     train.add_argument("--keep-best", action="store_const", const=True, help="end with the best evaluated checkpoint")
-    train.add_argument("--metric", choices=BEST_MODEL_METRICS, help="what 'best' means (default: f1)")
+    train.add_argument(
+        "--metric",
+        metavar="METRIC",
+        help="what 'best' means: loss or one of the task's metrics (default: the task's own, f1 for text "
+        "classification, rmse for regression)",
+    )
     train.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after N evaluations without gain")
     train.add_argument("--precision", choices=PRECISIONS, help="auto: bf16/fp16 on GPUs that support it, else fp32")
     train.add_argument("--auto-batch-size", action="store_const", const=True, help="halve the batch on out-of-memory")

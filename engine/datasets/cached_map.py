@@ -26,15 +26,19 @@ def _rebuild(damage: str) -> None:
     logger.warning("a cached result cannot be used (%s); computing it again", damage)
 
 
-def map_rows(data: Dataset | DatasetDict, function: Callable, **options) -> Dataset | DatasetDict:
+def map_rows(
+    data: Dataset | DatasetDict, function: Callable, *, at_least_rows: bool = False, **options
+) -> Dataset | DatasetDict:
     """`data.map(function, **options)` for a function that keeps one row per row (tokenizing, encoding labels),
     from the cache when its entry is whole, computed again when it is not.
 
-    An entry is whole when it reads without an Arrow error and has as many rows as `data`.
+    An entry is whole when it reads without an Arrow error and has as many rows as `data` (with `at_least_rows`, for
+    a function that makes one row or more of each row, such as overflow windows: at least as many).
     """
     try:
         mapped = data.map(function, **options)
-        if _rows(mapped) == _rows(data):
+        rows, expected = _rows(mapped), _rows(data)
+        if rows == expected or (at_least_rows and all(rows[name] >= expected[name] for name in expected)):
             return mapped
         damage = f"{_rows(mapped)} rows where {_rows(data)} were mapped"
     except (pa.ArrowInvalid, OSError, EOFError) as error:  # a cut inside a record batch

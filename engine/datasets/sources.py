@@ -399,8 +399,9 @@ def encode_labels(splits: DatasetDict, label_column: str) -> DatasetDict:
 VALIDATION_FRACTION = 0.1  # enough rows to compare runs, few enough to leave most data for training
 
 
-def ensure_validation(splits: DatasetDict, label_column: str, seed: int = 42) -> tuple[DatasetDict, str | None]:
-    """Return splits with a `validation` split, carving a stratified one from `train` when there is none.
+def ensure_validation(splits: DatasetDict, label_column: str | None, seed: int = 42) -> tuple[DatasetDict, str | None]:
+    """Return splits with a `validation` split, carving one from `train` when there is none: stratified by
+    `label_column` when given (a class label), at random otherwise.
 
     Returns:
         The splits and a note for the user when a split was carved (None otherwise).
@@ -412,7 +413,10 @@ def ensure_validation(splits: DatasetDict, label_column: str, seed: int = 42) ->
     train = splits["train"]
     if len(train) < 10:
         raise StudioError(f"the train split has {len(train)} rows; at least 10 are needed to train and validate")
-    if min(Counter(train[label_column]).values()) >= 2:
+    if label_column is None:
+        parts = split_rows(train, test_size=VALIDATION_FRACTION, seed=seed)
+        how = "at random"
+    elif min(Counter(train[label_column]).values()) >= 2:
         parts = split_rows(train, test_size=VALIDATION_FRACTION, seed=seed, stratify_by_column=label_column)
         how = "stratified by label"
     else:  # a class with a single row cannot be in both parts

@@ -59,6 +59,7 @@ def check_config(config: TrainConfig) -> CheckedConfig:
     dataset = Path(resolved.dataset).expanduser()
     resolved = replace(
         resolved,
+        task=data.task.name,  # an inferred task is recorded: the run, its row and its command name what it trains
         dataset=str(dataset.resolve()) if dataset.exists() else resolved.dataset,
         model=ref.name if ref.kind == LOCAL else resolved.model,
     )

@@ -10,7 +10,26 @@ from engine.training.defaults import default_hyperparameters
 
 SCHEDULERS = ("linear", "cosine")
 EVAL_STRATEGIES = ("epoch", "steps")
-BEST_MODEL_METRICS = ("accuracy", "f1", "precision", "recall", "loss")
+BEST_MODEL_METRICS = ("accuracy", "f1", "precision", "recall", "loss")  # text classification's, and the loss
+DEFAULT_TASK = "text-classification"  # what every run trained before there were tasks: old job rows keep it
+INFER_TASK = "auto"  # the task is inferred from the data (`engine.tasks.registry.infer_task`); None means the same
+# Each task's metrics (its `metric_names` in `engine/tasks/`; tests/engine/training/test_train_config.py checks they
+# agree): here, so that a config is checked as it is made without importing the tasks (transformers costs the web
+# server seconds at start).
+TASK_METRICS = {
+    "text-classification": ("accuracy", "f1", "precision", "recall"),
+    "multi-label-classification": (
+        "f1_micro",
+        "f1_macro",
+        "f1_samples",
+        "subset_accuracy",
+        "precision_micro",
+        "recall_micro",
+    ),
+    "regression": ("mse", "rmse", "mae", "pearson", "spearman", "r2"),
+    "token-classification": ("precision", "recall", "f1", "accuracy"),
+    "question-answering": ("exact_match", "f1"),
+}
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 NAME_MAX_CHARS = 100
 SEED_MAX = 2**32 - 1  # numpy's `seed` takes a 32-bit unsigned integer, and `Trainer` seeds numpy with it
@@ -29,6 +48,10 @@ class TrainConfig:
     dataset: str
     model: str
     dataset_config: str | None = None
+    task: str | None = DEFAULT_TASK  # one of TASK_METRICS; None or "auto": inferred from the data
+    # The text-classification roles keep their own fields (every older config, job row and command names them);
+    # `columns` names any task's roles (role -> column: tokens, tags, question, context, answers...).
+    columns: dict[str, str] | None = None
     text_column: str | None = None
     text_pair_column: str | None = None
     label_column: str | None = None
@@ -47,8 +70,9 @@ class TrainConfig:
     max_grad_norm: float = 1.0  # clipping keeps one bad batch from wrecking the weights early on
     eval_strategy: str = "epoch"
     eval_steps: int | None = None  # with eval_strategy "steps" only: evaluate every this many updates
-    # Macro F1 weighs every label equally, so a model that ignores a rare label cannot look best.
-    metric_for_best_model: str = "f1"
+    # None: the task's own (`Task.best_metric`); text classification's macro F1 weighs every label equally, so a
+    # model that ignores a rare label cannot look best.
+    metric_for_best_model: str | None = None
     load_best_model_at_end: bool = False
     early_stopping_patience: int | None = None  # stop after this many evaluations without improvement
     precision: str = (
@@ -83,6 +107,15 @@ class TrainConfig:
             raise StudioError(f"max_length must be in [8, 8192], not {self.max_length}")
         if self.text_pair_column and self.text_pair_column == self.text_column:
             raise StudioError(f"text column and text pair column are both {self.text_column!r}")
+        if self.task not in (None, INFER_TASK, *TASK_METRICS):
+            raise StudioError(f"task must be one of {', '.join(TASK_METRICS)} or {INFER_TASK}, not {self.task!r}")
+        for role, column in (self.columns or {}).items():
+            if not isinstance(role, str) or not role.strip() or not isinstance(column, str) or not column.strip():
+                raise StudioError(f"columns must map a role to a column name, not {role!r} to {column!r}")
+        for role, column in self._named_roles().items():
+            chosen = (self.columns or {}).get(role)
+            if chosen and chosen != column:
+                raise StudioError(f"the {role} column is named twice: {column!r} and {chosen!r} in columns")
 
     def _check_optimisation(self) -> None:
         if self.epochs is not None and not 0 < self.epochs <= 1000:
@@ -110,10 +143,10 @@ class TrainConfig:
             raise StudioError('eval_strategy "steps" needs eval_steps: evaluate every how many updates?')
         if self.eval_steps is not None and (not _is_whole(self.eval_steps) or self.eval_steps < 1):
             raise StudioError(f"eval_steps must be a whole number >= 1, not {self.eval_steps}")
-        if self.metric_for_best_model not in BEST_MODEL_METRICS:
+        metric = self.metric_for_best_model
+        if metric is not None and metric not in self.best_metric_choices():
             raise StudioError(
-                f"metric_for_best_model must be one of {', '.join(BEST_MODEL_METRICS)}, "
-                f"not {self.metric_for_best_model!r}"
+                f"metric_for_best_model must be one of {', '.join(self.best_metric_choices())}, not {metric!r}"
             )
         patience = self.early_stopping_patience
         if patience is not None and (not _is_whole(patience) or patience < 1):
@@ -133,6 +166,20 @@ class TrainConfig:
             raise StudioError(f"name must be at most {NAME_MAX_CHARS} characters, not {len(self.name)}")
         if self.resume_from_checkpoint is not None and not self.resume_from_checkpoint.strip():
             raise StudioError("resume_from_checkpoint is empty: give a checkpoint folder or None")
+
+    def _named_roles(self) -> dict[str, str]:
+        named = {"text": self.text_column, "text_pair": self.text_pair_column, "label": self.label_column}
+        return {role: column for role, column in named.items() if column}
+
+    def task_columns(self) -> dict[str, str]:
+        """Role -> column for the task's setup: `columns`, with the text / pair / label fields as those roles."""
+        return {**(self.columns or {}), **self._named_roles()}
+
+    def best_metric_choices(self) -> tuple[str, ...]:
+        """What keep-best may watch: the task's metrics and the loss (every task's when the task is inferred)."""
+        if self.task in TASK_METRICS:
+            return (*TASK_METRICS[self.task], "loss")
+        return (*dict.fromkeys(name for names in TASK_METRICS.values() for name in names), "loss")
 
     def with_defaults(self) -> "TrainConfig":
         """Return a copy with `epochs` / `learning_rate` filled in for this model."""

@@ -14,15 +14,28 @@ from engine.datasets.sources import SAMPLE_PREFIX
 from engine.models.refs import HUB, parse_model_ref
 from engine.training.config import TrainConfig, resolve_precision
 from engine.training.data import TrainingData
-from engine.training.metrics import METRIC_NAMES
+from engine.training.recipe import best_model_metric
 
-METRIC_TITLES = {
-    "loss": "loss",
-    "accuracy": "accuracy",
-    "f1": "F1 (macro)",
-    "precision": "precision (macro)",
-    "recall": "recall (macro)",
+# How a card names a metric, where its key alone would not say enough (text classification's scores are macro
+# averages over the labels; token classification's are over entities); any other metric is named by its key.
+TASK_METRIC_TITLES = {
+    "text-classification": {"f1": "F1 (macro)", "precision": "precision (macro)", "recall": "recall (macro)"},
+    "token-classification": {
+        "f1": "F1 (entities)",
+        "precision": "precision (entities)",
+        "recall": "recall (entities)",
+    },
 }
+METRIC_TITLES = {"loss": "loss", "accuracy": "accuracy", **TASK_METRIC_TITLES["text-classification"]}
+MACRO = "(macro)"
+# The roles a task learns to predict (single- and multi-label classes, a regression target, tags, answers); a card
+# says it predicts these from the other columns.
+TARGET_ROLES = ("label", "labels", "tags", "answers")
+
+
+def metric_title(task: str, name: str) -> str:
+    """The metric's name on a card: `F1 (macro)` for text classification's `f1`, `r2` for regression's."""
+    return TASK_METRIC_TITLES.get(task, {}).get(name, name)
 
 
 def write_model_card(
@@ -46,21 +59,23 @@ def write_model_card(
         hardware: what it trained on, e.g. `engine.training.recipe.describe_hardware()`.
         precision: what it computed in (`resolve_precision`'s answer), when known.
     """
+    card = data.task.card(data.setup)
+    tags = ["finetune-studio", *dict.fromkeys((card.pipeline_tag, data.task.name))]
     card_data = ModelCardData(
         base_model=_hub_model(config),
         datasets=[config.dataset] if _is_hub_dataset(config.dataset) else None,
         library_name="transformers",
-        pipeline_tag="text-classification",
-        tags=["finetune-studio", "text-classification"],
-        metrics=[name for name in METRIC_NAMES if name in metrics],
+        pipeline_tag=card.pipeline_tag,
+        tags=tags,
+        metrics=[name for name in card.metric_names if name in metrics],
         model_name=_model_name(config),
-        eval_results=_eval_results(config, metrics) or None,
+        eval_results=_eval_results(config, data, metrics) or None,
     )
-    card = ModelCard(
+    model_card = ModelCard(
         f"---\n{card_data.to_yaml()}\n---\n{_body(config, data, metrics, train_seconds, hardware, precision)}"
     )
     path = Path(folder) / "README.md"
-    card.save(path)
+    model_card.save(path)
     return path
 
 
@@ -87,21 +102,22 @@ def _model_name(config: TrainConfig) -> str:
     return f"{model}-finetuned-{_dataset_label(config).split('/')[-1].replace(':', '-')}"
 
 
-def _eval_results(config: TrainConfig, metrics: dict) -> list[EvalResult]:
+def _eval_results(config: TrainConfig, data: TrainingData, metrics: dict) -> list[EvalResult]:
+    card, task = data.task.card(data.setup), data.task.name
     return [
         EvalResult(
-            task_type="text-classification",
-            task_name="Text Classification",
+            task_type=card.pipeline_tag,
+            task_name=card.pipeline_tag.replace("-", " ").title(),
             dataset_type=_dataset_label(config),
             dataset_name=_dataset_label(config),
             dataset_config=config.dataset_config,
             dataset_split="validation",
             metric_type=name,
-            metric_name=METRIC_TITLES[name],
+            metric_name=metric_title(task, name),
             metric_value=round(float(metrics[name]), 4),
-            metric_args=None if name == "accuracy" else {"average": "macro"},
+            metric_args={"average": "macro"} if metric_title(task, name).endswith(MACRO) else None,
         )
-        for name in METRIC_NAMES
+        for name in card.metric_names
         if isinstance(metrics.get(name), int | float)
     ]
 
@@ -114,25 +130,30 @@ def _body(
     hardware: str | None,
     precision: str | None,
 ) -> str:
-    columns = data.columns.text + (f" + {data.columns.text_pair}" if data.columns.text_pair else "")
+    task, setup = data.task, data.setup
+    read = " + ".join(column for role, column in setup.columns.items() if role not in TARGET_ROLES)
+    predicted = " + ".join(column for role, column in setup.columns.items() if role in TARGET_ROLES)
     subset = f" (config `{config.dataset_config}`)" if config.dataset_config else ""
     rows = "\n".join(f"| {name} | {len(split)} |" for name, split in data.splits.items())
     notes = "".join(f"\n- {note}" for note in data.notes)
-    hyperparameters = "\n".join(f"| {name} | {value} |" for name, value in _hyperparameters(config, precision).items())
-    scores = "\n".join(
-        f"| {METRIC_TITLES.get(name, name)} | {value:.4f} |"
-        for name, value in metrics.items()
-        if isinstance(value, int | float)
+    hyperparameters = "\n".join(
+        f"| {name} | {value} |" for name, value in _hyperparameters(config, data, precision).items()
     )
+    titles = {name: metric_title(task.name, name) for name in metrics}
+    scores = "\n".join(
+        f"| {titles[name]} | {value:.4f} |" for name, value in metrics.items() if isinstance(value, int | float)
+    )
+    macro = any(title.endswith(MACRO) for title in titles.values())
+    averaged = "\nPrecision, recall and F1 are macro-averaged over the labels.\n" if macro else ""
+    labels = f"\nLabels: {', '.join(setup.labels)}\n" if setup.labels else ""
     time_taken = _duration(train_seconds) if train_seconds is not None else "not recorded"
+    pipeline_tag = task.card(setup).pipeline_tag
     return f"""
-# {config.name or "Text classifier fine-tuned with Finetune Studio"}
+# {config.name or f"{task.title.capitalize()} model fine-tuned with Finetune Studio"}
 
-Fine-tuned from `{config.model}` on `{_dataset_label(config)}`{subset} to predict `{data.columns.label}` \
-from `{columns}`.
-
-Labels: {", ".join(data.label_names)}
-
+Fine-tuned from `{config.model}` on `{_dataset_label(config)}`{subset} for {task.title}: to predict `{predicted}` \
+from `{read}`.
+{labels}
 ## Data
 
 | split | rows |
@@ -153,15 +174,15 @@ Training time: {time_taken}. Hardware: {hardware or "not recorded"}.
 | metric | value |
 |---|---|
 {scores}
-
-Precision, recall and F1 are macro-averaged over the labels.
+{averaged}
+`task.json` beside the weights holds what the task read from the data (columns, labels, tuned options).
 
 ## Use it
 
 ```python
 from transformers import pipeline
 
-classifier = pipeline("text-classification", model="path/to/this/folder")
+model = pipeline("{pipeline_tag}", model="path/to/this/folder")
 ```
 """
 
@@ -173,12 +194,13 @@ def _duration(seconds: float) -> str:
     return f"{datetime.timedelta(seconds=round(seconds))} (h:mm:ss)"
 
 
-def _hyperparameters(config: TrainConfig, used: str | None) -> dict[str, object]:
+def _hyperparameters(config: TrainConfig, data: TrainingData, used: str | None) -> dict[str, object]:
     precision = config.precision
     if precision == "auto":  # written on the machine that trained, so this is what it used
         precision = f"auto ({used or resolve_precision('auto')})"
     evaluation = "each epoch" if config.eval_strategy == "epoch" else f"every {config.eval_steps} steps"
-    kept = f"best {METRIC_TITLES[config.metric_for_best_model]}" if config.load_best_model_at_end else "last"
+    metric = best_model_metric(config, data.task)[0]
+    kept = f"best {metric_title(data.task.name, metric)}" if config.load_best_model_at_end else "last"
     settings = {
         "epochs": config.epochs,
         "batch size (per device)": config.batch_size,

@@ -5,7 +5,6 @@ from pathlib import Path
 import torch
 from accelerate import PartialState
 from transformers import (
-    AutoModelForSequenceClassification,
     EarlyStoppingCallback,
     PreTrainedModel,
     TrainerCallback,
@@ -13,20 +12,23 @@ from transformers import (
 )
 
 from engine.common.errors import StudioError
-from engine.common.settings import remote_code_allowed
-from engine.training.config import TrainConfig, resolve_precision
+from engine.tasks.base import Task, TaskSetup, load_model
+from engine.tasks.registry import get_task
+from engine.training.config import DEFAULT_TASK, TrainConfig, resolve_precision
 from engine.training.hardware import describe_hardware, training_device, training_devices  # noqa: F401 (re-exported)
 
 LOG_POINTS = 50  # about this many loss points per run, whatever its length
 # The best checkpoint is always kept on top of this many recent ones: 2 keeps the last one for a resume too.
 SAVE_TOTAL_LIMIT = 2
+# Metrics that are errors or losses: keep-best wants them low (a task's own best metric says its direction itself).
+LOWER_IS_BETTER = ("loss", "mse", "rmse", "mae")
 
 
-def classifier_model(path: str, label_names: list[str]) -> PreTrainedModel:
-    """Load `path` with a classification head sized and named for `label_names`, from safetensors weights only.
+def refuse_pickled_weights(path: str) -> None:
+    """Refuse a folder whose weights are only pickled (`.bin`, `.pt`): loading those can run code.
 
     Raises:
-        ValueError: `path` is a folder whose weights are only pickled (`.bin`, `.pt`): loading those can run code.
+        StudioError: naming the pickled files and how to convert them.
     """
     folder = Path(path)
     if folder.is_dir() and not any(folder.glob("*.safetensors")):
@@ -36,20 +38,41 @@ def classifier_model(path: str, label_names: list[str]) -> PreTrainedModel:
                 f"{path} holds only pickled weights ({', '.join(pickled)}); Finetune Studio loads safetensors only "
                 "(a pickle can run code); convert it with save_pretrained(folder, safe_serialization=True)"
             )
-    return AutoModelForSequenceClassification.from_pretrained(
-        path,
-        use_safetensors=True,  # pickled weights can run arbitrary code when loaded
-        trust_remote_code=remote_code_allowed(),
-        num_labels=len(label_names),
-        id2label=dict(enumerate(label_names)),
-        label2id={name: i for i, name in enumerate(label_names)},
-        # A model fine-tuned on other labels (job:<id>, a Hub classifier) gets a fresh head of the right size.
-        ignore_mismatched_sizes=True,
-    )
+
+
+def task_model(task: Task, path: str, setup: TaskSetup) -> PreTrainedModel:
+    """Load `path` with the task's head, sized and named from its setup, from safetensors weights only.
+
+    A model fine-tuned on other labels or another task (job:<id>, a Hub classifier) gets a fresh head.
+
+    Raises:
+        StudioError: `path` is a folder whose weights are only pickled.
+    """
+    refuse_pickled_weights(path)
+    return load_model(task, path, setup)
+
+
+def classifier_model(path: str, label_names: list[str]) -> PreTrainedModel:
+    """Load `path` with a single-label classification head sized and named for `label_names`."""
+    task = get_task(DEFAULT_TASK)
+    return task_model(task, path, TaskSetup(task.name, {}, tuple(label_names)))
+
+
+def best_model_metric(config: TrainConfig, task: Task) -> tuple[str, bool]:
+    """What keep-best and early stopping watch, and whether more is better: the config's metric, else the task's."""
+    metric = config.metric_for_best_model or task.best_metric
+    if metric == task.best_metric:
+        return metric, task.greater_is_better
+    return metric, metric not in LOWER_IS_BETTER
 
 
 def training_arguments(
-    config: TrainConfig, output_dir: Path, total_steps: int, hidden_size: int | None = None, **overrides
+    config: TrainConfig,
+    output_dir: Path,
+    total_steps: int,
+    hidden_size: int | None = None,
+    task: Task | None = None,
+    **overrides,
 ) -> TrainingArguments:
     """The app's `TrainingArguments` for `config`.
 
@@ -58,6 +81,8 @@ def training_arguments(
         output_dir: where checkpoints go.
         total_steps: the optimizer updates planned (`engine.training.config.planned_steps`), to space the logs.
         hidden_size: the model's, for `precision="auto"` on a CPU (see `resolve_precision`).
+        task: the run's task, whose best metric keep-best watches unless the config names one; None: text
+            classification.
         overrides: any `TrainingArguments` field; they win over the config. Settings that follow from the
             evaluation strategy (saving, keep-best, the metric) follow the overridden one, so
             `eval_strategy="no"` also turns off checkpoints and keep-best.
@@ -93,16 +118,19 @@ def training_arguments(
         "use_cpu": not torch.cuda.is_available(),
         # Batches of similar lengths waste less compute on padding.
         "train_sampling_strategy": "group_by_length",
-        **_evaluation_arguments(config, overrides.get("eval_strategy", config.eval_strategy)),
+        **_evaluation_arguments(
+            config, overrides.get("eval_strategy", config.eval_strategy), task or get_task(DEFAULT_TASK)
+        ),
     }
     return TrainingArguments(**{**arguments, **overrides})
 
 
-def _evaluation_arguments(config: TrainConfig, eval_strategy: str) -> dict:
+def _evaluation_arguments(config: TrainConfig, eval_strategy: str, task: Task) -> dict:
     """Evaluation, checkpoints and keep-best, which must agree with each other."""
     if eval_strategy == "no":
         return {"eval_strategy": "no", "save_strategy": "no", "load_best_model_at_end": False}
     steps = {"eval_steps": config.eval_steps, "save_steps": config.eval_steps} if eval_strategy == "steps" else {}
+    metric, greater_is_better = best_model_metric(config, task)
     return {
         "eval_strategy": eval_strategy,
         # A checkpoint at each evaluation: keep-best can go back to any of them, and a stopped run can resume.
@@ -110,8 +138,8 @@ def _evaluation_arguments(config: TrainConfig, eval_strategy: str) -> dict:
         "save_total_limit": SAVE_TOTAL_LIMIT,
         "load_best_model_at_end": config.load_best_model_at_end,
         # Set even without keep-best: the trainer state then records the best score and step.
-        "metric_for_best_model": config.metric_for_best_model,
-        "greater_is_better": config.metric_for_best_model != "loss",
+        "metric_for_best_model": metric,
+        "greater_is_better": greater_is_better,
         **steps,
     }
 

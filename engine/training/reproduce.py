@@ -21,6 +21,8 @@ CLI_FLAGS = {
     "dataset": "--dataset",
     "model": "--model",
     "dataset_config": "--config",
+    "task": "--task",
+    "columns": "--column",
     "text_column": "--text-column",
     "text_pair_column": "--text-pair-column",
     "label_column": "--label-column",
@@ -58,6 +60,10 @@ def train_arguments(config: TrainConfig) -> list[str]:
             continue
         if item.name in SWITCHES:
             arguments += [CLI_FLAGS[item.name]] if value else []
+        elif isinstance(value, dict):  # --column ROLE=NAME, once per role
+            arguments += [
+                part for role, column in value.items() for part in (CLI_FLAGS[item.name], f"{role}={column}")
+            ]
         else:
             arguments += [CLI_FLAGS[item.name], repr(value) if isinstance(value, float) else str(value)]
     return arguments

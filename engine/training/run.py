@@ -11,27 +11,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, set_seed
+from transformers import AutoTokenizer, Trainer, set_seed
 
+from engine.common.paths import atomic_file
 from engine.common.settings import remote_code_allowed
 from engine.models.loading import resolve_model
 from engine.models.refs import parse_model_ref
+from engine.tasks.base import TaskSetup, Tokenization
 from engine.training.config import TrainConfig, planned_steps, resolve_precision
 from engine.training.data import prepare_training_data, tokenize_splits
-from engine.training.metrics import METRIC_NAMES, compute_metrics
 from engine.training.model_card import write_model_card
 from engine.training.progress import Report, StudioProgress
 from engine.training.recipe import (
     callbacks_for,
-    classifier_model,
     describe_hardware,
     final_metrics,
     process_state,
+    task_model,
     training_arguments,
     training_devices,
 )
 
 logger = logging.getLogger(__name__)
+TASK_FILE = "task.json"
+TASK_FILE_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,13 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
     Args:
         config: a checked config (`engine.training.checks.check_config`).
         folders: where to write; `folders.model` receives the model and tokenizer (safetensors),
-            `training_config.json`, `metrics.json` and the model card.
+            `training_config.json`, `metrics.json`, `task.json` (the task's setup) and the model card.
         report: receives `Progress` records and `TrainEvent`/`EvalEvent`/`SummaryEvent`s (main process only).
         should_stop: True asks the run to stop after the current step, saving a checkpoint to resume from.
 
     Returns:
-        The validation loss and metrics by name (`loss`, `accuracy`, `f1`, `precision`, `recall`).
+        The validation loss and the task's metrics by name (text classification: `loss`, `accuracy`, `f1`,
+        `precision`, `recall`).
 
     Raises:
         StudioError: the dataset or model do not fit the config; other exceptions for failures of the run
@@ -74,34 +78,57 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
         tokenized = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"))
     for note in data.notes:
         logger.info(note)
+    task, examples, features = data.task, data.splits["validation"], tokenized["validation"]
     processes = process_state().num_processes
     total_steps = planned_steps(config, len(tokenized["train"]), training_devices(processes))
-    model = classifier_model(path, data.label_names)
+    model = task_model(task, path, data.setup)
     hidden_size = getattr(model.config, "hidden_size", None)
     precision = resolve_precision(config.precision, hidden_size)
-    logger.info("training in %s (precision %s) on %s", precision, config.precision, describe_hardware(processes))
+    logger.info(
+        "training %s in %s (precision %s) on %s", task.name, precision, config.precision, describe_hardware(processes)
+    )
     trainer = Trainer(
         model=model,
-        args=training_arguments(config, folders.checkpoints, total_steps, hidden_size),
+        args=training_arguments(config, folders.checkpoints, total_steps, hidden_size, task),
         train_dataset=tokenized["train"],
-        eval_dataset=tokenized["validation"],
+        eval_dataset=features,
         processing_class=tokenizer,
-        data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=compute_metrics,
+        data_collator=task.collator(tokenizer),
+        compute_metrics=task.metrics(data.setup, examples, features),
         callbacks=[StudioProgress(report, should_stop), *callbacks_for(config)],
     )
     output = trainer.train(resume_from_checkpoint=config.resume_from_checkpoint)
     state = trainer.state
     best = state.best_model_checkpoint if trainer.args.load_best_model_at_end else None
     evaluation = final_metrics(state.log_history, state.global_step, best) or trainer.evaluate()
-    metrics = {name: evaluation[f"eval_{name}"] for name in ("loss", *METRIC_NAMES)}
+    metrics = {name: evaluation[f"eval_{name}"] for name in ("loss", *task.metric_names)}
+    # What the task tunes on validation predictions (multi-label thresholds) is saved with the model.
+    setup = task.calibrate(data.setup, trainer.predict(features).predictions, examples, features)
     trainer.save_model(str(folders.model))
     if trainer.is_world_process_zero():
         trainer.state.save_to_json(str(folders.trainer_state))
         (folders.model / "training_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
         (folders.model / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        save_task(folders.model, setup, Tokenization(max_length=config.max_length))
         seconds, hardware = output.metrics.get("train_runtime"), describe_hardware(processes)
         write_model_card(
             folders.model, config, data, metrics, train_seconds=seconds, hardware=hardware, precision=precision
         )
     return metrics
+
+
+def save_task(folder: Path, setup: TaskSetup, tokenization: Tokenization) -> Path:
+    """Write `task.json` beside the model: the task's setup (columns, labels, tuned options) and the tokenization
+    its features were made with, so predictions read inputs as training did.
+
+    The layout is `engine.tasks.saved`'s (format 1), which reads it back.
+    """
+    path = folder / TASK_FILE
+    data = {
+        "format": TASK_FILE_FORMAT,
+        "setup": setup.to_dict(),
+        "tokenization": {"max_length": tokenization.max_length, "stride": tokenization.stride},
+    }
+    with atomic_file(path) as staging:
+        staging.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path

@@ -10,3 +10,7 @@ def run_main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: trains a model for tens of seconds on 2 cores")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from engine.datasets.sources import Columns
 from engine.training.config import TrainConfig
 from engine.training.data import prepare_training_data, tokenize_splits
 
@@ -26,7 +25,7 @@ def test_a_csv_folder_without_validation_gets_one_and_a_note(tiny_csv_folder):
 def test_a_pair_dataset_reads_sentence1_and_sentence2(pair_csv_folder):
     data = prepare_training_data(TrainConfig(dataset=str(pair_csv_folder), model="scratch:tiny"))
 
-    assert data.columns == Columns(text="sentence1", label="label", text_pair="sentence2")
+    assert data.setup.columns == {"text": "sentence1", "text_pair": "sentence2", "label": "label"}
     assert data.label_names == ["equivalent", "not_equivalent"]
 
 
@@ -59,7 +58,7 @@ def test_tokenized_splits_hold_token_ids_and_labels_without_padding(pair_csv_fol
     tokenized = tokenize_splits(data, wordpiece_tokenizer, max_length=128, splits=("train", "validation"))
 
     assert set(tokenized) == {"train", "validation"}
-    assert tokenized["train"].column_names == ["labels", "input_ids", "token_type_ids", "attention_mask"]
+    assert set(tokenized["train"].column_names) == {"labels", "input_ids", "token_type_ids", "attention_mask"}
     assert list(tokenized["train"]["labels"]) == list(data.splits["train"]["label"])
     assert len({len(ids) for ids in tokenized["train"]["input_ids"]}) > 1  # padding happens per batch, later
     assert not any(wordpiece_tokenizer.pad_token_id in ids for ids in tokenized["train"]["input_ids"])
