@@ -34,6 +34,9 @@ SETTINGS_LINE = "SETTINGS = {}  # filled in by the export\n"
 _HIDDEN = shutil.ignore_patterns(".*")  # the cache's completeness marker, nothing a model needs
 REQUIREMENTS = ("torch", "transformers", "datasets", "accelerate", "numpy")
 
+# The exported train.py is the course's sequence-classification recipe (assets/export/train.py).
+EXPORTABLE_TASK = "text-classification"
+
 
 @dataclass(frozen=True)
 class ExportedRun:
@@ -70,6 +73,11 @@ def export_run(run: Job | TrainConfig, out_dir: Path | str) -> ExportedRun:
     config = _config_of(run)
     resolved = config.with_defaults()
     data = prepare_training_data(resolved)  # before the folder is made: a dataset that fails leaves nothing behind
+    if data.task.name != EXPORTABLE_TASK:
+        raise StudioError(
+            f"only a {EXPORTABLE_TASK} run can be exported as a standalone train.py today; this run trains "
+            f"{data.task.name} (reproduce it with the `python -m engine train` command in the job details)"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     try:
         return _write_folder(run, config, resolved, data, folder)
@@ -85,16 +93,16 @@ def export_run(run: Job | TrainConfig, out_dir: Path | str) -> ExportedRun:
 def _write_folder(
     run: Job | TrainConfig, config: TrainConfig, resolved: TrainConfig, data: TrainingData, folder: Path
 ) -> ExportedRun:
-    columns = data.columns
+    columns = data.setup.columns  # the text-classification roles: text, text_pair (optional), label
     dataset = _dataset_part(resolved, folder)
     model = _model_part(resolved, data.train_texts, folder)
-    used = [column for column in (columns.text, columns.text_pair, columns.label) if column]
+    used = [column for column in (columns["text"], columns.get("text_pair"), columns["label"]) if column]
     fingerprint = _recipe().fingerprint(load_raw(resolved.dataset, resolved.dataset_config), used)
     settings = resolved.to_dict() | {
         "model": model.where,
-        "text_column": columns.text,
-        "text_pair_column": columns.text_pair,
-        "label_column": columns.label,
+        "text_column": columns["text"],
+        "text_pair_column": columns.get("text_pair"),
+        "label_column": columns["label"],
         "data": dataset.where,
         "dataset_fingerprint": fingerprint,
     }

@@ -181,3 +181,11 @@ def test_the_exported_script_reproduces_a_direct_runs_validation_scores_in_a_fol
     assert again["dataset_fingerprint"] == exported.dataset_fingerprint
     for name in ("accuracy", "f1", "loss"):
         assert again[name] == pytest.approx(direct[name], abs=0.02), name
+
+
+def test_a_run_of_another_task_is_refused_before_any_folder_is_made(tmp_path):
+    # The exported train.py is the sequence-classification recipe; a multi-label run would train the wrong head.
+    config = TrainConfig(dataset="sample:tags", model="scratch:tiny", task="multi-label-classification")
+    with pytest.raises(StudioError, match="only a text-classification run can be exported"):
+        export_run(config, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
