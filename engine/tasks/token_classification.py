@@ -4,19 +4,16 @@ Words and their tags come as two list columns (`tokens`, `ner_tags`: the CoNLL-2
 `ClassLabel` ids or as names) or from a CoNLL-style text file (`engine.tasks.conll`). Each word's tag goes to its
 first sub-word token through `word_ids()`; special tokens get -100 (ignored by the loss and the metrics), and so do
 the other sub-words of a word unless `label_all_subwords` gives them the word's tag (B- turned into I-), as the
-Hugging Face course does. Entities are scored with seqeval in strict mode under the data's scheme (IOB1, IOB2 or
-IOBES/BIOES, detected from the tags or given), so an I- tag that cannot start an entity in that scheme does not.
+Hugging Face course does. Entities are scored with seqeval's strict mode (`engine.tasks.entities`) under the
+data's scheme (IOB1, IOB2 or IOBES/BIOES, detected from the tags or given), so an I- tag that cannot start an entity
+in that scheme does not.
 """
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from datasets import ClassLabel, Dataset
-from seqeval.metrics import classification_report
-from seqeval.metrics.sequence_labeling import get_entities
-from seqeval.scheme import IOB1, IOB2, IOBES
 from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification, EvalPrediction
 
 from engine.common.errors import StudioError
@@ -35,10 +32,10 @@ from engine.tasks.base import (
     resolve_roles,
     row_error,
 )
+from engine.tasks.entities import SCHEMES, entity_report, lenient_entities
 from engine.tasks.text_classification import softmax
 
 IGNORED = -100  # the label id PyTorch's cross-entropy (and these metrics) skip
-SCHEMES = {"IOB1": IOB1, "IOB2": IOB2, "IOBES": IOBES, "BIOES": IOBES}
 PREFIXES = ("B", "I", "E", "S")
 ERRORS_SHOWN = 50
 WORDS_ROLE = ColumnRole("tokens", ("tokens", "words"), "the words of each sentence, as a list")
@@ -107,32 +104,25 @@ def inside_labels(labels: Sequence[str]) -> list[int]:
 
 def entity_scores(actual: list[list[str]], predicted: list[list[str]], scheme: str) -> tuple[dict, list]:
     """Entity-level precision / recall / F1 (micro over entities) and token accuracy; the per-type table."""
-    with warnings.catch_warnings():  # seqeval averages an empty array when no sentence has an entity
-        warnings.simplefilter("ignore", RuntimeWarning)
-        report = classification_report(
-            actual, predicted, mode="strict", scheme=SCHEMES[scheme], output_dict=True, zero_division=0
-        )
-    overall = report.pop("micro avg")
-    for average in ("macro avg", "weighted avg"):
-        report.pop(average, None)
+    overall, by_type = entity_report(actual, predicted, scheme)
     flat_actual = [tag for tags in actual for tag in tags]
     flat_predicted = [tag for tags in predicted for tag in tags]
     correct = sum(a == p for a, p in zip(flat_actual, flat_predicted, strict=True))
     metrics = {
-        "precision": float(overall["precision"]),
-        "recall": float(overall["recall"]),
-        "f1": float(overall["f1-score"]),
+        "precision": overall.precision,
+        "recall": overall.recall,
+        "f1": overall.f1,
         "accuracy": correct / len(flat_actual) if flat_actual else 0.0,
     }
     table = [
         {
             "type": kind,
-            "precision": float(row["precision"]),
-            "recall": float(row["recall"]),
-            "f1": float(row["f1-score"]),
-            "support": int(row["support"]),
+            "precision": row.precision,
+            "recall": row.recall,
+            "f1": row.f1,
+            "support": row.support,
         }
-        for kind, row in sorted(report.items())
+        for kind, row in by_type.items()
     ]
     return metrics, table
 
@@ -141,7 +131,7 @@ def entities_of(words: Sequence[str], tags: Sequence[str]) -> list[dict[str, Any
     """The entities of tagged words (conlleval reading, any scheme): type, first and last word, the text."""
     return [
         {"type": kind, "start": start, "end": end, "text": " ".join(words[start : end + 1])}
-        for kind, start, end in get_entities(list(tags))
+        for kind, start, end in lenient_entities(list(tags))
     ]
 
 
