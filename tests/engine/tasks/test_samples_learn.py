@@ -50,3 +50,18 @@ def test_scratch_tiny_learns_to_point_at_answers_in_the_questions_sample(tmp_pat
     # F1 0.20.
     assert run.before["eval_f1"] < 0.08
     assert run.after["eval_f1"] >= 0.12 and run.after["eval_exact_match"] >= 0.08
+
+
+def test_scratch_tiny_learns_which_topic_words_carry_which_tags_in_the_tags_sample(tmp_path):
+    run = train_sample(
+        "multi-label-classification",
+        "tags",
+        tmp_path,
+        epochs=3,
+        learning_rate=3e-3,
+        tokenization=Tokenization(max_length=32),  # the texts are 10 words on average, 3 clauses at most
+    )
+    # Trivial baseline: every tag on every text scores micro F1 0.55 on validation (1.9 of 5 tags per text); the
+    # untrained head 0.36. 3 epochs measured 0.675 at the 0.5 threshold.
+    assert run.before["eval_f1_micro"] < 0.45
+    assert run.after["eval_f1_micro"] >= 0.62
