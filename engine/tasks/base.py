@@ -141,6 +141,8 @@ class Task(Protocol):
         model_class: the `transformers` auto class of its head (`AutoModelForTokenClassification`).
         metric_names: the keys `metrics` returns, in the order a page shows them.
         best_metric: the metric keep-best and early stopping watch by default; `greater_is_better` its direction.
+        calibrates: whether `calibrate` tunes anything (multi-label thresholds): a run predicts on validation once
+            more at its end only for such a task.
     """
 
     name: str
@@ -150,6 +152,7 @@ class Task(Protocol):
     metric_names: tuple[str, ...]
     best_metric: str
     greater_is_better: bool
+    calibrates: bool
 
     def matches(self, split: Dataset) -> bool:
         """Whether a split looks like this task's data (its columns and their types), for `infer_task`."""

@@ -161,6 +161,7 @@ class MultiLabelClassification:
     metric_names = ("f1_micro", "f1_macro", "f1_samples", "subset_accuracy", "precision_micro", "recall_micro")
     best_metric = "f1_micro"
     greater_is_better = True
+    calibrates = True
 
     def matches(self, split: Dataset) -> bool:
         try:

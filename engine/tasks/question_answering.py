@@ -128,6 +128,7 @@ class QuestionAnswering:
     metric_names = ("exact_match", "f1")
     best_metric = "f1"
     greater_is_better = True
+    calibrates = False
 
     def matches(self, split: Dataset) -> bool:
         try:

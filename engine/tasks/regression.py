@@ -74,6 +74,7 @@ class Regression:
     metric_names = ("mse", "rmse", "mae", "pearson", "spearman", "r2")
     best_metric = "rmse"
     greater_is_better = False
+    calibrates = False
 
     def matches(self, split: Dataset) -> bool:
         try:

@@ -90,6 +90,7 @@ class TextClassification:
     metric_names = ("accuracy", "f1", "precision", "recall")
     best_metric = "f1"
     greater_is_better = True
+    calibrates = False
 
     def matches(self, split: Dataset) -> bool:
         try:

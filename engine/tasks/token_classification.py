@@ -145,6 +145,7 @@ class TokenClassification:
     metric_names = ("precision", "recall", "f1", "accuracy")
     best_metric = "f1"
     greater_is_better = True
+    calibrates = False
 
     def matches(self, split: Dataset) -> bool:
         try:

@@ -102,8 +102,11 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
     best = state.best_model_checkpoint if trainer.args.load_best_model_at_end else None
     evaluation = final_metrics(state.log_history, state.global_step, best) or trainer.evaluate()
     metrics = {name: evaluation[f"eval_{name}"] for name in ("loss", *task.metric_names)}
-    # What the task tunes on validation predictions (multi-label thresholds) is saved with the model.
-    setup = task.calibrate(data.setup, trainer.predict(features).predictions, examples, features)
+    # What the task tunes on validation predictions (multi-label thresholds) is saved with the model; a task that
+    # tunes nothing costs no extra pass over validation.
+    setup = data.setup
+    if task.calibrates:
+        setup = task.calibrate(setup, trainer.predict(features).predictions, examples, features)
     trainer.save_model(str(folders.model))
     if trainer.is_world_process_zero():
         trainer.state.save_to_json(str(folders.trainer_state))

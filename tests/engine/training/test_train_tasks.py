@@ -76,3 +76,10 @@ def test_the_reproduce_command_names_the_task_and_each_role_column():
 
     assert arguments[arguments.index("--task") + 1] == "token-classification"
     assert [arguments[i + 1] for i, flag in enumerate(arguments) if flag == "--column"] == ["tokens=words", "tags=ner"]
+
+
+def test_only_a_task_that_tunes_on_validation_pays_a_last_prediction_pass():
+    # run.train predicts on validation once more at the end only when `calibrates` (multi-label thresholds)
+    from engine.tasks.registry import get_task, task_names
+
+    assert [name for name in task_names() if get_task(name).calibrates] == ["multi-label-classification"]
