@@ -24,6 +24,7 @@ from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from engine.common.errors import StudioError
 from engine.common.limits import limits, over
+from engine.common.settings import remote_code_allowed
 from engine.tasks.base import Outputs, Task, TaskSetup, Tokenization, load_model
 from engine.tasks.multi_label import COLUMNS, LIST, thresholds_of
 from engine.tasks.registry import get_task
@@ -72,7 +73,8 @@ def load_task_model(folder: str | Path) -> TaskModel:
     saved = load_task(folder)
     task = get_task(saved.setup.task)
     model = load_model(task, str(folder), saved.setup).eval()
-    return TaskModel(folder, task, saved.setup, saved.tokenization, AutoTokenizer.from_pretrained(folder), model)
+    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=remote_code_allowed())
+    return TaskModel(folder, task, saved.setup, saved.tokenization, tokenizer, model)
 
 
 def _text(inputs: dict[str, str | None], name: str) -> str:
