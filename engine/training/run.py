@@ -13,11 +13,11 @@ from pathlib import Path
 
 from transformers import AutoTokenizer, Trainer, set_seed
 
-from engine.common.paths import atomic_file
 from engine.common.settings import remote_code_allowed
 from engine.models.loading import resolve_model
 from engine.models.refs import parse_model_ref
-from engine.tasks.base import TaskSetup, Tokenization
+from engine.tasks.base import Tokenization
+from engine.tasks.saved import save_task  # task.json beside the model, in the layout load_task reads
 from engine.training.config import TrainConfig, planned_steps, resolve_precision
 from engine.training.data import prepare_training_data, tokenize_splits
 from engine.training.model_card import write_model_card
@@ -33,8 +33,6 @@ from engine.training.recipe import (
 )
 
 logger = logging.getLogger(__name__)
-TASK_FILE = "task.json"
-TASK_FILE_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -118,20 +116,3 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
             folders.model, config, data, metrics, train_seconds=seconds, hardware=hardware, precision=precision
         )
     return metrics
-
-
-def save_task(folder: Path, setup: TaskSetup, tokenization: Tokenization) -> Path:
-    """Write `task.json` beside the model: the task's setup (columns, labels, tuned options) and the tokenization
-    its features were made with, so predictions read inputs as training did.
-
-    The layout is `engine.tasks.saved`'s (format 1), which reads it back.
-    """
-    path = folder / TASK_FILE
-    data = {
-        "format": TASK_FILE_FORMAT,
-        "setup": setup.to_dict(),
-        "tokenization": {"max_length": tokenization.max_length, "stride": tokenization.stride},
-    }
-    with atomic_file(path) as staging:
-        staging.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return path
