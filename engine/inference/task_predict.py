@@ -7,7 +7,7 @@ label and its probabilities (text classification).
 
 The input goes through the task's own `preprocess` and `postprocess` (the same tokenization, windows, thresholds
 and scale as training), as a one-row split in the training data's layout. `preprocess` also encodes labels, so
-the row carries a placeholder label (the first label name, 0.0, no answer) that nothing here reads: the
+the row carries a stand-in label (the first label name, 0.0, no answer) that nothing here reads: the
 prediction comes from the model's outputs only.
 """
 
@@ -99,8 +99,8 @@ def _multi_label_row(setup: TaskSetup, inputs: dict[str, str | None]) -> dict[st
     layout = setup.option("layout")
     if layout == COLUMNS:
         return _text_columns(setup, inputs) | {name: [1 if i == 0 else 0] for i, name in enumerate(setup.labels)}
-    placeholder = [setup.labels[0]] if layout == LIST else setup.labels[0]
-    return _text_columns(setup, inputs) | {setup.columns["labels"]: [placeholder]}
+    stand_in = [setup.labels[0]] if layout == LIST else setup.labels[0]
+    return _text_columns(setup, inputs) | {setup.columns["labels"]: [stand_in]}
 
 
 def _words_row(setup: TaskSetup, inputs: dict[str, str | None]) -> dict[str, list]:
@@ -116,7 +116,7 @@ def _question_row(setup: TaskSetup, inputs: dict[str, str | None]) -> dict[str, 
     }
 
 
-# Each task's one-row split from the user's inputs, in its training layout with a placeholder label.
+# Each task's one-row split from the user's inputs, in its training layout with a stand-in label (never read).
 _ROWS: dict[str, Callable[[TaskSetup, dict[str, str | None]], dict[str, list]]] = {
     "text-classification": lambda setup, inputs: (
         _text_columns(setup, inputs) | {setup.columns["label"]: [setup.labels[0]]}
