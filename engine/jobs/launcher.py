@@ -24,11 +24,47 @@ _GPU_TYPES = ("MULTI_GPU", "DEEPSPEED", "FSDP", "MEGATRON_LM")
 
 @dataclass(frozen=True)
 class Launch:
-    """How a job's processes start: the command before `-m engine.jobs.worker <id>`, and how many processes run."""
+    """How a job's processes start: the command before `-m engine.jobs.worker <id>`, how many processes run, and
+    how many CPU threads each may use (`OMP_NUM_THREADS` in their environment)."""
 
     command: list[str]
     processes: int
     config_file: str | None
+    threads: int = 1
+
+
+def _cgroup_cpus() -> float | None:
+    """The CPUs a cgroup v2 quota allows (`cpu.max`: "200000 100000" is 2), None without a quota. A container on a
+    shared host (a Space, a CI runner) often sees every core of the host but may use only its quota."""
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return None if quota == "max" else int(quota) / int(period)
+
+
+def cpu_threads(processes_per_machine: int = 1) -> int:
+    """The CPU threads each of a job's processes on this machine may use: `OMP_NUM_THREADS` when the server's
+    environment sets it, else the physical cores this process may run on (its CPU affinity, its cgroup quota)
+    shared between the processes.
+
+    Why: `accelerate launch` sets `OMP_NUM_THREADS` for the processes it starts, to 1 unless told otherwise (it
+    picks more only with `--cpu`, from the host's core count), and PyTorch's launcher sets 1 for several processes;
+    a training child on a CPU then uses one core of many. Physical cores, as torch counts by default: a second
+    thread on a core's sibling adds little to matrix products.
+    """
+    chosen = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if chosen.isdigit() and int(chosen) > 0:
+        return int(chosen)
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    import psutil  # accelerate's own dependency; it counts cores the same way for its launcher
+
+    logical, physical = psutil.cpu_count(logical=True) or 1, psutil.cpu_count(logical=False) or 1
+    cores = available * physical / logical  # the allowed CPUs, less their SMT siblings
+    quota = _cgroup_cpus()
+    if quota is not None:
+        cores = min(cores, quota)
+    return max(1, int(cores // max(1, processes_per_machine)))
 
 
 def _accelerate_default_config_file() -> str:
@@ -79,7 +115,7 @@ def launch_plan(config_file: str | None = None) -> Launch:
     config_file = config_file or accelerate_config_file()
     accelerate = [sys.executable, "-m", "accelerate.commands.launch"]
     if config_file is None:
-        return Launch(accelerate + SINGLE_PROCESS, 1, None)
+        return Launch(accelerate + SINGLE_PROCESS, 1, None, cpu_threads(1))
     values = _read(config_file)
     kind = str(values.get("distributed_type", "NO")).upper()
     processes = _count(values, "num_processes", config_file)
@@ -95,9 +131,10 @@ def launch_plan(config_file: str | None = None) -> Launch:
                 f"({kind}), but it has {gpus} GPU(s); lower num_processes, or use a config made on this machine "
                 "(accelerate config)"
             )
+    threads = cpu_threads(-(-processes // machines))
     if kind == "MULTI_CPU" and processes > 1 and not values.get("mpirun_config"):
-        return Launch(_torch_run(values, processes, machines, config_file), processes, config_file)
-    return Launch(accelerate + ["--config_file", config_file], processes, config_file)
+        return Launch(_torch_run(values, processes, machines, config_file), processes, config_file, threads)
+    return Launch(accelerate + ["--config_file", config_file], processes, config_file, threads)
 
 
 def _torch_run(values: dict, processes: int, machines: int, config_file: str) -> list[str]:

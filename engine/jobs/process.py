@@ -53,7 +53,13 @@ def launch_command(job_id: int) -> list[str]:
     Raises:
         StudioError: the accelerate config cannot run on this machine.
     """
-    return launch_plan().command + ["-m", "engine.jobs.worker", str(job_id)]
+    return _worker_command(job_id)[0]
+
+
+def _worker_command(job_id: int) -> tuple[list[str], int]:
+    """The command that starts job `job_id`, and the CPU threads each of its processes may use."""
+    plan = launch_plan()
+    return plan.command + ["-m", "engine.jobs.worker", str(job_id)], plan.threads
 
 
 def job_marker(job_id: int) -> str:
@@ -61,8 +67,10 @@ def job_marker(job_id: int) -> str:
     return str((data_dir() / "jobs" / str(job_id)).resolve())
 
 
-def _child_environment(job_id: int) -> dict[str, str]:
+def _child_environment(job_id: int, threads: int = 1) -> dict[str, str]:
     env = dict(os.environ)
+    # Both launchers pass OMP_NUM_THREADS on to the processes they start (1 when it is unset: one core of many).
+    env["OMP_NUM_THREADS"] = str(threads)
     env[JOB_MARKER] = job_marker(job_id)  # replaces the marker of a worker that starts the next job itself
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env["STUDIO_DATA_DIR"] = str(data_dir())
@@ -221,7 +229,7 @@ def spawn(job: Job, store: JobStore, on_exit: Callable[[], None] | None) -> Job:
     Raises:
         OSError: the process could not be started.
     """
-    command = launch_command(job.id)
+    command, threads = _worker_command(job.id)
     job.folder.mkdir(parents=True, exist_ok=True)
     with job.log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -230,7 +238,7 @@ def spawn(job: Job, store: JobStore, on_exit: Callable[[], None] | None) -> Job:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env=_child_environment(job.id),
+            env=_child_environment(job.id, threads),
             cwd=str(REPO_ROOT),
         )
     if on_exit:  # before the job shows as running: a status read must not find the pid gone and beat the watcher

@@ -27,13 +27,16 @@ def training_device() -> str:
 
 
 def describe_hardware(processes: int = 1) -> str:
-    """The hardware a run trains on, in words: "1 × NVIDIA H200" or "CPU: AMD EPYC 7B13 (2 cores)"."""
+    """The hardware a run trains on, in words: "1 × NVIDIA H200" or "CPU: AMD EPYC 7B13 (2 cores, 2 threads)": the
+    threads are those torch uses in this process (`OMP_NUM_THREADS`, set by the job's launcher)."""
     import torch
 
     if torch.cuda.is_available():
         return f"{training_devices(processes)} × {torch.cuda.get_device_name(0)}"
     on = f"{processes} processes on " if processes > 1 else ""
-    return f"{on}CPU: {_cpu_name()} ({os.cpu_count()} cores)"
+    threads = torch.get_num_threads()
+    each = " each" if processes > 1 else ""
+    return f"{on}CPU: {_cpu_name()} ({os.cpu_count()} cores, {threads} thread{'s' if threads > 1 else ''}{each})"
 
 
 def _cpu_name() -> str:

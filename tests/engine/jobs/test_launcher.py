@@ -1,13 +1,16 @@
 """engine.jobs.launcher: a job follows its accelerate config, several CPU processes included, or is refused."""
 
+import subprocess
 import sys
 
 import pytest
 import torch
 
+import engine.jobs.launcher
 from engine.common.errors import StudioError
 from engine.jobs.actions import start_job
-from engine.jobs.launcher import launch_plan
+from engine.jobs.launcher import cpu_threads, launch_plan
+from engine.jobs.process import _child_environment
 from engine.jobs.store import JobStore
 from engine.training.config import TrainConfig
 
@@ -80,3 +83,53 @@ def test_a_start_under_such_a_config_is_refused_before_anything_is_recorded(tmp_
 def test_a_missing_config_file_is_named(tmp_path):
     with pytest.raises(StudioError, match="cannot read the accelerate config .*absent.yaml"):
         launch_plan(str(tmp_path / "absent.yaml"))
+
+
+def _cores(monkeypatch, *, affinity: int, logical: int, physical: int, quota: float | None = None) -> None:
+    import psutil
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(engine.jobs.launcher.os, "sched_getaffinity", lambda pid: set(range(affinity)))
+    monkeypatch.setattr(psutil, "cpu_count", lambda logical=True: logical_count if logical else physical)
+    monkeypatch.setattr(engine.jobs.launcher, "_cgroup_cpus", lambda: quota)
+    logical_count = logical
+
+
+def test_one_process_gets_every_physical_core_it_may_run_on(monkeypatch):
+    _cores(monkeypatch, affinity=8, logical=8, physical=4)  # 4 cores with 2 hardware threads each
+
+    assert cpu_threads(1) == 4
+    assert cpu_threads(2) == 2  # shared between a job's processes on this machine
+    assert cpu_threads(8) == 1
+
+
+def test_a_cgroup_quota_or_an_affinity_mask_limits_the_threads(monkeypatch):
+    _cores(monkeypatch, affinity=64, logical=64, physical=64, quota=2.0)  # a container given 2 CPUs of a big host
+    assert cpu_threads(1) == 2
+
+    _cores(monkeypatch, affinity=3, logical=16, physical=16)  # `taskset -c 0-2`
+    assert cpu_threads(1) == 3
+
+
+def test_omp_num_threads_set_for_the_server_is_kept(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+
+    assert cpu_threads(1) == 3
+
+
+def test_the_launched_process_uses_the_planned_threads_not_the_launchers_one(tmp_path, monkeypatch, studio_data_dir):
+    """`accelerate launch` without `--cpu` sets OMP_NUM_THREADS=1 for its child: on a CPU a job trained on one core
+    of many until the job's environment named the count. Runs the real launcher on a script that reports it."""
+    monkeypatch.delenv("STUDIO_ACCELERATE_CONFIG", raising=False)
+    monkeypatch.setattr(engine.jobs.launcher, "default_config_file", str(tmp_path / "absent.yaml"))
+    monkeypatch.setattr(engine.jobs.launcher, "cpu_threads", lambda processes=1: 2)
+    script = tmp_path / "threads.py"
+    script.write_text("import torch\nprint('threads', torch.get_num_threads())\n")
+    plan = launch_plan()
+
+    result = subprocess.run(
+        [*plan.command, str(script)], env=_child_environment(7, plan.threads), capture_output=True, text=True
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "threads 2" in result.stdout

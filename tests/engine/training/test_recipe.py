@@ -163,9 +163,13 @@ def test_early_stopping_becomes_a_callback_with_its_patience():
     assert callback.early_stopping_patience == 3
 
 
-def test_the_cpu_is_described_with_its_cores():
+def test_the_cpu_is_described_with_its_cores_and_the_threads_training_uses(monkeypatch):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
     assert describe_hardware().startswith("CPU: ")
-    assert "cores)" in describe_hardware()
+    assert describe_hardware().endswith(" cores, 1 thread)")
+    assert describe_hardware(processes=2).endswith(" cores, 1 thread each)")
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 4)
+    assert describe_hardware().endswith(" cores, 4 threads)")
     assert training_devices() == 1
 
 
