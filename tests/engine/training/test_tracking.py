@@ -2,7 +2,10 @@
 and logs to trackio only when `STUDIO_TRACKIO` is on and trackio is installed."""
 
 import importlib.util
+import json
 import logging
+import sqlite3
+from types import SimpleNamespace
 
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -11,7 +14,13 @@ from engine.common.errors import StudioError
 from engine.common.settings import settings
 from engine.jobs import worker
 from engine.training.config import TrainConfig
-from engine.training.tracking import TENSORBOARD_FOLDER, RunTensorBoard, RunTrackio, tracking_callbacks
+from engine.training.tracking import (
+    TENSORBOARD_FOLDER,
+    TRACKIO_PROJECT,
+    RunTensorBoard,
+    RunTrackio,
+    tracking_callbacks,
+)
 
 CONFIG = TrainConfig(dataset="sample:topics", model="scratch:tiny")
 
@@ -78,8 +87,18 @@ def test_a_wrong_trackio_switch_is_refused_naming_the_variable(monkeypatch):
 def test_with_trackio_installed_and_switched_on_a_run_logs_to_a_local_trackio_project(tmp_path, monkeypatch):
     monkeypatch.setenv("STUDIO_TRACKIO", "1")
     monkeypatch.setenv("TRACKIO_DIR", str(tmp_path / "trackio"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    state = SimpleNamespace(is_world_process_zero=True, global_step=5)
 
     callbacks = tracking_callbacks(CONFIG, tmp_path / "7")
-
     assert [type(c) for c in callbacks] == [RunTensorBoard, RunTrackio]
-    assert callbacks[1].run_name == "job-7"
+    tracker = callbacks[1]
+    tracker.on_train_begin(None, state, None)
+    tracker.on_log(None, state, None, logs={"loss": 0.5, "learning_rate": 1e-4})
+    tracker.on_train_end(None, state, None)
+
+    with sqlite3.connect(tmp_path / "trackio" / f"{TRACKIO_PROJECT}.db") as db:
+        rows = db.execute("SELECT run_name, step, metrics FROM metrics").fetchall()
+    assert [(name, step, json.loads(values)) for name, step, values in rows] == [
+        ("job-7", 5, {"train/loss": 0.5, "train/learning_rate": 1e-4})
+    ]
