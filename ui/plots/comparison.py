@@ -45,6 +45,9 @@ def comparison_curves(comparison: Comparison | None, log_scale: bool = False) ->
             # One legend entry per run: its colour names it in every panel.
             shown = {"mode": lines_mode(len(series.x)), "name": run.label, "showlegend": order == 0}
             figure.add_scatter(y=series.smoothed, **shown, **common, **place)
+    for position, name in enumerate(names):
+        if name.endswith("learning_rate"):  # 0.0001 reads better as 1.0e-4 than as 100µ
+            figure.update_yaxes(tickformat=".1e", row=position // 2 + 1, col=position % 2 + 1)
     if log_scale:
         figure.update_yaxes(type="log")
     figure.update_xaxes(title_text=X_AXES[comparison.axis], row=rows)
