@@ -9,7 +9,8 @@ from engine.cli.output import emit
 
 def _table(rows: list[list[str]], columns: list[str]) -> list[str]:
     widths = [max(len(cell) for cell in column) for column in zip(columns, *rows, strict=True)]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in [columns, *rows]]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in [columns, *rows]]
+    return [line.rstrip() for line in lines]
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -36,4 +36,5 @@ def test_compare_with_nothing_selected_exits_2_naming_what_to_give(capsys, store
     code, _, err = run_main(capsys, "compare")
 
     assert code == 2
-    assert err.strip() == "error: no runs to compare: pick runs, or filter them by name, status, dataset, model or sweep"
+    expected = "error: no runs to compare: pick runs, or filter them by name, status, dataset, model or sweep"
+    assert err.strip() == expected
