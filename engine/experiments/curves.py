@@ -19,6 +19,8 @@ X_AXES = {
 MAX_SMOOTHING = 0.99  # TensorBoard's slider stops here: at 1 the average never moves from its first point
 CHARTED_KINDS = ("train", "eval")  # the summary event is one point per run, not a curve
 _NOT_VALUES = {"id", "time", "kind", "step", "epoch"}
+# How fast an evaluation ran (`runtime`, `samples_per_second`...): about the machine's load, not about the model.
+_SPEED_SUFFIXES = ("runtime", "_per_second")
 
 
 @dataclass(frozen=True)
@@ -89,12 +91,14 @@ def check_axis(axis: str) -> str:
 
 
 def series_names(events: list[dict]) -> list[str]:
-    """Every `kind/value` the events hold, training values first, in the order first logged."""
+    """Every `kind/value` the events hold, training values first, in the order first logged; an evaluation's speed
+    is left out."""
     names: dict[str, None] = {}
     for kind in CHARTED_KINDS:
         for event in events:
             if event.get("kind") == kind:
-                names.update(dict.fromkeys(f"{kind}/{key}" for key in event if key not in _NOT_VALUES))
+                keys = [key for key in event if key not in _NOT_VALUES and not key.endswith(_SPEED_SUFFIXES)]
+                names.update(dict.fromkeys(f"{kind}/{key}" for key in keys))
     return list(names)
 
 

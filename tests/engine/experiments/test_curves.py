@@ -10,7 +10,8 @@ from engine.experiments.curves import run_series, samples_per_step, series_names
 EVENTS = [
     {"id": 1, "time": 100.0, "kind": "train", "step": 10, "epoch": 0.5, "loss": 0.9, "learning_rate": 2e-5},
     {"id": 2, "time": 104.0, "kind": "train", "step": 20, "epoch": 1.0, "loss": 0.7, "learning_rate": 1e-5},
-    {"id": 3, "time": 105.0, "kind": "eval", "step": 20, "epoch": 1.0, "loss": 0.65, "accuracy": 0.6},
+    {"id": 3, "time": 105.0, "kind": "eval", "step": 20, "epoch": 1.0, "loss": 0.65, "accuracy": 0.6, "runtime": 0.4}
+    | {"samples_per_second": 350.0, "steps_per_second": 22.0},
     {"id": 4, "time": 109.0, "kind": "train", "step": 30, "epoch": 1.5, "loss": 0.5, "learning_rate": 5e-6},
     {"id": 5, "time": 110.0, "kind": "summary", "step": 30, "epoch": 1.5, "train_runtime": 10.0},
 ]
@@ -48,7 +49,7 @@ def test_a_smoothing_weight_outside_0_to_0_99_is_refused_naming_the_range(weight
         smooth([1.0], weight)
 
 
-def test_series_are_named_as_tensorboard_names_them_training_first_and_the_summary_is_no_curve():
+def test_series_are_named_as_tensorboard_names_them_training_first_without_speeds_or_the_summary():
     assert series_names(EVENTS) == ["train/loss", "train/learning_rate", "eval/loss", "eval/accuracy"]
 
 
