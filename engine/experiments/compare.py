@@ -16,6 +16,7 @@ from engine.jobs.store import Job, JobStore
 MAX_COMPARED_RUNS = 50  # a chart with more curves than this is unreadable, and each run's events are read
 # Settings that name a run rather than change what it learns: runs equal but for these are repeats of one setting.
 RUN_IDENTITY = ("seed", "name", "resume_from_checkpoint")
+NOT_SETTINGS = ("name",)  # the table's columns and the legend already name each run
 # Errors and losses: lower is better (the same names as engine.training.recipe, which loads torch to be imported).
 LOWER_IS_BETTER = ("loss", "mse", "rmse", "mae")
 # The metric compared when none is named: each task's best metric, in this order, else the validation loss.
@@ -83,8 +84,8 @@ def shown(value: object) -> str:
 
 def settings_rows(configs: dict[int, dict], show_all: bool = False) -> list[list[str]]:
     """One row per setting, `[setting, value in each run...]` in the order of `configs`: only the settings whose
-    values differ between the runs, or every setting with `show_all`."""
-    keys = sorted({key for config in configs.values() for key in config})
+    values differ between the runs, or every setting with `show_all` (the run's name is its column's header)."""
+    keys = sorted({key for config in configs.values() for key in config} - set(NOT_SETTINGS))
     rows = []
     for key in keys:
         values = [shown(config.get(key)) for config in configs.values()]

@@ -113,8 +113,8 @@ def run_series(
 
     Args:
         events: the run's `JobStore.events`.
-        axis: `step`, `epoch`, `samples` (step × `per_step`) or `time` (seconds since `started_at`, by default
-            since the first event).
+        axis: `step`, `epoch`, `samples` (step × `per_step`) or `time` (seconds since `started_at` or the first
+            event, whichever is earlier).
         smoothing: 0 (none) to 0.99; evaluations are smoothed too, as TensorBoard does.
         per_step: rows per optimizer step (`samples_per_step`).
         started_at: the run's start (`Job.started_at`).
@@ -124,8 +124,9 @@ def run_series(
     """
     check_axis(axis)
     check_smoothing(smoothing)
-    if started_at is None:
-        started_at = min((event["time"] for event in events), default=0.0)
+    # A resumed run's start is its latest one: its earlier events count from before it, never below 0.
+    first = min((event["time"] for event in events), default=0.0)
+    started_at = first if started_at is None else min(started_at, first)
     result = []
     for name in series_names(events):
         kind, key = name.split("/", 1)

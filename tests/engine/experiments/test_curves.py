@@ -89,3 +89,7 @@ def test_the_series_carry_their_smoothed_values():
 
     assert loss.smoothed == smooth([0.9, 0.7, 0.5], 0.5)
     assert loss.smoothed != loss.raw
+
+
+def test_a_resumed_runs_earlier_events_count_from_before_its_latest_start():
+    assert _by_name(run_series(EVENTS, axis="time", started_at=104.5))["train/loss"].x == [0.0, 4.0, 9.0]
