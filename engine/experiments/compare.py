@@ -118,12 +118,16 @@ def default_metric(jobs: list[Job]) -> str:
     return next((name for name in PREFERRED_METRICS if name in found), "loss")
 
 
+def setting_of(config: dict) -> str:
+    """What a run tried, as one comparable text: its settings without those that only name or repeat it."""
+    return json.dumps({key: value for key, value in config.items() if key not in RUN_IDENTITY}, sort_keys=True)
+
+
 def seed_groups(configs: dict[int, dict]) -> list[list[int]]:
     """Runs that differ only by their seed (and name), as groups of two or more ids."""
     groups: dict[str, list[int]] = {}
     for job_id, config in configs.items():
-        rest = {key: value for key, value in config.items() if key not in RUN_IDENTITY}
-        groups.setdefault(json.dumps(rest, sort_keys=True, default=str), []).append(job_id)
+        groups.setdefault(setting_of(config), []).append(job_id)
     return [ids for ids in groups.values() if len(ids) > 1]
 
 
@@ -154,6 +158,7 @@ class Verdict:
     margin: float | None  # best minus runner-up, in the better direction (never negative)
     spread: Spread | None
     text: str
+    runner_up: int | None = None  # the best run of another setting
 
     @property
     def best(self) -> int | None:
@@ -169,6 +174,10 @@ class Verdict:
 
 def _number(value: float) -> str:
     return f"{value:.4g}"
+
+
+def _ids(job_ids: list[int]) -> str:
+    return ", ".join(f"#{job_id}" for job_id in job_ids)
 
 
 def pick_best(values: dict[int, float], configs: dict[int, dict], metric: str) -> Verdict:
@@ -190,24 +199,35 @@ def pick_best(values: dict[int, float], configs: dict[int, dict], metric: str) -
     if len(ranking) == 1:
         text = f"Only #{best} has a validation {metric} ({_number(top)}): select another run that has one."
         return Verdict(metric, higher, ranking, None, spread, text)
-    runner, second = ranking[1]
+    # The runner-up is the best run of another setting: a repeat of the best one with another seed says how lucky
+    # it was, not whether its setting is better.
+    tried = setting_of(configs[best])
+    others = [(job_id, value) for job_id, value in ranking if setting_of(configs[job_id]) != tried]
+    repeats = ""
+    if spread is not None:
+        repeats = (
+            f"the seed-to-seed spread of {_number(spread.value)} (runs {_ids(spread.runs)}, which differ only by seed)"
+        )
+    if not others:
+        text = (
+            f"{lead}. The other runs differ from it only by their seed: there is no other setting to compare with; "
+            f"{repeats} says how much luck moves the metric."
+        )
+        return Verdict(metric, higher, ranking, None, spread, text)
+    runner, second = others[0]
     margin = abs(top - second)
-    lead += f", {_number(margin)} {direction} #{runner} ({_number(second)})"
-    if any(best in group and runner in group for group in seed_groups(configs)):
-        text = f"{lead}. They differ only by their seed: the margin is seed-to-seed noise, not a better setting."
-    elif spread is None:
+    skipped = ", the best run of another setting" if runner != ranking[1][0] else ""
+    lead += f", {_number(margin)} {direction} #{runner} ({_number(second)}{skipped})"
+    if spread is None:
         text = (
             f"{lead}. The seed-to-seed spread is unknown: no two of these runs differ only by their seed. "
             "Measure it: repeat the best run with other seeds (Clone it, change Seed) and compare again."
         )
+    elif margin > spread.value:
+        text = f"{lead}: larger than {repeats}, so the difference is more than luck."
     else:
-        repeats = ", ".join(f"#{job_id}" for job_id in spread.runs)
-        measured = f"the seed-to-seed spread of {_number(spread.value)} (runs {repeats}, which differ only by seed)"
-        if margin > spread.value:
-            text = f"{lead}: larger than {measured}, so the difference is more than luck."
-        else:
-            text = f"{lead}: within {measured}, so it may be luck; repeat both with more seeds to tell."
-    return Verdict(metric, higher, ranking, margin, spread, text)
+        text = f"{lead}: within {repeats}, so it may be luck; repeat both with more seeds to tell."
+    return Verdict(metric, higher, ranking, margin, spread, text, runner)
 
 
 @dataclass(frozen=True)
@@ -271,6 +291,7 @@ class Comparison:
             "metric": verdict.metric,
             "greater_is_better": verdict.greater_is_better,
             "best": verdict.best,
+            "runner_up": verdict.runner_up,
             "ranking": [job_id for job_id, _ in verdict.ranking],
             "margin": verdict.margin,
             "seed_spread": None if verdict.spread is None else verdict.spread.value,

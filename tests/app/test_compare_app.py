@@ -27,7 +27,7 @@ def test_picked_runs_get_the_best_the_margin_and_whether_it_beats_the_seed_sprea
 
     result = client.predict(ids, api_name="/compare_runs")
 
-    assert result["metric"] == "f1" and result["best"] == runs["high lr"]
+    assert result["metric"] == "f1" and (result["best"], result["runner_up"]) == (runs["high lr"], runs["seed 2"])
     assert result["ranking"] == [runs["high lr"], runs["seed 2"], runs["seed 1"]]
     assert result["margin"] == pytest.approx(0.08)
     assert result["seed_spread"] == pytest.approx(0.02)

@@ -76,10 +76,25 @@ def test_without_seed_repeats_the_spread_is_unknown_and_the_verdict_says_how_to_
     assert "repeat the best run with other seeds" in verdict.text
 
 
-def test_when_best_and_runner_up_differ_only_by_seed_the_margin_is_noise():
+def test_runs_of_one_setting_with_other_seeds_have_no_runner_up_only_a_spread():
     verdict = pick_best({1: 0.8, 2: 0.7}, _configs({"seed": 1}, {"seed": 2}), "f1")
 
-    assert "differ only by their seed: the margin is seed-to-seed noise" in verdict.text
+    assert verdict.margin is None and verdict.spread.value == pytest.approx(0.1)
+    assert verdict.text.startswith(
+        "#1 is best by validation f1 (0.8). The other runs differ from it only by their seed"
+    )
+    assert "no other setting to compare with; the seed-to-seed spread of 0.1" in verdict.text
+
+
+def test_the_runner_up_is_the_best_run_of_another_setting_not_a_repeat_of_the_best_one():
+    configs = _configs({"learning_rate": 1e-3, "seed": 1}, {"learning_rate": 1e-3, "seed": 2}, {"seed": 1})
+    values = {1: 0.90, 2: 0.88, 3: 0.84}
+
+    verdict = pick_best(values, configs, "f1")
+
+    assert verdict.margin == pytest.approx(0.06) and verdict.beyond_spread is True
+    assert verdict.text.startswith("#1 is best by validation f1 (0.9), 0.06 above #3 (0.84, the best run of another")
+    assert "larger than the seed-to-seed spread of 0.02 (runs #1, #2" in verdict.text
 
 
 def test_a_loss_is_best_when_lowest():
