@@ -13,6 +13,7 @@ from engine.jobs.store import database_problem
 from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
 from engine.training.defaults import defaults_help
 from engine.training.presets import PRESETS
+from ui import compare_panel
 from ui import train_actions as actions
 from ui.column_pickers import column_pickers, layout_of
 from ui.saved_form import SavedForm
@@ -125,6 +126,7 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
             label="Overlay other jobs", choices=[], multiselect=True, info="their curves, dashed", scale=2
         )
         difference = gr.Dataframe(label="Settings that differ from the first overlaid job", interactive=False, scale=3)
+    compare_panel.build(owner_key)
     with gr.Accordion("Job details (config, the command that reproduces it anywhere, error)", open=False):
         command = gr.Code(
             label="Reproduce this run on any machine with Finetune Studio installed (no server or database needed)",

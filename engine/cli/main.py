@@ -272,6 +272,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from engine.cli.compare_commands import add_compare_commands
     from engine.cli.dataset_commands import add_dataset_commands
     from engine.cli.run_export_commands import add_run_export_commands
     from engine.cli.try_commands import add_try_commands
@@ -375,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_dataset_commands(commands, as_json)
 
     add_run_export_commands(commands, as_json)
+
+    add_compare_commands(commands, as_json)
 
     jobs = commands.add_parser("jobs", parents=[as_json], help="list training jobs")
     jobs.set_defaults(run=cmd_jobs)

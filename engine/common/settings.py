@@ -30,6 +30,7 @@ class Settings:
         space_id: the Hugging Face Space this runs on (`SPACE_ID`, set by Spaces), None elsewhere.
         server_paths: which files and folders of the server a typed path may name (`STUDIO_SERVER_PATHS`):
             `anywhere`, or only those in the data directory and the bundled assets (`data-dir`).
+        trackio: whether training runs also log to a local trackio project (`STUDIO_TRACKIO`).
     """
 
     max_queued_jobs: int = DEFAULT_MAX_QUEUED_JOBS
@@ -39,6 +40,7 @@ class Settings:
     allow_remote_code: bool = False
     space_id: str | None = None
     server_paths: str = "anywhere"
+    trackio: bool = False
 
     def __post_init__(self) -> None:
         if self.max_queued_jobs < 1:
@@ -111,6 +113,7 @@ def settings() -> Settings:
         allow_remote_code=_switch("STUDIO_ALLOW_REMOTE_CODE"),
         space_id=os.environ.get("SPACE_ID") or None,
         server_paths=os.environ.get("STUDIO_SERVER_PATHS", "").strip().lower() or _default_server_paths(),
+        trackio=_switch("STUDIO_TRACKIO"),
     )
 
 

@@ -31,6 +31,7 @@ from engine.training.recipe import (
     training_arguments,
     training_devices,
 )
+from engine.training.tracking import tracking_callbacks
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,11 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
         processing_class=tokenizer,
         data_collator=task.collator(tokenizer),
         compute_metrics=task.metrics(data.setup, examples, features),
-        callbacks=[StudioProgress(report, should_stop), *callbacks_for(config)],
+        callbacks=[
+            StudioProgress(report, should_stop),
+            *callbacks_for(config),
+            *tracking_callbacks(config, folders.checkpoints.parent),  # the run's folder: jobs/<id>/tensorboard
+        ],
     )
     output = trainer.train(resume_from_checkpoint=config.resume_from_checkpoint)
     state = trainer.state
