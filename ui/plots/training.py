@@ -2,6 +2,7 @@
 
 import plotly.graph_objects as go
 
+from engine.experiments.curves import smooth
 from engine.training.events import EvalEvent, TrainEvent
 from ui.plots.style import LAYOUT, lines_mode, say_when_empty
 
@@ -12,12 +13,8 @@ SMOOTHING = 0.8  # exponential moving average weight, as TensorBoard's default s
 
 
 def smoothed(values: list[float], weight: float = SMOOTHING) -> list[float]:
-    """Exponential moving average with bias correction, so the first points are not pulled towards 0."""
-    result, average = [], 0.0
-    for count, value in enumerate(values, start=1):
-        average = weight * average + (1 - weight) * value
-        result.append(average / (1 - weight**count))
-    return result
+    """The job's curves smoothed as the comparison smooths them (`engine.experiments.curves.smooth`)."""
+    return smooth(values, weight)
 
 
 def _overlay(figure: go.Figure, others: dict[str, list[dict]], kind: str, key: str, smooth: bool = False) -> None:
