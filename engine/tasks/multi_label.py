@@ -266,6 +266,8 @@ class MultiLabelClassification:
         return compute
 
     def calibrate(self, setup: TaskSetup, outputs: Outputs, examples: Dataset, features: Dataset) -> TaskSetup:
+        if not setup.option("tune_thresholds", True):  # the one `threshold` for every label, as the user chose
+            return setup
         actual = np.asarray(features["labels"]) > 0.5
         return setup.with_options(thresholds=tune_thresholds(sigmoid(logits_of(outputs)), actual))
 

@@ -73,7 +73,7 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
         data = prepare_training_data(config)
         path = resolve_model(parse_model_ref(config.model), data.train_texts, config.seed)
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote_code_allowed())
-        tokenized = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"))
+        tokenized = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"), config.stride)
     for note in data.notes:
         logger.info(note)
     task, examples, features = data.task, data.splits["validation"], tokenized["validation"]
@@ -100,19 +100,27 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
     best = state.best_model_checkpoint if trainer.args.load_best_model_at_end else None
     evaluation = final_metrics(state.log_history, state.global_step, best) or trainer.evaluate()
     metrics = {name: evaluation[f"eval_{name}"] for name in ("loss", *task.metric_names)}
-    # What the task tunes on validation predictions (multi-label thresholds) is saved with the model; a task that
-    # tunes nothing costs no extra pass over validation.
-    setup = data.setup
-    if task.calibrates:
-        setup = task.calibrate(setup, trainer.predict(features).predictions, examples, features)
+    # One pass of the kept model over validation: what the task tunes on it (multi-label thresholds) is saved with
+    # the model, and the task's evaluation table (per label, per entity type) goes into the model card.
+    outputs = trainer.predict(features).predictions
+    setup = task.calibrate(data.setup, outputs, examples, features) if task.calibrates else data.setup
+    table = task.report(setup, outputs, examples, features).table
     trainer.save_model(str(folders.model))
     if trainer.is_world_process_zero():
         trainer.state.save_to_json(str(folders.trainer_state))
         (folders.model / "training_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
         (folders.model / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        save_task(folders.model, setup, Tokenization(max_length=config.max_length))
+        save_task(folders.model, setup, Tokenization(max_length=config.max_length, stride=config.stride))
         seconds, hardware = output.metrics.get("train_runtime"), describe_hardware(processes)
         write_model_card(
-            folders.model, config, data, metrics, train_seconds=seconds, hardware=hardware, precision=precision
+            folders.model,
+            config,
+            data,
+            metrics,
+            train_seconds=seconds,
+            hardware=hardware,
+            precision=precision,
+            table=table,
+            setup=setup,
         )
     return metrics
