@@ -41,6 +41,7 @@ TASK_ROLES: dict[str, tuple[RoleSpec, ...]] = {
             "labels",
             ("labels", "label", "tags", "topics"),
             "the labels of each row: a list, a delimited string, or 0/1 columns (label_columns)",
+            optional=True,  # one 0/1 column per label needs none
         ),
     ),
     REGRESSION: (
