@@ -83,7 +83,7 @@ def write_model_card(
     hardware: str | None = None,
     precision: str | None = None,
     table: list[dict] | None = None,
-    setup: TaskSetup | None = None,
+    setup: "TaskSetup | None" = None,
 ) -> Path:
     """Write `README.md` into a saved model folder and return its path.
 
@@ -248,7 +248,7 @@ def _cell(value: object) -> str:
     return f"{value:.4f}" if isinstance(value, float) else "" if value is None else str(value)
 
 
-def _options_text(setup: TaskSetup) -> str:
+def _options_text(setup: "TaskSetup") -> str:
     """The task's options that change what the model predicts, said plainly (one line each, or nothing)."""
     lines = []
     if setup.option("standardize"):
