@@ -17,38 +17,17 @@ from engine.models.refs import HUB, parse_model_ref
 from engine.training.config import TrainConfig, resolve_precision
 from engine.training.data import TrainingData
 from engine.training.recipe import best_model_metric
+from engine.training.task_settings import METRIC_TITLES as TASK_METRIC_TITLES
+from engine.training.task_settings import metric_title
 
 if TYPE_CHECKING:
     from engine.tasks.base import TaskSetup
 
-# How a card names a metric, where its key alone would not say enough (text classification's scores are macro
-# averages over the labels; token classification's are over entities); any other metric is named by its key.
-TASK_METRIC_TITLES = {
-    "text-classification": {"f1": "F1 (macro)", "precision": "precision (macro)", "recall": "recall (macro)"},
-    "token-classification": {
-        "f1": "F1 (entities)",
-        "precision": "precision (entities)",
-        "recall": "recall (entities)",
-        "accuracy": "accuracy (tokens)",
-    },
-    "multi-label-classification": {
-        "f1_micro": "F1 (micro)",
-        "f1_macro": "F1 (macro)",
-        "f1_samples": "F1 (samples)",
-        "subset_accuracy": "subset accuracy (every label right)",
-        "precision_micro": "precision (micro)",
-        "recall_micro": "recall (micro)",
-    },
-    "regression": {
-        "mse": "MSE (mean squared error)",
-        "rmse": "RMSE (root mean squared error)",
-        "mae": "MAE (mean absolute error)",
-        "pearson": "Pearson correlation",
-        "spearman": "Spearman correlation",
-        "r2": "R² (coefficient of determination)",
-    },
-    "question-answering": {"exact_match": "exact match (SQuAD)", "f1": "F1 (SQuAD, over answer words)"},
-}
+METRIC_TITLES = {"loss": "loss", "accuracy": "accuracy", **TASK_METRIC_TITLES["text-classification"]}
+MACRO = "(macro)"
+# The roles a task learns to predict (single- and multi-label classes, a regression target, tags, answers); a card
+# says it predicts these from the other columns.
+TARGET_ROLES = ("label", "labels", "tags", "answers")
 # What each task's model is for, in a card's "Intended use"; its inputs and outputs are the columns it names.
 INTENDED_USE = {
     "text-classification": "Give one label to a text (or a pair of texts), with every label's probability.",
@@ -61,16 +40,6 @@ INTENDED_USE = {
     "question-answering": "Find the answer to a question as a span of a given context (extractive: it never writes "
     "an answer the context does not hold); long contexts are read in overlapping windows.",
 }
-METRIC_TITLES = {"loss": "loss", "accuracy": "accuracy", **TASK_METRIC_TITLES["text-classification"]}
-MACRO = "(macro)"
-# The roles a task learns to predict (single- and multi-label classes, a regression target, tags, answers); a card
-# says it predicts these from the other columns.
-TARGET_ROLES = ("label", "labels", "tags", "answers")
-
-
-def metric_title(task: str, name: str) -> str:
-    """The metric's name on a card: `F1 (macro)` for text classification's `f1`, `r2` for regression's."""
-    return TASK_METRIC_TITLES.get(task, {}).get(name, name)
 
 
 def write_model_card(

@@ -121,3 +121,102 @@ def guess_columns(task: str | None, columns: list[str]) -> dict[str, str | None]
     """The column each of `task`'s roles would read in a dataset with these columns: the first of its defaults that
     is there (as `engine.tasks.base.resolve_roles` picks), else None."""
     return {spec.role: next((name for name in spec.defaults if name in columns), None) for spec in roles_of(task)}
+
+
+# The metric keep-best watches by default (each task's `best_metric`), and those a page charts live (scores from 0
+# to 1, so that they share one axis: regression's correlations, not its errors).
+BEST_METRICS = {
+    TEXT_CLASSIFICATION: "f1",
+    MULTI_LABEL: "f1_micro",
+    REGRESSION: "rmse",
+    TOKEN_CLASSIFICATION: "f1",
+    QUESTION_ANSWERING: "f1",
+}
+CHARTED_METRICS = {
+    TEXT_CLASSIFICATION: ("accuracy", "f1"),
+    MULTI_LABEL: ("f1_micro", "f1_macro", "subset_accuracy"),
+    REGRESSION: ("pearson", "spearman"),
+    TOKEN_CLASSIFICATION: ("f1", "accuracy"),
+    QUESTION_ANSWERING: ("exact_match", "f1"),
+}
+# How a page or a card names a metric where its key alone would not say enough; any other is named by its key.
+METRIC_TITLES = {
+    TEXT_CLASSIFICATION: {"f1": "F1 (macro)", "precision": "precision (macro)", "recall": "recall (macro)"},
+    TOKEN_CLASSIFICATION: {
+        "f1": "F1 (entities)",
+        "precision": "precision (entities)",
+        "recall": "recall (entities)",
+        "accuracy": "accuracy (tokens)",
+    },
+    MULTI_LABEL: {
+        "f1_micro": "F1 (micro)",
+        "f1_macro": "F1 (macro)",
+        "f1_samples": "F1 (samples)",
+        "subset_accuracy": "subset accuracy (every label right)",
+        "precision_micro": "precision (micro)",
+        "recall_micro": "recall (micro)",
+    },
+    REGRESSION: {
+        "mse": "MSE (mean squared error)",
+        "rmse": "RMSE (root mean squared error)",
+        "mae": "MAE (mean absolute error)",
+        "pearson": "Pearson correlation",
+        "spearman": "Spearman correlation",
+        "r2": "R² (coefficient of determination)",
+    },
+    QUESTION_ANSWERING: {"exact_match": "exact match (SQuAD)", "f1": "F1 (SQuAD, over answer words)"},
+}
+# The config's own fields for text classification's roles; every other role goes into `TrainConfig.columns`.
+NAMED_ROLE_FIELDS = {"text": "text_column", "text_pair": "text_pair_column", "label": "label_column"}
+INFER = "auto"
+
+
+def metric_title(task: str, name: str) -> str:
+    """The metric's name in words: `F1 (entities)` for token classification's `f1`, `r2`'s as itself elsewhere."""
+    return METRIC_TITLES.get(task, {}).get(name, name)
+
+
+def role_field(role: str) -> str:
+    """The form field of a role's column: `text_column`, `tokens_column`..."""
+    return NAMED_ROLE_FIELDS.get(role, f"{role}_column")
+
+
+def config_values(values: dict) -> dict:
+    """`TrainConfig` keyword arguments from a form's flat values, for the task the form names.
+
+    A form shows every task's column pickers and options and hides those of other tasks; their values stay in the
+    page. Only the task's own reach the config: its roles' columns (text / pair / label as their fields, the others
+    in `columns`) and its options (another task's are put back to their defaults). With "auto" the task is left to
+    the data and the text-classification columns are sent as given, as before there were tasks.
+
+    Args:
+        values: field -> value, with a `<role>_column` entry per role (`role_field`) and a `task`.
+    """
+    task = values.get("task") or INFER
+    extra_fields = {role_field(role): role for role in ALL_ROLES if role not in NAMED_ROLE_FIELDS}
+    shown = {spec.role for spec in roles_of(task)}
+    config = {name: value for name, value in values.items() if name not in extra_fields}
+    for role, name in NAMED_ROLE_FIELDS.items():
+        if role not in shown:
+            config[name] = None
+    columns = {role: values[name] for name, role in extra_fields.items() if role in shown and values.get(name)}
+    config["columns"] = columns or None
+    for option, default in OPTION_DEFAULTS.items():
+        if option not in options_of(task):
+            config[option] = default
+    return config
+
+
+def suggested_task(source: str, config: str | None = None) -> str:
+    """The task a dataset's columns suggest (`engine.tasks.registry.infer_task`), opened as the Datasets tab opens it
+    (cached, memory-mapped: the types of its columns and a few rows are read, not the whole data).
+
+    Raises:
+        StudioError (and subclasses): the source cannot be opened, or no task reads its columns.
+    """
+    # Here: opening datasets and the tasks (transformers) cost the web server seconds at start.
+    from engine.datasets.session import DatasetRef, open_dataset
+    from engine.tasks.registry import infer_task
+
+    splits = open_dataset(DatasetRef(source=source.strip(), config=(config or "").strip() or None))
+    return infer_task(splits).name

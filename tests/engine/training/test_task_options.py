@@ -14,11 +14,15 @@ from engine.training.plan import count_parameters, plan_training
 from engine.training.reproduce import reproduce_command
 from engine.training.task_settings import (
     ALL_ROLES,
+    BEST_METRICS,
+    CHARTED_METRICS,
     OPTION_DEFAULTS,
     TASK_OPTIONS,
     TASK_ROLES,
+    config_values,
     guess_columns,
     roles_of,
+    suggested_task,
 )
 
 
@@ -173,3 +177,56 @@ def test_a_question_answering_plan_counts_windows_not_rows():
     assert plan.train_windows is not None and plan.train_windows > plan.train_rows
     assert plan.steps == -(-plan.train_windows // config.batch_size)
     assert f"{plan.train_rows:,} training rows ({plan.train_windows:,} windows)" in plan.summary()
+
+
+def test_the_default_best_metric_of_each_task_is_its_own():
+    assert BEST_METRICS == {name: task.best_metric for name, task in TASKS.items()}
+    assert all(set(CHARTED_METRICS[name]) <= set(task.metric_names) for name, task in TASKS.items())
+
+
+FORM = {
+    "task": "token-classification",
+    "dataset": "sample:entities",
+    "model": "scratch:tiny",
+    "text_column": "text",  # a guess left in a hidden picker
+    "text_pair_column": None,
+    "label_column": "label",
+    **{f"{role}_column": None for role in ("labels", "question", "context", "answers", "id")},
+    "tokens_column": "tokens",
+    "tags_column": "ner_tags",
+    "threshold": 0.5,  # a hidden option of another task, at the page's value
+    "tune_thresholds": False,
+    "delimiter": None,
+    "standardize": True,
+    "label_all_tokens": True,
+    "scheme": "IOB2",
+    "stride": None,
+    "max_answer_length": 30,
+    "n_best": 20,
+}
+
+
+def test_a_form_sends_only_its_tasks_columns_and_options():
+    config = TrainConfig(**config_values(FORM))
+
+    assert config.columns == {"tokens": "tokens", "tags": "ner_tags"}
+    assert (config.text_column, config.label_column) == (None, None)
+    assert (config.label_all_tokens, config.scheme) == (True, "IOB2")
+    assert (config.threshold, config.tune_thresholds, config.standardize, config.max_answer_length) == (
+        None,
+        True,
+        False,
+        None,
+    )
+
+
+def test_a_form_left_to_auto_sends_the_text_classification_columns_as_before():
+    config = TrainConfig(**config_values(FORM | {"task": "auto", "dataset": "sample:sentiment"}))
+
+    assert (config.task, config.text_column, config.label_column, config.columns) == ("auto", "text", "label", None)
+    assert config.label_all_tokens is False
+
+
+@pytest.mark.parametrize(("sample", "task"), [("entities", "token-classification"), ("similarity", "regression")])
+def test_the_task_suggested_for_a_dataset_is_the_one_inferred_from_its_columns(sample, task):
+    assert suggested_task(f"sample:{sample}") == task
