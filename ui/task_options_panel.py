@@ -46,8 +46,13 @@ def build_task_options(task: str) -> TaskOptions:
         fields["label_all_tokens"] = gr.Checkbox(
             label="Label every sub-word", value=False, info=OPTION_HELP["label_all_tokens"]
         )
+        # Custom values pass to the config, whose message names the field and the schemes (Gradio's names neither).
         fields["scheme"] = gr.Dropdown(
-            [DETECTED, *SCHEMES[:3]], value=DETECTED, label="Tagging scheme", info=OPTION_HELP["scheme"]
+            [DETECTED, *SCHEMES[:3]],
+            value=DETECTED,
+            label="Tagging scheme",
+            info=OPTION_HELP["scheme"],
+            allow_custom_value=True,
         )
     with gr.Row(visible=task == QUESTION_ANSWERING) as rows[QUESTION_ANSWERING]:
         # Text: empty is "a quarter of max length", which a Number box cannot show.
