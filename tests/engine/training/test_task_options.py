@@ -230,3 +230,26 @@ def test_a_form_left_to_auto_sends_the_text_classification_columns_as_before():
 @pytest.mark.parametrize(("sample", "task"), [("entities", "token-classification"), ("similarity", "regression")])
 def test_the_task_suggested_for_a_dataset_is_the_one_inferred_from_its_columns(sample, task):
     assert suggested_task(f"sample:{sample}") == task
+
+
+def test_the_run_evaluates_features_in_their_own_order_while_training_in_length_groups(tiny_csv_folder, tmp_path):
+    # Tasks read a prediction's feature by position (QA offsets, word ids); Trainer's length-grouped evaluation
+    # handed back predictions in another order.
+    from datasets import Dataset
+    from torch.utils.data import SequentialSampler
+    from transformers import AutoModelForSequenceClassification, BertConfig
+
+    from engine.training.recipe import training_arguments
+    from engine.training.run import StudioTrainer
+
+    config = TrainConfig(dataset=str(tiny_csv_folder), model="scratch:tiny", epochs=1, learning_rate=1e-3)
+    arguments = training_arguments(config, tmp_path, total_steps=1)
+    model = AutoModelForSequenceClassification.from_config(
+        BertConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)
+    )
+    features = Dataset.from_dict({"input_ids": [[1] * n for n in (3, 9, 1, 7, 2, 8)], "label": [0, 1, 0, 1, 0, 1]})
+    trainer = StudioTrainer(model=model, args=arguments, train_dataset=features, eval_dataset=features)
+
+    assert arguments.train_sampling_strategy == "group_by_length"
+    assert isinstance(trainer._get_eval_sampler(features), SequentialSampler)
+    assert list(trainer._get_eval_sampler(features)) == list(range(6))
