@@ -7,7 +7,7 @@ import pytest
 
 import app
 from engine.common.errors import StudioError
-from engine.jobs.store import JobStore
+from engine.jobs.store import Job, JobStore
 from engine.training.config import TrainConfig
 from engine.training.task_settings import ALL_ROLES, suggested_task
 from ui import train_actions
@@ -244,4 +244,21 @@ def test_the_page_sends_a_token_classification_run_with_its_columns_and_options_
         "IOB2",
         None,
         None,
+    )
+
+
+def _finished(task: str, metrics: dict) -> Job:
+    return Job(id=7, created_at=0, updated_at=0, status="completed", config={"task": task}, metrics=metrics)
+
+
+def test_a_finished_job_names_its_tasks_scores_the_leading_one_first():
+    entities = _finished("token-classification", {"loss": 0.7, "precision": 0.78, "recall": 0.65, "f1": 0.707})
+    similarity = _finished("regression", {"loss": 0.9, "mse": 0.9, "rmse": 0.949, "pearson": 0.41})
+
+    assert train_actions._scores_text(entities) == (
+        "**Validation F1 (entities) 0.707** (precision (entities) 0.780, recall (entities) 0.650)."
+    )
+    assert train_actions._scores_text(similarity).startswith("**Validation RMSE (root mean squared error) 0.949** (")
+    assert train_actions._scores_text(_finished("text-classification", {"accuracy": 0.9, "f1": 0.8})).startswith(
+        "**Validation accuracy 0.900**, macro F1 0.800"
     )
