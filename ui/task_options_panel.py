@@ -18,6 +18,7 @@ from engine.training.task_settings import (
 )
 
 DETECTED = "auto"  # the scheme (or delimiter) read from the data
+OPTION_TASKS = (MULTI_LABEL, REGRESSION, TOKEN_CLASSIFICATION, QUESTION_ANSWERING)  # the tasks with options, in order
 
 
 @dataclass

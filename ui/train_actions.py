@@ -28,7 +28,6 @@ from engine.training.task_settings import (
     BEST_METRICS,
     CHARTED_METRICS,
     NAMED_ROLE_FIELDS,
-    TASK_OPTIONS,
     TEXT_CLASSIFICATION,
     config_values,
     metric_title,
@@ -42,7 +41,7 @@ from ui.errors import shows_errors
 from ui.forms import Field, Form, number, optional_text, stripped
 from ui.plots.training import loss_curve, metrics_curve
 from ui.progress_bar import progress_bar
-from ui.task_options_panel import DETECTED
+from ui.task_options_panel import DETECTED, OPTION_TASKS
 from ui.train_log import readable_log
 
 DIFF_COLUMNS = ["setting", "this job", "compared job"]
@@ -124,9 +123,9 @@ def train_config(form: dict) -> TrainConfig:
     return TrainConfig(**config_values(form | {"eval_steps": eval_steps}))
 
 
-def suggest_task(source: str | None, config: str | None, current: str | None):
-    """The task the chosen dataset's columns suggest; the current one while the dataset cannot be read (half typed,
-    or not reachable: the column note says why) or no task reads it."""
+def suggest_task(source: str | None, config: str | None):
+    """The task the chosen dataset's columns suggest; the task shown stays while the dataset cannot be read (half
+    typed, or not reachable: the column note says why) or no task reads it."""
     try:
         return suggested_task(source or "", config) if (source or "").strip() else gr.skip()
     except USER_ERRORS:
@@ -144,7 +143,7 @@ def task_fields(task: str, source: str | None, config: str | None, metric: str |
         update.update(visible=role in shown, info=shown[role].description if role in shown else None)
     choices = TrainConfig(dataset="-", model="-", task=task).best_metric_choices()
     chosen = metric if metric in choices else BEST_METRICS.get(task, choices[0])
-    rows = [gr.update(visible=name == task) for name in TASK_OPTIONS if name != TEXT_CLASSIFICATION]
+    rows = [gr.update(visible=name == task) for name in OPTION_TASKS]
     return *updates, gr.update(choices=list(choices), value=chosen), *rows
 
 

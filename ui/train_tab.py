@@ -25,7 +25,7 @@ from engine.training.task_settings import ALL_ROLES, role_field, roles_of
 from ui import train_actions as actions
 from ui.column_pickers import column_pickers, layout_of
 from ui.saved_form import SavedForm
-from ui.task_options_panel import build_task_options
+from ui.task_options_panel import OPTION_TASKS, build_task_options
 
 EXPLANATION = """\
 Training runs `Trainer` in a separate process (launched with `accelerate`, on the GPU when there is one), so this page
@@ -187,10 +187,10 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
     )
     # A dataset presets its task; a task shows its columns, its metrics for keep-best and its options.
     roles = [pickers.columns[role] for role in ALL_ROLES]
-    shaped = [*roles, pickers.note, metric, *task_options.rows.values()]
+    shaped = [*roles, pickers.note, metric, *(task_options.rows[name] for name in OPTION_TASKS)]
     shape = (actions.task_fields, [task, dataset, config, metric, *roles], shaped)
     for changed in (dataset.change, config.blur):
-        changed(actions.suggest_task, [dataset, config, task], task, api_name=False, show_progress="hidden").then(
+        changed(actions.suggest_task, [dataset, config], task, api_name=False, show_progress="hidden").then(
             *shape, api_name=False, show_progress="hidden"
         )
     task.input(*shape, api_name=False, show_progress="hidden")

@@ -223,7 +223,7 @@ def test_regression_reads_the_score_and_keep_best_defaults_to_rmse():
 
 
 def test_a_dataset_that_cannot_be_read_keeps_the_task_shown():
-    assert train_actions.suggest_task("no/such/folder/at/all", "", "regression") == gr.skip()
+    assert train_actions.suggest_task("no/such/folder/at/all", "") == gr.skip()
 
 
 def test_the_page_sends_a_token_classification_run_with_its_columns_and_options_only():
