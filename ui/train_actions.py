@@ -302,13 +302,25 @@ def _jobs_table(store: JobStore, requester: Requester) -> pd.DataFrame:
             "status": f"{job.status} (model folder missing)" if job.model_missing else job.status,
             "model": _as_seen_by(job, requester, job.config["model"]),
             "dataset": _as_seen_by(job, requester, job.config["dataset"]),
+            "task": job.config.get("task") or TEXT_CLASSIFICATION,
             "accuracy": round(job.metrics["accuracy"], 4) if "accuracy" in job.metrics else None,
             "f1": round(job.metrics["f1"], 4) if "f1" in job.metrics else None,
+            "score": _leading_score(job),
             "duration": _minutes(job.duration),
         }
         for job in store.list()
     ]
-    return pd.DataFrame(rows, columns=["job", "name", "status", "model", "dataset", "accuracy", "f1", "duration"])
+    columns = ["job", "name", "status", "model", "dataset", "task", "accuracy", "f1", "score", "duration"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _leading_score(job: Job) -> str:
+    """The score keep-best watches by default for the job's task, named (`rmse 0.9487`); empty before it has one.
+    Every task has one, where accuracy and F1 are only some tasks' metrics."""
+    task = job.config.get("task") or TEXT_CLASSIFICATION
+    name = BEST_METRICS.get(task)
+    value = job.metrics.get(name) if name else None
+    return f"{name} {value:.4f}" if isinstance(value, int | float) else ""
 
 
 LOG_LINES = 15  # what the log box shows: its newest lines, scrolled into view

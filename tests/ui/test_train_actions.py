@@ -6,6 +6,7 @@ import gradio as gr
 import pytest
 
 import app
+from engine.common.access import OPERATOR
 from engine.common.errors import StudioError
 from engine.jobs.store import Job, JobStore
 from engine.training.config import TrainConfig
@@ -262,3 +263,14 @@ def test_a_finished_job_names_its_tasks_scores_the_leading_one_first():
     assert train_actions._scores_text(_finished("text-classification", {"accuracy": 0.9, "f1": 0.8})).startswith(
         "**Validation accuracy 0.900**, macro F1 0.800"
     )
+
+
+def test_the_jobs_table_names_each_jobs_task_and_its_leading_score(store: JobStore):
+    job = store.create({"dataset": "sample:similarity", "model": "scratch:tiny", "task": "regression"})
+    store.mark_completed(job.id, {"loss": 0.9, "mse": 0.9, "rmse": 0.94868, "pearson": 0.41}, expected=("queued",))
+    older = store.create({"dataset": "sample:topics", "model": "scratch:tiny"})  # a row of before there were tasks
+
+    table = train_actions._jobs_table(store, OPERATOR).set_index("job")
+
+    assert table.loc[job.id, ["task", "score", "f1"]].tolist() == ["regression", "rmse 0.9487", None]
+    assert table.loc[older.id, ["task", "score"]].tolist() == ["text-classification", ""]
