@@ -11,9 +11,21 @@ import gradio as gr
 
 from engine.common.errors import USER_ERRORS
 from engine.datasets.columns import LABEL, TEXT, TEXT_PAIR, DatasetLayout, dataset_layout
+from engine.training.task_settings import TASK_ROLES
 
-ROLE_LABELS = {TEXT: "Text column", TEXT_PAIR: "Second text column (pairs)", LABEL: "Label column"}
-OPTIONAL_ROLES = (TEXT_PAIR,)  # may be left empty: a single text
+ROLE_LABELS = {
+    TEXT: "Text column",
+    TEXT_PAIR: "Second text column (pairs)",
+    LABEL: "Label column",
+    "labels": "Labels column",
+    "tokens": "Words column",
+    "tags": "Tags column",
+    "question": "Question column",
+    "context": "Context column",
+    "answers": "Answers column",
+    "id": "Id column (optional)",
+}
+OPTIONAL_ROLES = (TEXT_PAIR, "id")  # may be left empty: a single text, a row without an id
 NONE_CHOICE = ("(none)", "")
 
 
@@ -44,10 +56,12 @@ def column_pickers(
     layout: DatasetLayout | None,
     with_split: bool = False,
     preferred: dict[str, str | None] | None = None,
+    shown: tuple[str, ...] | None = None,
 ) -> ColumnPickers:
     """Lay out a split dropdown (optional) and one column dropdown per role, filled from `layout` (None: empty, to
     be filled when a dataset is chosen) with the `preferred` columns where the dataset has them, else the guesses.
-    Typed names are accepted too, for a dataset the server cannot open yet."""
+    Typed names are accepted too, for a dataset the server cannot open yet. `shown`: the roles visible at first
+    (all when None; a form of several tasks shows its task's)."""
     preferred = preferred or {}
     with gr.Row():
         split = None
@@ -60,6 +74,7 @@ def column_pickers(
                 **_column_choice(layout, role, None, preferred.get(role)),
                 label=ROLE_LABELS[role],
                 allow_custom_value=True,
+                visible=shown is None or role in shown,
             )
             for role in roles
         }
@@ -73,8 +88,17 @@ def _column_choice(layout: DatasetLayout | None, role: str, current: str | None,
     for pick in (preferred, current):
         if pick and pick in columns:
             return {"choices": choices, "value": pick}
-    guessed = layout.roles.get(role) if layout else None
+    guessed = (layout.roles.get(role) or _by_task_defaults(role, columns)) if layout else None
     return {"choices": choices, "value": guessed or ""}
+
+
+def _by_task_defaults(role: str, columns: list[str]) -> str | None:
+    """The first column named as any task names this role on the Hub (`score` for a regression target, `ner_tags`
+    for tags); a second text or an id is never guessed but by name."""
+    names = dict.fromkeys(
+        name for specs in TASK_ROLES.values() for spec in specs if spec.role == role for name in spec.defaults
+    )
+    return next((name for name in names if name in columns), None)
 
 
 def _split_choice(layout: DatasetLayout | None, current: str | None) -> dict:

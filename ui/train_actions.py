@@ -4,7 +4,7 @@ import gradio as gr
 import pandas as pd
 
 from engine.common.access import Requester, hide_server_paths, may_see_server_paths
-from engine.common.errors import StudioError
+from engine.common.errors import USER_ERRORS, StudioError
 from engine.jobs.actions import clone_job, delete_job, resume_job, start_job, stop_job
 from engine.jobs.catalog import job_reproduction, past_runs, run_speed
 from engine.jobs.process import check_alive
@@ -20,14 +20,28 @@ from engine.jobs.store import (
     JobStore,
     config_difference,
 )
-from engine.training.config import TrainConfig
+from engine.training.config import TASK_METRICS, TrainConfig
 from engine.training.plan import plan_training
 from engine.training.presets import PRESETS, apply_preset
+from engine.training.task_settings import (
+    ALL_ROLES,
+    BEST_METRICS,
+    CHARTED_METRICS,
+    NAMED_ROLE_FIELDS,
+    TEXT_CLASSIFICATION,
+    config_values,
+    metric_title,
+    role_field,
+    roles_of,
+    suggested_task,
+)
 from ui import owner
+from ui.column_pickers import filled, layout_of
 from ui.errors import shows_errors
 from ui.forms import Field, Form, number, optional_text, stripped
 from ui.plots.training import loss_curve, metrics_curve
 from ui.progress_bar import progress_bar
+from ui.task_options_panel import DETECTED, OPTION_TASKS
 from ui.train_log import readable_log
 
 DIFF_COLUMNS = ["setting", "this job", "compared job"]
@@ -36,6 +50,15 @@ DIFF_COLUMNS = ["setting", "this job", "compared job"]
 def _patience(value: float | None) -> int | None:
     # Empty (or 0, as older scripts send) is "no early stopping"; a fraction is refused by the config, named.
     return None if not value else int(value) if float(value).is_integer() else value
+
+
+# The roles whose columns are not text classification's own fields: `columns` in the config.
+TASK_ROLE_COLUMNS = tuple(role for role in ALL_ROLES if role not in NAMED_ROLE_FIELDS)
+
+
+def _detected(value: str | None) -> str | None:
+    # "auto" (or nothing): the task reads it from the data.
+    return None if not value or value == DETECTED else value
 
 
 # The Train form, in the order of the public `/start_training` and `/plan_training` endpoints: each name is the
@@ -71,6 +94,19 @@ TRAIN_FORM = Form(
     Field("precision"),
     Field("auto_find_batch_size", bool),
     Field("gradient_checkpointing", bool),
+    # The task, the columns of its other roles, and its options (`engine.training.task_settings.config_values`
+    # keeps only the task's own). Without them (a script of before), the form trains text classification.
+    Field("task", stripped),
+    *(Field(role_field(role), optional_text) for role in TASK_ROLE_COLUMNS),
+    Field("threshold", number(empty=None), label="Threshold"),
+    Field("tune_thresholds", bool),
+    Field("delimiter", optional_text),
+    Field("standardize", bool),
+    Field("label_all_tokens", bool),
+    Field("scheme", _detected),
+    Field("stride", number(whole=True, empty=None), label="Stride"),
+    Field("max_answer_length", number(whole=True, empty=None), label="Max answer length"),
+    Field("n_best", number(whole=True, empty=None), label="Candidates (n best)"),
 )
 
 
@@ -84,7 +120,31 @@ def train_config(form: dict) -> TrainConfig:
         eval_steps = EVAL_STEPS.read(form["eval_steps"])
         if eval_steps is None:
             raise StudioError('Eval steps: evaluating every "steps" needs a number of updates (1 or more)')
-    return TrainConfig(**form | {"eval_steps": eval_steps})
+    return TrainConfig(**config_values(form | {"eval_steps": eval_steps}))
+
+
+def suggest_task(source: str | None, config: str | None):
+    """The task the chosen dataset's columns suggest; the task shown stays while the dataset cannot be read (half
+    typed, or not reachable: the column note says why) or no task reads it."""
+    try:
+        return suggested_task(source or "", config) if (source or "").strip() else gr.skip()
+    except USER_ERRORS:
+        return gr.skip()
+
+
+def task_fields(task: str, source: str | None, config: str | None, metric: str | None, *columns: str | None):
+    """The form for `task`: its roles' column pickers shown (each with what it holds) and filled from the dataset,
+    the others hidden; the metrics keep-best may watch; and its options' row shown."""
+    shown = {spec.role: spec for spec in roles_of(task)}
+    layout, problem = layout_of(source, config)
+    current = dict(zip(ALL_ROLES, columns, strict=True))
+    updates = filled(ALL_ROLES, layout, problem, current)
+    for role, update in zip(ALL_ROLES, updates, strict=False):
+        update.update(visible=role in shown, info=shown[role].description if role in shown else None)
+    choices = TrainConfig(dataset="-", model="-", task=task).best_metric_choices()
+    chosen = metric if metric in choices else BEST_METRICS.get(task, choices[0])
+    rows = [gr.update(visible=name == task) for name in OPTION_TASKS]
+    return *updates, gr.update(choices=list(choices), value=chosen), *rows
 
 
 @shows_errors
@@ -194,15 +254,26 @@ def _status_markdown(job: Job, store: JobStore) -> str:
     if job.device == "cpu" and job.status in ACTIVE:
         lines.append("Training on the **CPU**: it works, slowly. A GPU makes pretrained models practical.")
     if job.status == COMPLETED:
-        metrics = job.metrics
-        lines.append(
-            f"**Validation accuracy {metrics.get('accuracy', 0):.3f}**, macro F1 {metrics.get('f1', 0):.3f} "
-            f"(precision {metrics.get('precision', 0):.3f}, recall {metrics.get('recall', 0):.3f}). "
-            f"Try it in the **Try** tab as `job:{job.id}`."
-        )
+        lines.append(f"{_scores_text(job)} Try it in the **Try** tab as `job:{job.id}`.")
     if job.error:
         lines.append(f"**{(job.error_category or 'error').replace('_', ' ')}:** {job.error.splitlines()[0]}")
     return "\n\n".join(lines)
+
+
+def _scores_text(job: Job) -> str:
+    """A finished job's validation scores in words, its task's leading metric first and in bold."""
+    metrics, task = job.metrics, job.config.get("task") or TEXT_CLASSIFICATION
+    if task == TEXT_CLASSIFICATION:  # as every run read before there were tasks
+        return (
+            f"**Validation accuracy {metrics.get('accuracy', 0):.3f}**, macro F1 {metrics.get('f1', 0):.3f} "
+            f"(precision {metrics.get('precision', 0):.3f}, recall {metrics.get('recall', 0):.3f})."
+        )
+    names = [name for name in TASK_METRICS.get(task, ()) if isinstance(metrics.get(name), int | float)]
+    if not names:
+        return "No validation scores recorded."
+    first, *rest = sorted(names, key=lambda name: name != BEST_METRICS.get(task))
+    others = ", ".join(f"{metric_title(task, name)} {metrics[name]:.3f}" for name in rest)
+    return f"**Validation {metric_title(task, first)} {metrics[first]:.3f}**" + (f" ({others})." if others else ".")
 
 
 @shows_errors
@@ -231,13 +302,25 @@ def _jobs_table(store: JobStore, requester: Requester) -> pd.DataFrame:
             "status": f"{job.status} (model folder missing)" if job.model_missing else job.status,
             "model": _as_seen_by(job, requester, job.config["model"]),
             "dataset": _as_seen_by(job, requester, job.config["dataset"]),
+            "task": job.config.get("task") or TEXT_CLASSIFICATION,
             "accuracy": round(job.metrics["accuracy"], 4) if "accuracy" in job.metrics else None,
             "f1": round(job.metrics["f1"], 4) if "f1" in job.metrics else None,
+            "score": _leading_score(job),
             "duration": _minutes(job.duration),
         }
         for job in store.list()
     ]
-    return pd.DataFrame(rows, columns=["job", "name", "status", "model", "dataset", "accuracy", "f1", "duration"])
+    columns = ["job", "name", "status", "model", "dataset", "task", "accuracy", "f1", "score", "duration"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _leading_score(job: Job) -> str:
+    """The score keep-best watches by default for the job's task, named (`rmse 0.9487`); empty before it has one.
+    Every task has one, where accuracy and F1 are only some tasks' metrics."""
+    task = job.config.get("task") or TEXT_CLASSIFICATION
+    name = BEST_METRICS.get(task)
+    value = job.metrics.get(name) if name else None
+    return f"{name} {value:.4f}" if isinstance(value, int | float) else ""
 
 
 LOG_LINES = 15  # what the log box shows: its newest lines, scrolled into view
@@ -290,7 +373,9 @@ def poll_jobs(
         _as_seen_by(job, viewer, _status_markdown(job, store)),
         progress_bar(job),
         loss_curve(events, others=others),
-        metrics_curve(events, others=others),
+        metrics_curve(
+            events, CHARTED_METRICS.get(job.config.get("task"), CHARTED_METRICS[TEXT_CLASSIFICATION]), others
+        ),
         _as_seen_by(job, viewer, _log_view(job)),
         _as_seen_by(job, viewer, details),
         _as_seen_by(job, viewer, _reproduction_text(job)),

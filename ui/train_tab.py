@@ -10,13 +10,23 @@ from engine.datasets.columns import LABEL, TEXT, TEXT_PAIR
 from engine.datasets.sources import sample_sources
 from engine.jobs.catalog import model_choices
 from engine.jobs.store import database_problem
-from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
+from engine.training.config import (
+    BEST_MODEL_METRICS,
+    DEFAULT_TASK,
+    EVAL_STRATEGIES,
+    INFER_TASK,
+    PRECISIONS,
+    SCHEDULERS,
+    TASK_METRICS,
+)
 from engine.training.defaults import defaults_help
 from engine.training.presets import PRESETS
+from engine.training.task_settings import ALL_ROLES, role_field, roles_of
 from ui import compare_panel
 from ui import train_actions as actions
 from ui.column_pickers import column_pickers, layout_of
 from ui.saved_form import SavedForm
+from ui.task_options_panel import OPTION_TASKS, build_task_options
 
 EXPLANATION = """\
 Training runs `Trainer` in a separate process (launched with `accelerate`, on the GPU when there is one), so this page
@@ -27,6 +37,7 @@ the model."""
 
 POLL_SECONDS = 2.0
 FIRST_DATASET = "sample:sentiment"
+FIRST_TASK = DEFAULT_TASK  # what sample:sentiment's columns suggest
 
 
 CUSTOM = "custom"
@@ -71,8 +82,18 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
             info="scratch:tiny/small, job:<id>, a local folder or a Hub id",
             scale=2,
         )
-    pickers = column_pickers((TEXT, TEXT_PAIR, LABEL), layout_of(FIRST_DATASET, None)[0])
-    pickers.wire(dataset, config)
+    # The first dataset's task, written out rather than inferred here: inferring imports the tasks (transformers),
+    # which the server must not pay at start; tests/ui/test_train_actions.py checks it is what the data suggests.
+    task = gr.Dropdown(
+        [INFER_TASK, *TASK_METRICS],
+        value=FIRST_TASK,
+        label="Task",
+        info="preset from the dataset's columns; decides the columns asked, the metrics and the model's head",
+    )
+    pickers = column_pickers(
+        ALL_ROLES, layout_of(FIRST_DATASET, None)[0], shown=tuple(spec.role for spec in roles_of(FIRST_TASK))
+    )
+    task_options = build_task_options(FIRST_TASK)
     with gr.Row():
         # No minimum / maximum on the boxes: Gradio's own message for them names no field; the handler checks them
         # (`ui.forms.number`), naming the box and its range. Epochs and learning rate are text boxes: a gr.Number
@@ -97,7 +118,7 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
             eval_strategy = gr.Radio(list(EVAL_STRATEGIES), value="epoch", label="Evaluate every")
             eval_steps = gr.Number(label="Eval steps", value=0, precision=0, info="with 'steps': every N updates")
             keep_best = gr.Checkbox(label="Keep the best checkpoint", value=False)
-            metric = gr.Dropdown(list(BEST_MODEL_METRICS), value="f1", label="Best by")
+            metric = gr.Dropdown(list(BEST_MODEL_METRICS), value="f1", label="Best by", info="the task's metrics")
             early_stopping = gr.Number(label="Early stopping patience", value=0, precision=0, info="0: off")
         with gr.Row():
             precision = gr.Dropdown(list(PRECISIONS), value="auto", label="Precision", info="auto: bf16/fp16 on GPU")
@@ -162,7 +183,19 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
         precision=precision,
         auto_find_batch_size=auto_batch_size,
         gradient_checkpointing=gradient_checkpointing,
+        task=task,
+        **{role_field(role): pickers.columns[role] for role in actions.TASK_ROLE_COLUMNS},
+        **task_options.fields,
     )
+    # A dataset presets its task; a task shows its columns, its metrics for keep-best and its options.
+    roles = [pickers.columns[role] for role in ALL_ROLES]
+    shaped = [*roles, pickers.note, metric, *(task_options.rows[name] for name in OPTION_TASKS)]
+    shape = (actions.task_fields, [task, dataset, config, metric, *roles], shaped)
+    for changed in (dataset.change, config.blur):
+        changed(actions.suggest_task, [dataset, config], task, api_name=False, show_progress="hidden").then(
+            *shape, api_name=False, show_progress="hidden"
+        )
+    task.input(*shape, api_name=False, show_progress="hidden")
     check.click(actions.plan, inputs, plan_note, api_name="plan_training")
     # What the form held before a preset, put back when "custom" is chosen again.
     before_preset = gr.State(None)

@@ -11,6 +11,7 @@ import sys
 from dataclasses import asdict, replace
 
 from engine.cli.output import emit
+from engine.cli.task_option_flags import add_task_option_flags
 from engine.common.errors import USER_ERRORS, MissingFileError, StudioError
 from engine.tokenizer.inspection import PADDING_CHOICES, TRUNCATION_CHOICES
 
@@ -332,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--text-column")
     train.add_argument("--text-pair-column")
     train.add_argument("--label-column")
+    add_task_option_flags(train)
     train.add_argument("--epochs", type=float, help=defaults_help("epochs").replace("empty", "default"))
     train.add_argument("--batch-size", type=int, help="default: 16")
     train.add_argument("--lr", type=float, help=defaults_help("learning_rate").replace("empty", "default"))

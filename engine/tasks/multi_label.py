@@ -185,6 +185,7 @@ class MultiLabelClassification:
         label_columns: Sequence[str] | None = None,
         delimiter: str | None = None,
         threshold: float = DEFAULT_THRESHOLD,
+        tune_thresholds: bool = True,
         **options: Any,
     ) -> TaskSetup:
         """Read the label layout and names from the train split.
@@ -193,11 +194,12 @@ class MultiLabelClassification:
             label_columns: one 0/1 column per label, instead of a labels column.
             delimiter: what separates labels in a delimited string column; detected among `; | ,` when None.
             threshold: the probability at or above which a label is predicted, for every label.
+            tune_thresholds: whether `calibrate` replaces it by one threshold per label, tuned on validation.
         """
         if not 0 < threshold < 1:
             raise StudioError(f"threshold must be between 0 and 1 (exclusive), not {threshold}")
         resolved = resolve_roles(self.roles, train.column_names, columns)
-        settings: dict[str, Any] = {**options, "threshold": threshold}
+        settings: dict[str, Any] = {**options, "threshold": threshold, "tune_thresholds": tune_thresholds}
         if label_columns or "labels" not in resolved:
             label_columns = list(label_columns or _binary_columns(train, set(resolved.values())))
             missing = [name for name in label_columns if name not in train.column_names]
@@ -266,6 +268,8 @@ class MultiLabelClassification:
         return compute
 
     def calibrate(self, setup: TaskSetup, outputs: Outputs, examples: Dataset, features: Dataset) -> TaskSetup:
+        if not setup.option("tune_thresholds", True):  # the one `threshold` for every label, as the user chose
+            return setup
         actual = np.asarray(features["labels"]) > 0.5
         return setup.with_options(thresholds=tune_thresholds(sigmoid(logits_of(outputs)), actual))
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from engine.common.errors import StudioError
 from engine.models.refs import parse_model_ref
 from engine.training.defaults import default_hyperparameters
+from engine.training.task_settings import OPTION_DEFAULTS, SCHEMES, TASK_OPTIONS, option_task
 
 SCHEDULERS = ("linear", "cosine")
 EVAL_STRATEGIES = ("epoch", "steps")
@@ -55,6 +56,17 @@ class TrainConfig:
     text_column: str | None = None
     text_pair_column: str | None = None
     label_column: str | None = None
+    # The task's own options (`engine.training.task_settings.TASK_OPTIONS`); each belongs to one task, and None
+    # (or the default) leaves it to the task.
+    threshold: float | None = None  # multi-label: predict a label at this probability or more (0.5)
+    tune_thresholds: bool = True  # multi-label: one threshold per label, tuned on validation, saved with the model
+    delimiter: str | None = None  # multi-label: between the labels of a text column; detected when None
+    standardize: bool = False  # regression: train on the target scaled to mean 0, std 1; predictions mapped back
+    label_all_tokens: bool = False  # token classification: non-first sub-words learn the tag too (else -100)
+    scheme: str | None = None  # token classification: IOB1, IOB2 or BIOES for entity scores; detected when None
+    stride: int | None = None  # question answering: context tokens shared by two windows; max_length / 4 when None
+    max_answer_length: int | None = None  # question answering: the longest answer predicted, in tokens (30)
+    n_best: int | None = None  # question answering: start / end candidates per window (20)
     epochs: float | None = None
     batch_size: int = 16
     learning_rate: float | None = None
@@ -86,6 +98,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         self._check_finite()
         self._check_data_and_model()
+        self._check_task_options()
         self._check_optimisation()
         self._check_evaluation()
         self._check_run()
@@ -116,6 +129,50 @@ class TrainConfig:
             chosen = (self.columns or {}).get(role)
             if chosen and chosen != column:
                 raise StudioError(f"the {role} column is named twice: {column!r} and {chosen!r} in columns")
+
+    def _check_task_options(self) -> None:
+        if self.threshold is not None and not 0 < self.threshold < 1:
+            raise StudioError(f"threshold must be in (0, 1), not {self.threshold}")
+        if self.delimiter is not None and not 1 <= len(self.delimiter) <= 5:
+            raise StudioError(f"delimiter must be 1 to 5 characters (; or |), not {self.delimiter!r}")
+        if self.scheme is not None and self.scheme not in SCHEMES:
+            raise StudioError(f"scheme must be one of {', '.join(SCHEMES)} or None (detected), not {self.scheme!r}")
+        # Two windows sharing half of max_length or more would never move past a long context (as `Tokenization`).
+        widest = self.max_length // 2 - 1
+        if self.stride is not None and (not _is_whole(self.stride) or not 0 <= self.stride <= widest):
+            raise StudioError(
+                f"stride must be a whole number in [0, {widest}] (below max_length / 2), not {self.stride}"
+            )
+        answer = self.max_answer_length
+        if answer is not None and (not _is_whole(answer) or not 1 <= answer <= self.max_length):
+            raise StudioError(f"max_answer_length must be a whole number in [1, {self.max_length}], not {answer}")
+        if self.n_best is not None and (not _is_whole(self.n_best) or not 1 <= self.n_best <= 100):
+            raise StudioError(f"n_best must be a whole number in [1, 100], not {self.n_best}")
+        if self.task in TASK_OPTIONS:
+            self.check_options_belong_to(self.task)
+
+    def check_options_belong_to(self, task: str) -> None:
+        """Refuse an option of another task (a threshold for regression): it would silently do nothing.
+
+        Raises:
+            StudioError: naming the option, its task and the task trained.
+        """
+        for option, default in OPTION_DEFAULTS.items():
+            if getattr(self, option) != default and option not in TASK_OPTIONS[task]:
+                raise StudioError(
+                    f"{option} is an option of {option_task(option)}, not of {task}; leave it at its default "
+                    f"({default}) or train {option_task(option)}"
+                )
+
+    def task_options(self, task: str) -> dict[str, object]:
+        """The options `task`'s `setup` takes from this config (by their `TaskSetup.options` names): those set, and
+        the switches; `stride` goes to the tokenization instead (`Tokenization.stride`)."""
+        options = {}
+        for option, name in TASK_OPTIONS.get(task, {}).items():
+            value = getattr(self, option)
+            if option != "stride" and value is not None:
+                options[name] = value
+        return options
 
     def _check_optimisation(self) -> None:
         if self.epochs is not None and not 0 < self.epochs <= 1000:

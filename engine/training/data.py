@@ -92,7 +92,8 @@ def prepare_training_data(config: TrainConfig) -> TrainingData:
     class_column = _class_column(task, columns)
     if class_column is not None:
         splits = encode_labels(splits, class_column)
-    setup = task.setup(splits["train"], columns)
+    config.check_options_belong_to(task.name)  # an inferred task's options are checked only now
+    setup = task.setup(splits["train"], columns, **config.task_options(task.name))
     splits, note = ensure_validation(splits, class_column, config.seed)
     for name, split in splits.items():
         if name != "train":
@@ -107,16 +108,21 @@ def prepare_training_data(config: TrainConfig) -> TrainingData:
 
 
 def tokenize_splits(
-    data: TrainingData, tokenizer: PreTrainedTokenizerBase, max_length: int, splits: tuple[str, ...]
+    data: TrainingData,
+    tokenizer: PreTrainedTokenizerBase,
+    max_length: int,
+    splits: tuple[str, ...],
+    stride: int | None = None,
 ) -> DatasetDict:
     """The task's features of each split (`Task.preprocess`), truncated (or windowed) but not padded.
 
     Padding is left to the task's collator, per batch: padding every row to `max_length` here would make most of
-    each batch padding that the model still has to compute.
+    each batch padding that the model still has to compute. `stride` is the context two question-answering windows
+    share (None: a quarter of `max_length`).
     """
     from engine.tasks.base import Tokenization
 
-    tokenization = Tokenization(max_length=max_length)
+    tokenization = Tokenization(max_length=max_length, stride=stride)
     return DatasetDict({name: _features(data, data.splits[name], tokenizer, tokenization) for name in splits})
 
 

@@ -6,7 +6,9 @@ Writing it never touches the network.
 """
 
 import datetime
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
@@ -15,27 +17,29 @@ from engine.models.refs import HUB, parse_model_ref
 from engine.training.config import TrainConfig, resolve_precision
 from engine.training.data import TrainingData
 from engine.training.recipe import best_model_metric
+from engine.training.task_settings import METRIC_TITLES as TASK_METRIC_TITLES
+from engine.training.task_settings import metric_title
 
-# How a card names a metric, where its key alone would not say enough (text classification's scores are macro
-# averages over the labels; token classification's are over entities); any other metric is named by its key.
-TASK_METRIC_TITLES = {
-    "text-classification": {"f1": "F1 (macro)", "precision": "precision (macro)", "recall": "recall (macro)"},
-    "token-classification": {
-        "f1": "F1 (entities)",
-        "precision": "precision (entities)",
-        "recall": "recall (entities)",
-    },
-}
+if TYPE_CHECKING:
+    from engine.tasks.base import TaskSetup
+
 METRIC_TITLES = {"loss": "loss", "accuracy": "accuracy", **TASK_METRIC_TITLES["text-classification"]}
 MACRO = "(macro)"
 # The roles a task learns to predict (single- and multi-label classes, a regression target, tags, answers); a card
 # says it predicts these from the other columns.
 TARGET_ROLES = ("label", "labels", "tags", "answers")
-
-
-def metric_title(task: str, name: str) -> str:
-    """The metric's name on a card: `F1 (macro)` for text classification's `f1`, `r2` for regression's."""
-    return TASK_METRIC_TITLES.get(task, {}).get(name, name)
+# What each task's model is for, in a card's "Intended use"; its inputs and outputs are the columns it names.
+INTENDED_USE = {
+    "text-classification": "Give one label to a text (or a pair of texts), with every label's probability.",
+    "multi-label-classification": "Give a text every label that applies (none, one or several): each label gets a "
+    "probability (sigmoid), and is predicted at or above its threshold.",
+    "regression": "Give a text (or a pair of texts) a number on the scale of the training target, such as a "
+    "similarity score or a rating.",
+    "token-classification": "Tag each word of a sentence (named entities such as people, organisations and places); "
+    "sub-word predictions are grouped back into words and entities.",
+    "question-answering": "Find the answer to a question as a span of a given context (extractive: it never writes "
+    "an answer the context does not hold); long contexts are read in overlapping windows.",
+}
 
 
 def write_model_card(
@@ -47,6 +51,8 @@ def write_model_card(
     train_seconds: float | None = None,
     hardware: str | None = None,
     precision: str | None = None,
+    table: list[dict] | None = None,
+    setup: "TaskSetup | None" = None,
 ) -> Path:
     """Write `README.md` into a saved model folder and return its path.
 
@@ -58,7 +64,11 @@ def write_model_card(
         train_seconds: wall time of the training, when known.
         hardware: what it trained on, e.g. `engine.training.recipe.describe_hardware()`.
         precision: what it computed in (`resolve_precision`'s answer), when known.
+        table: the task's evaluation table on validation (`EvaluationReport.table`: per label, per entity type).
+        setup: the task's setup as saved with the model (tuned thresholds); `data.setup` when None.
     """
+    if setup is not None:
+        data = replace(data, setup=setup)
     card = data.task.card(data.setup)
     tags = ["finetune-studio", *dict.fromkeys((card.pipeline_tag, data.task.name))]
     card_data = ModelCardData(
@@ -72,7 +82,8 @@ def write_model_card(
         eval_results=_eval_results(config, data, metrics) or None,
     )
     model_card = ModelCard(
-        f"---\n{card_data.to_yaml()}\n---\n{_body(config, data, metrics, train_seconds, hardware, precision)}"
+        f"---\n{card_data.to_yaml()}\n---\n"
+        + _body(config, data, metrics, train_seconds, hardware, precision, table or [])
     )
     path = Path(folder) / "README.md"
     model_card.save(path)
@@ -129,6 +140,7 @@ def _body(
     train_seconds: float | None,
     hardware: str | None,
     precision: str | None,
+    table: list[dict],
 ) -> str:
     task, setup = data.task, data.setup
     read = " + ".join(column for role, column in setup.columns.items() if role not in TARGET_ROLES)
@@ -169,12 +181,16 @@ from `{read}`.
 
 Training time: {time_taken}. Hardware: {hardware or "not recorded"}.
 
+## Intended use
+
+{INTENDED_USE.get(task.name, task.title)} Task: `{task.name}`.
+{_options_text(setup)}
 ## Validation results
 
 | metric | value |
 |---|---|
 {scores}
-{averaged}
+{averaged}{_evaluation_table(table)}
 `task.json` beside the weights holds what the task read from the data (columns, labels, tuned options).
 
 ## Use it
@@ -185,6 +201,50 @@ from transformers import pipeline
 model = pipeline("{pipeline_tag}", model="path/to/this/folder")
 ```
 """
+
+
+def _evaluation_table(table: list[dict]) -> str:
+    """The task's per-label or per-entity-type scores on validation as a Markdown table (nothing when it has none)."""
+    if not table:
+        return ""
+    keys = list(dict.fromkeys(key for row in table for key in row))
+    header = f"| {' | '.join(keys)} |\n|{'---|' * len(keys)}\n"
+    body = "\n".join("| " + " | ".join(_cell(row.get(key)) for key in keys) + " |" for row in table)
+    return f"\n### Per {keys[0]}\n\n{header}{body}\n"
+
+
+def _cell(value: object) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else "" if value is None else str(value)
+
+
+def _options_text(setup: "TaskSetup") -> str:
+    """The task's options that change what the model predicts, said plainly (one line each, or nothing)."""
+    lines = []
+    if setup.option("standardize"):
+        lines.append(
+            f"The target was standardised for training (mean {setup.option('mean'):.4g}, standard deviation "
+            f"{setup.option('std'):.4g}): the model predicts in those units, and every prediction is mapped back "
+            "to the original scale (times the standard deviation, plus the mean)."
+        )
+    if setup.option("range"):
+        low, high = setup.option("range")
+        lines.append(f"Training targets ranged from {low:g} to {high:g}; a prediction outside it is extrapolated.")
+    if setup.option("thresholds"):
+        pairs = ", ".join(
+            f"{name} {value:.2f}" for name, value in zip(setup.labels, setup.option("thresholds"), strict=True)
+        )
+        lines.append(f"Per-label thresholds, tuned on the validation split: {pairs}.")
+    elif setup.option("threshold") is not None:
+        lines.append(f"A label is predicted at probability {setup.option('threshold'):g} or more.")
+    if setup.option("scheme"):
+        every = "every sub-word of a word" if setup.option("label_all_subwords") else "the first sub-word of each word"
+        lines.append(f"Tagging scheme {setup.option('scheme')}; {every} learnt the word's tag.")
+    if setup.option("max_answer_length"):
+        lines.append(
+            f"Answers of at most {setup.option('max_answer_length')} tokens, chosen from the "
+            f"{setup.option('n_best')} best starts and ends of each window."
+        )
+    return "".join(f"\n{line}\n" for line in lines)
 
 
 def _duration(seconds: float) -> str:

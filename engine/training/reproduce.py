@@ -26,6 +26,15 @@ CLI_FLAGS = {
     "text_column": "--text-column",
     "text_pair_column": "--text-pair-column",
     "label_column": "--label-column",
+    "threshold": "--threshold",
+    "tune_thresholds": "--tune-thresholds",
+    "delimiter": "--delimiter",
+    "standardize": "--standardize",
+    "label_all_tokens": "--label-all-tokens",
+    "scheme": "--scheme",
+    "stride": "--stride",
+    "max_answer_length": "--max-answer-length",
+    "n_best": "--n-best",
     "epochs": "--epochs",
     "batch_size": "--batch-size",
     "learning_rate": "--lr",
@@ -47,7 +56,15 @@ CLI_FLAGS = {
     "gradient_checkpointing": "--gradient-checkpointing",
 }
 # Settings that are on or off: the flag alone turns them on, and off is the default.
-SWITCHES = ("load_best_model_at_end", "auto_find_batch_size", "gradient_checkpointing")
+SWITCHES = (
+    "load_best_model_at_end",
+    "auto_find_batch_size",
+    "gradient_checkpointing",
+    "standardize",
+    "label_all_tokens",
+)
+# Settings that are on by default: only off is written, as `--no-<flag>`.
+ON_BY_DEFAULT = ("tune_thresholds",)
 NOT_REPRODUCED = ("resume_from_checkpoint",)
 
 
@@ -60,6 +77,8 @@ def train_arguments(config: TrainConfig) -> list[str]:
             continue
         if item.name in SWITCHES:
             arguments += [CLI_FLAGS[item.name]] if value else []
+        elif item.name in ON_BY_DEFAULT:
+            arguments += [] if value else [f"--no-{CLI_FLAGS[item.name][2:]}"]
         elif isinstance(value, dict):  # --column ROLE=NAME, once per role
             arguments += [
                 part for role, column in value.items() for part in (CLI_FLAGS[item.name], f"{role}={column}")

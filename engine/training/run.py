@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from torch.utils.data import SequentialSampler
 from transformers import AutoTokenizer, Trainer, set_seed
 
 from engine.common.settings import remote_code_allowed
@@ -74,7 +75,7 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
         data = prepare_training_data(config)
         path = resolve_model(parse_model_ref(config.model), data.train_texts, config.seed)
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote_code_allowed())
-        tokenized = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"))
+        tokenized = tokenize_splits(data, tokenizer, config.max_length, ("train", "validation"), config.stride)
     for note in data.notes:
         logger.info(note)
     task, examples, features = data.task, data.splits["validation"], tokenized["validation"]
@@ -86,7 +87,7 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
     logger.info(
         "training %s in %s (precision %s) on %s", task.name, precision, config.precision, describe_hardware(processes)
     )
-    trainer = Trainer(
+    trainer = StudioTrainer(
         model=model,
         args=training_arguments(config, folders.checkpoints, total_steps, hidden_size, task),
         train_dataset=tokenized["train"],
@@ -105,19 +106,45 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
     best = state.best_model_checkpoint if trainer.args.load_best_model_at_end else None
     evaluation = final_metrics(state.log_history, state.global_step, best) or trainer.evaluate()
     metrics = {name: evaluation[f"eval_{name}"] for name in ("loss", *task.metric_names)}
-    # What the task tunes on validation predictions (multi-label thresholds) is saved with the model; a task that
-    # tunes nothing costs no extra pass over validation.
-    setup = data.setup
-    if task.calibrates:
-        setup = task.calibrate(setup, trainer.predict(features).predictions, examples, features)
+    # One pass of the kept model over validation: what the task tunes on it (multi-label thresholds) is saved with
+    # the model, and the task's evaluation table (per label, per entity type) goes into the model card.
+    outputs = trainer.predict(features).predictions
+    setup = task.calibrate(data.setup, outputs, examples, features) if task.calibrates else data.setup
+    table = task.report(setup, outputs, examples, features).table
     trainer.save_model(str(folders.model))
     if trainer.is_world_process_zero():
         trainer.state.save_to_json(str(folders.trainer_state))
         (folders.model / "training_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
         (folders.model / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        save_task(folders.model, setup, Tokenization(max_length=config.max_length))
+        save_task(folders.model, setup, Tokenization(max_length=config.max_length, stride=config.stride))
         seconds, hardware = output.metrics.get("train_runtime"), describe_hardware(processes)
         write_model_card(
-            folders.model, config, data, metrics, train_seconds=seconds, hardware=hardware, precision=precision
+            folders.model,
+            config,
+            data,
+            metrics,
+            train_seconds=seconds,
+            hardware=hardware,
+            precision=precision,
+            table=table,
+            setup=setup,
         )
     return metrics
+
+
+class StudioTrainer(Trainer):
+    """`Trainer`, evaluating the features in their own order.
+
+    `Trainer` evaluates in batches of similar lengths whenever it trains so (`train_sampling_strategy`
+    "group_by_length"), and hands back the predictions in that shuffled order. Metrics computed from the labels that
+    travel with them do not mind; a task that reads a feature's other columns by position does: question answering's
+    offsets and row index, token classification's word ids, the multi-label targets its thresholds are tuned on.
+    Measured before this: a token-classification card's per-type F1 of 0.05 to 0.17 beside its entity F1 of 0.71,
+    predictions matched to the wrong sentences. Validation is small; its padding costs little.
+    """
+
+    def _get_eval_sampler(self, eval_dataset):
+        if eval_dataset is None:
+            return None
+        # One process: in order. Several: None, and accelerate gives each process its share in order.
+        return SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None

@@ -367,3 +367,30 @@ def test_checking_the_settings_says_where_and_how_long_before_anything_starts(cl
     assert summary.startswith(f"Trains on the CPU in {resolve_precision('auto')}: it works, slowly.")
     assert "880 training rows, 55 updates, 1 evaluations" in summary
     assert len(JobStore(studio.database).list()) == jobs_before
+
+
+def test_a_question_answering_run_is_checked_through_the_api_by_its_task_columns_and_options(client: Client):
+    summary = client.predict(
+        *start_training_args("sample:questions", max_length=128),
+        task="question-answering",
+        question_column="question",
+        context_column="context",
+        answers_column="answers",
+        stride=32,
+        api_name="/plan_training",
+    )
+
+    # One epoch of batches of 16 over the windows (987 of them at 128 tokens, stride 32), not over the 712 rows.
+    assert "712 training rows (987 windows), 62 updates, 1 evaluations" in summary
+
+
+def test_a_bad_task_option_is_refused_through_the_api_naming_it(client: Client):
+    with pytest.raises(AppError, match="scheme must be one of IOB1, IOB2, BIOES, IOBES"):
+        client.predict(
+            *start_training_args("sample:entities"),
+            task="token-classification",
+            tokens_column="tokens",
+            tags_column="ner_tags",
+            scheme="BILOU",
+            api_name="/plan_training",
+        )

@@ -2,12 +2,15 @@
 
 import dataclasses
 
+import gradio as gr
 import pytest
 
 import app
+from engine.common.access import OPERATOR
 from engine.common.errors import StudioError
-from engine.jobs.store import JobStore
+from engine.jobs.store import Job, JobStore
 from engine.training.config import TrainConfig
+from engine.training.task_settings import ALL_ROLES, suggested_task
 from ui import train_actions
 from ui.train_actions import TRAIN_FORM, train_config
 
@@ -17,11 +20,15 @@ PUBLIC_ORDER = (
     "learning_rate", "max_length", "seed", "name", "scheduler", "warmup_ratio", "weight_decay",
     "gradient_accumulation_steps", "max_grad_norm", "eval_strategy", "eval_steps", "load_best_model_at_end",
     "metric_for_best_model", "early_stopping_patience", "precision", "auto_find_batch_size", "gradient_checkpointing",
+    "task", "labels_column", "tokens_column", "tags_column", "question_column", "context_column", "answers_column",
+    "id_column", "threshold", "tune_thresholds", "delimiter", "standardize", "label_all_tokens", "scheme", "stride",
+    "max_answer_length", "n_best",
 )  # fmt: skip
 # What the page sends by default (the form's initial values), in the public order.
 PAGE_DEFAULTS = (
     "sample:sentiment", "", "text", "", "label", "scratch:small", "", 16, "", 128, 42, "", "linear", 0.1, 0.01, 1,
     1.0, "epoch", 0, False, "f1", 0, "auto", False, False,
+    "text-classification", "label", "", "", "", "", "", "", 0.5, True, "", False, False, "auto", "", 30, 20,
 )  # fmt: skip
 
 
@@ -34,10 +41,11 @@ def test_the_form_keeps_the_public_order():
     assert TRAIN_FORM.names == PUBLIC_ORDER
 
 
-def test_every_field_names_the_train_config_setting_it_sets():
+def test_every_field_names_the_train_config_setting_it_sets_or_a_task_roles_column():
     settings = {field.name for field in dataclasses.fields(TrainConfig)}
+    role_columns = {f"{role}_column" for role in train_actions.TASK_ROLE_COLUMNS}  # gathered into `columns`
 
-    assert set(TRAIN_FORM.names) <= settings
+    assert set(TRAIN_FORM.names) <= settings | role_columns
 
 
 @pytest.mark.parametrize("endpoint", ["/start_training", "/plan_training"])
@@ -177,3 +185,92 @@ def test_the_job_details_show_the_one_reproduction_the_cli_shows(store: JobStore
     from engine.cli.main import _reproduce
 
     assert _reproduce(job) in shown and "accelerate launch" in shown
+
+
+def test_the_first_datasets_task_written_in_the_tab_is_the_one_its_columns_suggest():
+    from ui.train_tab import FIRST_DATASET, FIRST_TASK
+
+    assert suggested_task(FIRST_DATASET) == FIRST_TASK
+
+
+def _shaped(task: str, dataset: str, metric: str = "f1", columns: dict | None = None) -> dict:
+    """`task_fields`'s updates by what they update: each role's picker, the note, the metric and the option rows."""
+    current = [(columns or {}).get(role, "") for role in ALL_ROLES]
+    updates = train_actions.task_fields(task, dataset, "", metric, *current)
+    count = len(ALL_ROLES)
+    return {
+        "roles": dict(zip(ALL_ROLES, updates[:count], strict=True)),
+        "metric": updates[count + 1],
+        "rows": updates[count + 2 :],
+    }
+
+
+def test_token_classification_shows_the_words_and_tags_pickers_filled_and_its_own_metrics():
+    shaped = _shaped("token-classification", "sample:entities", columns={"text": "text"})
+
+    shown = {role: update["value"] for role, update in shaped["roles"].items() if update["visible"]}
+    assert shown == {"tokens": "tokens", "tags": "ner_tags"}
+    assert shaped["roles"]["tags"]["info"] == "one tag per word, as a list"
+    assert shaped["metric"]["choices"] == ["precision", "recall", "f1", "accuracy", "loss"]
+    assert [row["visible"] for row in shaped["rows"]] == [False, False, True, False]  # its options' row only
+
+
+def test_regression_reads_the_score_and_keep_best_defaults_to_rmse():
+    shaped = _shaped("regression", "sample:similarity", metric="f1")
+
+    shown = {role: update["value"] for role, update in shaped["roles"].items() if update["visible"]}
+    assert shown == {"text": "sentence1", "text_pair": "sentence2", "label": "score"}
+    assert shaped["metric"]["value"] == "rmse"
+
+
+def test_a_dataset_that_cannot_be_read_keeps_the_task_shown():
+    assert train_actions.suggest_task("no/such/folder/at/all", "") == gr.skip()
+
+
+def test_the_page_sends_a_token_classification_run_with_its_columns_and_options_only():
+    values = dict(zip(PUBLIC_ORDER, PAGE_DEFAULTS, strict=True)) | {"dataset": "sample:entities"}
+    values |= {"task": "token-classification", "tokens_column": "tokens", "tags_column": "ner_tags"}
+    values |= {"label_all_tokens": True, "scheme": "IOB2", "threshold": 0.5}
+
+    config = train_config(TRAIN_FORM.values(*values.values()))
+
+    assert (config.task, config.columns, config.text_column, config.label_column) == (
+        "token-classification",
+        {"tokens": "tokens", "tags": "ner_tags"},
+        None,
+        None,
+    )
+    assert (config.label_all_tokens, config.scheme, config.threshold, config.max_answer_length) == (
+        True,
+        "IOB2",
+        None,
+        None,
+    )
+
+
+def _finished(task: str, metrics: dict) -> Job:
+    return Job(id=7, created_at=0, updated_at=0, status="completed", config={"task": task}, metrics=metrics)
+
+
+def test_a_finished_job_names_its_tasks_scores_the_leading_one_first():
+    entities = _finished("token-classification", {"loss": 0.7, "precision": 0.78, "recall": 0.65, "f1": 0.707})
+    similarity = _finished("regression", {"loss": 0.9, "mse": 0.9, "rmse": 0.949, "pearson": 0.41})
+
+    assert train_actions._scores_text(entities) == (
+        "**Validation F1 (entities) 0.707** (precision (entities) 0.780, recall (entities) 0.650)."
+    )
+    assert train_actions._scores_text(similarity).startswith("**Validation RMSE (root mean squared error) 0.949** (")
+    assert train_actions._scores_text(_finished("text-classification", {"accuracy": 0.9, "f1": 0.8})).startswith(
+        "**Validation accuracy 0.900**, macro F1 0.800"
+    )
+
+
+def test_the_jobs_table_names_each_jobs_task_and_its_leading_score(store: JobStore):
+    job = store.create({"dataset": "sample:similarity", "model": "scratch:tiny", "task": "regression"})
+    store.mark_completed(job.id, {"loss": 0.9, "mse": 0.9, "rmse": 0.94868, "pearson": 0.41}, expected=("queued",))
+    older = store.create({"dataset": "sample:topics", "model": "scratch:tiny"})  # a row of before there were tasks
+
+    table = train_actions._jobs_table(store, OPERATOR).set_index("job")
+
+    assert table.loc[job.id, ["task", "score", "f1"]].tolist() == ["regression", "rmse 0.9487", None]
+    assert table.loc[older.id, ["task", "score"]].tolist() == ["text-classification", ""]

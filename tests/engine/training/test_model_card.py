@@ -113,3 +113,50 @@ def test_precision_auto_is_written_with_what_the_run_computed_in(tmp_path, tiny_
     text = write(tmp_path, config(str(tiny_csv_folder)), reviews, precision="bf16").text
 
     assert "| precision | auto (bf16) |" in text
+
+
+def test_a_token_classification_card_names_the_task_its_use_and_the_per_entity_type_table(tmp_path):
+    entities = config("sample:entities", task="token-classification", label_all_tokens=True)
+    data = prepare_training_data(entities)
+    metrics = {"loss": 0.3, "precision": 0.71, "recall": 0.69, "f1": 0.7, "accuracy": 0.93}
+    table = [
+        {"type": "LOC", "precision": 0.8, "recall": 0.75, "f1": 0.7742, "support": 40},
+        {"type": "PER", "precision": 0.6, "recall": 0.65, "f1": 0.624, "support": 31},
+    ]
+
+    card = ModelCard.load(write_model_card(tmp_path, entities, data, metrics, table=table))
+
+    assert card.data.pipeline_tag == "token-classification"
+    assert "Task: `token-classification`" in card.text and "Tag each word of a sentence" in card.text
+    assert "| F1 (entities) | 0.7000 |" in card.text and "| accuracy (tokens) | 0.9300 |" in card.text
+    assert "### Per type\n\n| type | precision | recall | f1 | support |" in card.text
+    assert "| LOC | 0.8000 | 0.7500 | 0.7742 | 40 |" in card.text
+    assert "every sub-word of a word learnt the word's tag" in card.text
+
+
+def test_a_regression_card_says_plainly_that_targets_were_standardised_and_mapped_back(tmp_path):
+    similarity = config("sample:similarity", task="regression", standardize=True)
+    data = prepare_training_data(similarity)
+    metrics = {"loss": 0.5, "mse": 0.8, "rmse": 0.8944, "mae": 0.7, "pearson": 0.6, "spearman": 0.58, "r2": 0.35}
+
+    card = ModelCard.load(write_model_card(tmp_path, similarity, data, metrics))
+
+    assert f"mean {data.setup.option('mean'):.4g}, standard deviation" in card.text
+    assert "mapped back to the original scale" in card.text
+    assert (
+        "| RMSE (root mean squared error) | 0.8944 |" in card.text and "| Spearman correlation | 0.5800 |" in card.text
+    )
+    assert "### Per" not in card.text  # regression has no per-label table; its scores are the metrics above
+
+
+def test_a_multi_label_card_lists_the_thresholds_tuned_on_validation(tmp_path):
+    tags = config("sample:tags", task="multi-label-classification")
+    data = prepare_training_data(tags)
+    tuned = data.setup.with_options(thresholds=[0.35] * len(data.setup.labels))
+    metrics = {"loss": 0.2, "f1_micro": 0.8, "f1_macro": 0.7, "f1_samples": 0.75, "subset_accuracy": 0.5}
+
+    card = ModelCard.load(write_model_card(tmp_path, tags, data, metrics, setup=tuned))
+
+    assert f"tuned on the validation split: {data.setup.labels[0]} 0.35" in card.text
+    assert "| F1 (macro) | 0.7000 |" in card.text
+    assert {r.metric_args.get("average") for r in card.data.eval_results if r.metric_type == "f1_macro"} == {"macro"}

@@ -79,7 +79,7 @@ def test_the_reproduce_command_names_the_task_and_each_role_column():
 
 
 def test_only_a_task_that_tunes_on_validation_pays_a_last_prediction_pass():
-    # run.train predicts on validation once more at the end only when `calibrates` (multi-label thresholds)
+    # run.train's last pass over validation tunes something (multi-label thresholds) only when `calibrates`
     from engine.tasks.registry import get_task, task_names
 
     assert [name for name in task_names() if get_task(name).calibrates] == ["multi-label-classification"]
