@@ -21,6 +21,7 @@ from engine.tasks.base import Tokenization
 from engine.tasks.saved import save_task  # task.json beside the model, in the layout load_task reads
 from engine.training.config import TrainConfig, planned_steps, resolve_precision
 from engine.training.data import prepare_training_data, tokenize_splits
+from engine.training.kept_predictions import KeptPredictions
 from engine.training.model_card import write_model_card
 from engine.training.progress import Report, StudioProgress
 from engine.training.recipe import (
@@ -82,6 +83,7 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
     processes = process_state().num_processes
     total_steps = planned_steps(config, len(tokenized["train"]), training_devices(processes))
     model = task_model(task, path, data.setup)
+    kept = KeptPredictions(task.metrics(data.setup, examples, features))
     hidden_size = getattr(model.config, "hidden_size", None)
     precision = resolve_precision(config.precision, hidden_size)
     logger.info(
@@ -94,8 +96,9 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
         eval_dataset=features,
         processing_class=tokenizer,
         data_collator=task.collator(tokenizer),
-        compute_metrics=task.metrics(data.setup, examples, features),
+        compute_metrics=kept.compute_metrics,
         callbacks=[
+            kept,
             StudioProgress(report, should_stop),
             *callbacks_for(config),
             *tracking_callbacks(config, folders.checkpoints.parent),  # the run's folder: jobs/<id>/tensorboard
@@ -106,9 +109,13 @@ def train(config: TrainConfig, folders: RunFolders, report: Report, should_stop:
     best = state.best_model_checkpoint if trainer.args.load_best_model_at_end else None
     evaluation = final_metrics(state.log_history, state.global_step, best) or trainer.evaluate()
     metrics = {name: evaluation[f"eval_{name}"] for name in ("loss", *task.metric_names)}
-    # One pass of the kept model over validation: what the task tunes on it (multi-label thresholds) is saved with
-    # the model, and the task's evaluation table (per label, per entity type) goes into the model card.
-    outputs = trainer.predict(features).predictions
+    # The kept model's outputs on validation: what the task tunes on them (multi-label thresholds) is saved with the
+    # model, and the task's evaluation table (per label, per entity type) goes into the model card. The evaluation
+    # that scored that model computed them already; a run that never evaluated it predicts once.
+    step = int(best.rsplit("-", 1)[1]) if best else state.global_step
+    outputs = kept.outputs_at(step)
+    if outputs is None:
+        outputs = trainer.predict(features).predictions
     setup = task.calibrate(data.setup, outputs, examples, features) if task.calibrates else data.setup
     table = task.report(setup, outputs, examples, features).table
     trainer.save_model(str(folders.model))

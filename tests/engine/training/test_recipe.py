@@ -6,6 +6,7 @@ The training tests run scratch:tiny on 60 short reviews for 1 to 4 epochs of 4 s
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from transformers import AutoTokenizer, DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainerCallback
@@ -262,10 +263,15 @@ def test_gradient_checkpointing_trains_on_the_cpu(reviews, tmp_path):
 
 
 def test_a_run_saves_the_model_its_config_metrics_trainer_state_and_card_and_reports_typed_events(
-    tiny_csv_folder, tmp_path
+    tiny_csv_folder, tmp_path, monkeypatch
 ):
     from engine.training.events import EvalEvent, Progress, SummaryEvent, TrainEvent
-    from engine.training.run import RunFolders, train
+    from engine.training.run import RunFolders, StudioTrainer, train
+
+    def no_second_pass(*args, **kwargs):
+        raise AssertionError("the card's table and the tuned options come from the evaluation that scored the model")
+
+    monkeypatch.setattr(StudioTrainer, "predict", no_second_pass)
 
     run = config(dataset=str(tiny_csv_folder), epochs=2.0, load_best_model_at_end=True, early_stopping_patience=1)
     folders = RunFolders(tmp_path / "checkpoints", tmp_path / "model", tmp_path / "trainer_state.json")
@@ -318,3 +324,22 @@ def test_keep_best_reads_the_best_checkpoints_evaluation_and_an_unevaluated_end_
     assert final_metrics(history, 8, "/run/checkpoints/checkpoint-4")["eval_f1"] == 0.8
     assert final_metrics(history, 8, None)["eval_f1"] == 0.6
     assert final_metrics(history, 9, None) is None  # stopped between evaluations: evaluate the final model
+
+
+def test_kept_predictions_are_those_of_the_last_and_the_best_evaluated_steps():
+    from types import SimpleNamespace
+
+    from transformers import EvalPrediction
+
+    from engine.training.kept_predictions import KeptPredictions
+
+    kept = KeptPredictions(lambda prediction: {"f1": float(prediction.predictions.sum())})
+    state = SimpleNamespace(global_step=0, best_model_checkpoint=None)
+    for step, value, best in ((4, 1.0, None), (8, 2.0, "/run/checkpoint-4"), (12, 3.0, "/run/checkpoint-4")):
+        state.global_step, state.best_model_checkpoint = step, best
+        assert kept.compute_metrics(EvalPrediction(np.full(2, value), np.zeros(2))) == {"f1": 2 * value}
+        kept.on_evaluate(None, state, None)
+
+    assert kept.outputs_at(4).tolist() == [1.0, 1.0]  # the best checkpoint's, kept for keep-best
+    assert kept.outputs_at(12).tolist() == [3.0, 3.0]  # the last step's
+    assert kept.outputs_at(8) is None  # neither: dropped
