@@ -23,7 +23,8 @@ MAY_IMPORT = {
     "training": {"common", "datasets", "models", "tasks"},
     "inference": {"common", "datasets", "models", "training", "tasks"},
     "jobs": {"common", "datasets", "models", "training", "tasks"},
-    "cli": {"common", "datasets", "models", "tokenizer", "tasks", "training", "inference", "jobs"},
+    "experiments": {"common", "datasets", "models", "tasks", "training", "inference", "jobs"},
+    "cli": {"common", "datasets", "models", "tokenizer", "tasks", "training", "inference", "jobs", "experiments"},
 }
 
 
