@@ -25,6 +25,7 @@ SWEEPABLE = {
     "seed": int,
     "model": str,
 }
+ALIASES = {"lr": "learning_rate"}  # the train command's --lr
 STRATEGIES = ("grid", "random", "tpe")
 MAX_SWEEP_JOBS = 100  # the queue's own bound (STUDIO_MAX_QUEUED_JOBS) is checked when the sweep starts
 MAX_SEEDS = 10
@@ -103,7 +104,8 @@ def _typed(setting: str, value):
 
 
 def parse_vary(text: str) -> Vary:
-    """Read `SETTING=V1,V2,...` (values) or `SETTING=LOW:HIGH[:log]` (a range).
+    """Read `SETTING=V1,V2,...` (values) or `SETTING=LOW:HIGH[:log]` (a range); SETTING may be spelt as the train
+    command's flag (`lr`, `batch-size`).
 
     Raises:
         StudioError: text of another shape, or a setting or value a sweep cannot take.
@@ -112,7 +114,8 @@ def parse_vary(text: str) -> Vary:
     shape = "SETTING=V1,V2 or SETTING=LOW:HIGH[:log]"
     if not separator or not setting.strip() or not rest.strip():
         raise StudioError(f"--vary takes {shape}, not {text!r}")
-    setting, rest = setting.strip(), rest.strip()
+    setting, rest = setting.strip().replace("-", "_"), rest.strip()  # batch-size as the train flag spells it
+    setting = ALIASES.get(setting, setting)
     if ":" in rest and "," not in rest and setting != "model":  # model references contain colons (scratch:tiny)
         parts = rest.split(":")
         if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "log"):
