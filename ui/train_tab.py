@@ -13,6 +13,7 @@ from engine.jobs.store import database_problem
 from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
 from engine.training.defaults import defaults_help
 from engine.training.presets import PRESETS
+from ui import sweep_panel
 from ui import train_actions as actions
 from ui.column_pickers import column_pickers, layout_of
 from ui.saved_form import SavedForm
@@ -106,6 +107,7 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
         check = gr.Button("Check settings and estimate", scale=1)
         start = gr.Button("Start training", variant="primary", scale=2)
     plan_note = gr.Markdown()
+    sweep = sweep_panel.build()
 
     with gr.Row():
         job = gr.Dropdown(label="Job", choices=[], interactive=True, scale=3)
@@ -162,6 +164,7 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
         gradient_checkpointing=gradient_checkpointing,
     )
     check.click(actions.plan, inputs, plan_note, api_name="plan_training")
+    sweep.wire(inputs, owner_key)
     # What the form held before a preset, put back when "custom" is chosen again.
     before_preset = gr.State(None)
     preset_governs = [epochs, lr, scheduler, keep_best, early_stopping]
