@@ -121,7 +121,8 @@ def test_there_is_no_import_cycle_between_subpackages():
 
 def test_the_allowed_imports_themselves_form_no_cycle():
     # The table above is the design: it must be a layering, whatever the code does today.
-    order = ["common", "datasets", "models", "tokenizer", "tasks", "training", "inference", "jobs", "cli"]
+    order = ["common", "datasets", "models", "tokenizer", "tasks", "training", "inference", "jobs"]
+    order += ["experiments", "cli"]
     for position, name in enumerate(order):
         assert MAY_IMPORT[name] <= set(order[:position]), name
 
