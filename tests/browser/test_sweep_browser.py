@@ -32,5 +32,6 @@ def test_a_sweep_of_two_seeds_runs_from_the_page_and_shows_the_best_and_the_spre
     expect(
         page.get_by_text(re.compile(r"learning_rate=0\.0005 over seeds: f1 0\.\d{4} ± 0\.\d{4} \(min"))
     ).to_be_visible()
-    table = page.get_by_label("Trials, best first")
-    expect(table.get_by_text("completed")).to_have_count(2)
+    expect(page.get_by_text(re.compile(r"2 seeds each: 2 runs\. 2 completed\."))).to_be_visible()
+    trials = page.get_by_label("Trials, best first")  # the Train tab's own job table shows them too
+    expect(trials.get_by_role("gridcell", name="completed", exact=True)).to_have_count(2)
