@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from engine.common.errors import StudioError
 from engine.common.paths import data_dir
 from engine.jobs.store import ACTIVE, COMPLETED, PRUNED, Job, JobStore
 from engine.training.events import EvalEvent
@@ -33,6 +35,7 @@ STUDY_FILE = "optuna.sqlite3"
 # The pruner compares a trial with the median of the finished trials at the same evaluation, from the first one on:
 # a sweep has few trials, and a trial that cannot learn shows it at its first evaluation.
 PRUNER_STARTUP_TRIALS = 1
+BINDING_TIMEOUT_S = 300.0  # the main process loads Optuna and asks the study: seconds, or minutes on a busy machine
 
 
 def study_name(sweep_id: int) -> str:
@@ -138,6 +141,22 @@ def begin(job: Job, store: JobStore) -> tuple[Job, TrialBinding | None]:
     store.bind_trial(job.id, trial._trial_id, config)
     logger.info("sweep %s trial %s: %s", job.sweep_id, trial.number, trial.params)
     return store.get(job.id), TrialBinding(trial, spec["metric"])
+
+
+def wait_for_binding(job: Job, store: JobStore, timeout_s: float = BINDING_TIMEOUT_S) -> Job:
+    """In a job's other processes (several GPUs): the job once the main process has bound its trial, so that every
+    process trains with the settings the trial chose.
+
+    Raises:
+        StudioError: the main process bound no trial within `timeout_s` seconds.
+    """
+    deadline = time.monotonic() + timeout_s
+    while job.sweep_id is not None and job.optuna_trial is None:
+        if time.monotonic() > deadline:
+            raise StudioError(f"job {job.id}: its sweep trial was not bound within {timeout_s:.0f} s")
+        time.sleep(0.5)
+        job = store.get(job.id)
+    return job
 
 
 def tell(job: Job, store: JobStore) -> None:

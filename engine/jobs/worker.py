@@ -77,6 +77,8 @@ def main(argv: list[str]) -> int:
     try:
         if main_process:  # a sweep's trial: its settings chosen now (TPE), its evaluations reported for pruning
             job, trial = trials.begin(job, store)
+        else:
+            job = trials.wait_for_binding(job, store)
         config = TrainConfig.from_dict(job.config)
         metrics = train(config, folders, reporter(job, store, trial), _stop_check(store, job.id, trial))
     except Exception as error:
