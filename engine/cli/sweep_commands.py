@@ -1,9 +1,9 @@
 """`python -m engine sweep | sweeps | sweep-status ID | sweep-stop ID`: sweeps from the command line.
 
-`sweep` takes every option of `train` (the base run) plus `--vary SETTING=V1,V2` or `--vary SETTING=LOW:HIGH[:log]`
-(repeatable), `--strategy`, `--trials`, `--seeds`, `--sweep-metric` and `--prune`; with `--dry-run` it prints the
-estimate and starts nothing; with `--detach` it prints the sweep id and its job ids at once, else it follows the
-sweep to its end.
+`sweep` takes every option of `train` for the base run (or `--from-job ID`'s settings, the flags given winning),
+plus `--vary SETTING=V1,V2` or `--vary SETTING=LOW:HIGH[:log]` (repeatable), `--strategy`, `--trials`, `--seeds`,
+`--sweep-metric` and `--prune`; with `--dry-run` it prints the estimate and starts nothing; with `--detach` it prints
+the sweep id and its job ids at once, else it follows the sweep to its end.
 """
 
 import argparse
@@ -16,13 +16,29 @@ from engine.common.errors import StudioError
 POLL_S = 2.0
 
 
+def _base_run(args: argparse.Namespace):
+    """The sweep's base run: `train`'s flags, or (`--from-job ID`) that job's settings with the flags given winning."""
+    from dataclasses import replace
+
+    from engine.cli.main import _train_flags, config_from_args
+    from engine.jobs.store import JobStore
+    from engine.training.config import TrainConfig
+
+    if args.from_job is None:
+        return config_from_args(args)
+    job = JobStore().get(args.from_job)
+    config = TrainConfig.from_dict({**job.config, "resume_from_checkpoint": None, "name": None})
+    given = {field: getattr(args, dest) for dest, field in _train_flags().items() if getattr(args, dest) is not None}
+    named = {name: getattr(args, name) for name in ("dataset", "model") if getattr(args, name)}
+    return replace(config, **named, **given)
+
+
 def sweep_spec(args: argparse.Namespace):
     """The `SweepSpec` that `sweep`'s arguments describe (the base run read as `train` reads it).
 
     Raises:
         StudioError: a `--vary` or another sweep option the sweep cannot take, naming the flag.
     """
-    from engine.cli.main import config_from_args
     from engine.experiments.sweep_spec import SweepSpec, parse_vary
 
     if args.output_dir:
@@ -30,7 +46,7 @@ def sweep_spec(args: argparse.Namespace):
     vary = tuple(parse_vary(text) for text in args.vary or [])
     try:
         return SweepSpec(
-            base=config_from_args(args),
+            base=_base_run(args),
             vary=vary,
             strategy=args.strategy,
             trials=args.trials,
@@ -148,6 +164,9 @@ def add_sweep_commands(
         action=argparse.BooleanOptionalAction,
         default=None,
         help="stop trials whose evaluations trail the median of earlier ones (default: on for tpe)",
+    )
+    sweep.add_argument(
+        "--from-job", type=int, metavar="ID", help="the base run is this job's (flags given win): --seeds N repeats it"
     )
     sweep.add_argument("--output-dir", help=argparse.SUPPRESS)  # train's: refused by `sweep_spec`
     sweep.add_argument("--detach", action="store_true", help="print the sweep and job ids at once")

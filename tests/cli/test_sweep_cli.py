@@ -93,6 +93,11 @@ def test_a_detached_sweep_prints_its_jobs_and_sweep_status_shows_the_best(cli_ma
     code, out, _ = cli_main("sweep-status", str(started["sweep_id"]))
     assert f"best: job {started['job_ids'][1]} f1" in out and "learning_rate=0.002" in out
 
+    # Repeat the best run with three seeds: its own settings, nothing else to type.
+    code, out, _ = cli_main("sweep", "--from-job", str(started["job_ids"][1]), "--seeds", "3", "--dry-run", "--json")
+    estimate = json.loads(out.splitlines()[-1])
+    assert code == 0 and estimate["runs"] == 3 and estimate["steps"] == 3 * 2 * (240 // 16)
+
 
 def test_sweep_status_of_an_unknown_sweep_exits_2(cli_main):
     code, _, err = cli_main("sweep-status", "99")
