@@ -261,7 +261,7 @@ def sweep_report(sweep_id: int, store: JobStore | None = None) -> SweepReport:
         importance=importance,
         importance_method=method,
         breakdown={name: [asdict(row) for row in rows] for name, rows in table.items()},
-        seeds=seed_spreads(results) if spec.seeds > 1 else [],
+        seeds=seed_spreads(results) if "seed" in varied else [],  # repeated with seeds, or seed varied by hand
     )
 
 
