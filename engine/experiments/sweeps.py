@@ -12,7 +12,7 @@ import logging
 from dataclasses import asdict, dataclass, field, replace
 
 from engine.common.access import OPERATOR, Requester, check_may_manage, check_may_train
-from engine.common.errors import StudioError
+from engine.common.errors import NotAllowedError, StudioError
 from engine.common.settings import settings
 from engine.experiments import study
 from engine.experiments.seeds import SeedSpread, seed_spreads
@@ -128,7 +128,13 @@ def stop_sweep(sweep_id: int, store: JobStore | None = None, requester: Requeste
     """
     store = store or JobStore()
     sweep = store.sweep(sweep_id)
-    check_may_manage(sweep["owner"], sweep_id, "stop", requester)
+    try:
+        check_may_manage(sweep["owner"], sweep_id, "stop", requester)
+    except NotAllowedError:  # its message names a job
+        raise NotAllowedError(
+            f"sweep {sweep_id} was started by someone else; only the session or user that started it, or an "
+            "operator, can stop it"
+        ) from None
     store.request_sweep_stop(sweep_id)
     # Queued ones first: stopping a running one moves the queue, which would start the next.
     jobs = sorted(store.sweep_jobs(sweep_id), key=lambda job: job.status != "queued")

@@ -143,7 +143,7 @@ _COLUMNS = {
     "sweep_trial": "INTEGER",
     "optuna_trial": "INTEGER",
 }
-_EVENTS_SCHEMA = (
+_TABLES_BESIDE_JOBS = (
     """CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
@@ -369,7 +369,7 @@ class JobStore:
         for name, kind in _COLUMNS.items():  # databases made by an older version gain the new columns
             if name not in present:
                 db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
-        for statement in _EVENTS_SCHEMA:
+        for statement in _TABLES_BESIDE_JOBS:
             db.execute(statement)
         db.commit()
 

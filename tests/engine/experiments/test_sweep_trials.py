@@ -30,3 +30,15 @@ def test_a_job_outside_any_sweep_has_no_trial(store):
     job = store.create({"dataset": "d", "model": "m"})
     assert trials.wait_for_binding(job, store) == job
     assert trials.begin(job, store) == (job, None)
+
+
+def test_only_whoever_started_a_sweep_or_an_operator_may_stop_it(store):
+    from engine.common.access import Requester
+    from engine.common.errors import NotAllowedError
+    from engine.experiments.sweeps import stop_sweep
+
+    sweep_id = store.create_sweep({"strategy": "grid"}, "mine", owner="user:alice")
+    with pytest.raises(NotAllowedError, match=f"sweep {sweep_id} was started by someone else"):
+        stop_sweep(sweep_id, store, requester=Requester(username="bob"))
+    assert stop_sweep(sweep_id, store) == []  # the operator (the CLI) may
+    assert store.sweep(sweep_id)["stop_requested"] is True
