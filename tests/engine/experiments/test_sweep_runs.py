@@ -57,6 +57,12 @@ def test_a_grid_of_four_trials_runs_through_the_queue_and_the_report_picks_the_b
     assert report.best.value > max(row.value for row in report.trials if row.settings["learning_rate"] == 1e-6)
     assert list(report.importance)[0] == "learning_rate"
     assert {row["value"] for row in report.breakdown["learning_rate"]} == {1e-6, 2e-3}
+    # Seed varied: each learning rate's mean ± spread over its two seeds, the better one first.
+    assert [(spread.settings, spread.runs) for spread in report.seeds] == [
+        ({"learning_rate": 2e-3}, 2),
+        ({"learning_rate": 1e-6}, 2),
+    ]
+    assert report.seeds[0].low <= report.seeds[0].mean <= report.seeds[0].high
     # Every trial was told to the sweep's Optuna study with its settings and value.
     study = load_study(store.sweep(started.sweep_id)["spec"], started.sweep_id)
     told = sorted((t.params["learning_rate"], t.params["seed"], t.value) for t in study.trials)
