@@ -23,7 +23,7 @@ MAY_IMPORT = {
     "training": {"common", "datasets", "models", "tasks"},
     "inference": {"common", "datasets", "models", "training", "tasks"},
     "jobs": {"common", "datasets", "models", "training", "tasks"},
-    "experiments": {"common", "datasets", "models", "tasks", "training", "jobs"},
+    "experiments": {"common", "datasets", "models", "tasks", "training", "inference", "jobs"},
     "cli": {"common", "datasets", "models", "tokenizer", "tasks", "training", "inference", "jobs", "experiments"},
 }
 

@@ -2,7 +2,7 @@
 
 from html import escape
 
-from engine.jobs.store import CANCELLED, COMPLETED, FAILED, INTERRUPTED, QUEUED, RUNNING, Job
+from engine.jobs.store import CANCELLED, COMPLETED, FAILED, INTERRUPTED, PRUNED, QUEUED, RUNNING, Job
 
 # Colours by status: the bar's colour says how the run ended without reading the text.
 COLOURS = {
@@ -12,6 +12,7 @@ COLOURS = {
     FAILED: "#ef4444",
     CANCELLED: "#f59e0b",
     INTERRUPTED: "#f59e0b",
+    PRUNED: "#f59e0b",  # stopped early by its sweep, like a user's stop
 }
 
 

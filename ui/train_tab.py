@@ -22,7 +22,7 @@ from engine.training.config import (
 from engine.training.defaults import defaults_help
 from engine.training.presets import PRESETS
 from engine.training.task_settings import ALL_ROLES, role_field, roles_of
-from ui import compare_panel
+from ui import compare_panel, sweep_panel
 from ui import train_actions as actions
 from ui.column_pickers import column_pickers, layout_of
 from ui.saved_form import SavedForm
@@ -128,6 +128,7 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
         check = gr.Button("Check settings and estimate", scale=1)
         start = gr.Button("Start training", variant="primary", scale=2)
     plan_note = gr.Markdown()
+    sweep = sweep_panel.build()
 
     with gr.Row():
         job = gr.Dropdown(label="Job", choices=[], interactive=True, scale=3)
@@ -197,6 +198,7 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
         )
     task.input(*shape, api_name=False, show_progress="hidden")
     check.click(actions.plan, inputs, plan_note, api_name="plan_training")
+    sweep.wire(inputs, owner_key)
     # What the form held before a preset, put back when "custom" is chosen again.
     before_preset = gr.State(None)
     preset_governs = [epochs, lr, scheduler, keep_best, early_stopping]

@@ -276,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli.compare_commands import add_compare_commands
     from engine.cli.dataset_commands import add_dataset_commands
     from engine.cli.run_export_commands import add_run_export_commands
+    from engine.cli.sweep_commands import add_sweep_commands
     from engine.cli.try_commands import add_try_commands
     from engine.training.config import EVAL_STRATEGIES, INFER_TASK, PRECISIONS, SCHEDULERS, TASK_METRICS
     from engine.training.defaults import defaults_help
@@ -380,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_export_commands(commands, as_json)
 
     add_compare_commands(commands, as_json)
+    add_sweep_commands(commands, as_json, train)
 
     jobs = commands.add_parser("jobs", parents=[as_json], help="list training jobs")
     jobs.set_defaults(run=cmd_jobs)

@@ -2,7 +2,7 @@
 
 `store` is the job database, `queue` admits jobs and moves the queue (`advance_queue`), `process` starts, watches
 and terminates a job's process group, `actions` are what a user does to a job (start, stop, resume, clone,
-delete), `catalog` offers finished jobs' models and timings to the rest of the app, and `worker` is the training
-child that binds one job row to a `training` run. It may import `common`, `datasets`, `models` and `training`, never
-`inference`, `tokenizer` or `cli`.
+delete), `catalog` offers finished jobs' models and timings to the rest of the app, `worker` is the training
+child that binds one job row to a `training` run, and `trials` binds a sweep's job to its Optuna trial. It may
+import `common`, `datasets`, `models` and `training`, never `inference`, `tokenizer` or `cli`.
 """

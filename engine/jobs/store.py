@@ -108,10 +108,12 @@ class JobStatus(StrEnum):
     FAILED = "failed"  # ended on an error; `error_category` says why
     CANCELLED = "cancelled"  # stopped by a user; resumable from its last checkpoint
     INTERRUPTED = "interrupted"  # its process vanished without a word (a server restart, a crash)
+    PRUNED = "pruned"  # a sweep's trial stopped early: its evaluations trailed the sweep's other trials
 
 
 QUEUED, RUNNING, COMPLETED = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.COMPLETED
 FAILED, CANCELLED, INTERRUPTED = JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED
+PRUNED = JobStatus.PRUNED
 ACTIVE = (QUEUED, RUNNING)
 
 _COLUMNS = {
@@ -136,8 +138,12 @@ _COLUMNS = {
     "stop_requested": "INTEGER NOT NULL DEFAULT 0",
     # Who may stop or delete it (engine.common.access): `user:<name>`, `session:<hash>` or `cli`; NULL for older rows.
     "owner": "TEXT",
+    # A sweep's trial (engine.experiments): its sweep, its number in the sweep and its Optuna trial's id once asked.
+    "sweep_id": "INTEGER",
+    "sweep_trial": "INTEGER",
+    "optuna_trial": "INTEGER",
 }
-_EVENTS_SCHEMA = (
+_TABLES_BESIDE_JOBS = (
     """CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
@@ -148,6 +154,15 @@ _EVENTS_SCHEMA = (
     data TEXT NOT NULL
 )""",
     "CREATE INDEX IF NOT EXISTS events_by_job ON events(job_id, id)",
+    # A sweep: a named group of jobs; `spec` holds everything a trial's child and a restarted server need.
+    """CREATE TABLE IF NOT EXISTS sweeps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT,
+    created_at REAL NOT NULL,
+    spec TEXT NOT NULL,
+    owner TEXT,
+    stop_requested INTEGER NOT NULL DEFAULT 0
+)""",
 )
 
 
@@ -175,6 +190,9 @@ class Job:
     error: str | None = None
     stop_requested: bool = False
     owner: str | None = None  # not in `to_dict`: a session hash shown to others would let them pose as its owner
+    sweep_id: int | None = None
+    sweep_trial: int | None = None
+    optuna_trial: int | None = None
 
     @property
     def folder(self) -> Path:
@@ -253,6 +271,8 @@ class Job:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "updated_at": self.updated_at,
+            "sweep_id": self.sweep_id,
+            "sweep_trial": self.sweep_trial,
         }
 
 
@@ -349,7 +369,7 @@ class JobStore:
         for name, kind in _COLUMNS.items():  # databases made by an older version gain the new columns
             if name not in present:
                 db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
-        for statement in _EVENTS_SCHEMA:
+        for statement in _TABLES_BESIDE_JOBS:
             db.execute(statement)
         db.commit()
 
@@ -380,8 +400,16 @@ class JobStore:
                 raise
             raise said from error
 
-    def create(self, config: dict, name: str | None = None, device: str = "cpu", owner: str | None = None) -> Job:
-        """Insert a queued job for `config`, started by `owner`, and create its folder.
+    def create(
+        self,
+        config: dict,
+        name: str | None = None,
+        device: str = "cpu",
+        owner: str | None = None,
+        sweep: tuple[int, int] | None = None,
+    ) -> Job:
+        """Insert a queued job for `config`, started by `owner`, and create its folder; `sweep` is (sweep id, trial
+        number) for a sweep's trial.
 
         The id is the next one above every id the database has given and every job folder on disk, and its folder
         is created exclusively: a database deleted or replaced under a running server never hands out an id whose
@@ -392,10 +420,11 @@ class JobStore:
             db.execute("BEGIN IMMEDIATE")  # one creator at a time, across processes: the id and its folder match
             job_id = self._claim_folder(db)
             try:
+                sweep_id, trial = sweep or (None, None)
                 db.execute(
-                    "INSERT INTO jobs (id, name, created_at, updated_at, status, config, device, owner) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (job_id, name, now, now, QUEUED, json.dumps(config), device, owner),
+                    "INSERT INTO jobs (id, name, created_at, updated_at, status, config, device, owner, sweep_id, "
+                    "sweep_trial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (job_id, name, now, now, QUEUED, json.dumps(config), device, owner, sweep_id, trial),
                 )
             except BaseException:
                 (jobs_dir() / str(job_id)).rmdir()
@@ -612,6 +641,9 @@ class JobStore:
     ) -> bool:
         return self._finish(job_id, INTERRUPTED, expected, error=reason, error_category=ErrorCategory(category))
 
+    def mark_pruned(self, job_id: int, reason: str, expected: tuple[str, ...] = ACTIVE) -> bool:
+        return self._finish(job_id, PRUNED, expected, error=reason, error_category=ErrorCategory.STOPPED)
+
     def request_stop(self, job_id: int) -> None:
         """Ask a running job to stop after its current step (the child polls this flag)."""
         self._update(job_id, stop_requested=1)
@@ -649,3 +681,47 @@ class JobStore:
             db.execute("DELETE FROM events WHERE job_id = ?", (job_id,))
             db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
         shutil.rmtree(job.folder, ignore_errors=True)
+
+    # Sweeps (engine.experiments): a row per sweep, its jobs point at it. The spec is stored whole, so that a
+    # restarted server, the CLI and each trial's child read the same sweep.
+
+    def create_sweep(self, spec: dict, name: str | None, owner: str | None = None) -> int:
+        """Insert a sweep described by `spec` (a JSON object) and return its id."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO sweeps (name, created_at, spec, owner) VALUES (?, ?, ?, ?)",
+                (name, time.time(), json.dumps(spec), owner),
+            )
+        return int(cursor.lastrowid)
+
+    def sweep(self, sweep_id: int) -> dict:
+        """The sweep's row as a dict (`id`, `name`, `created_at`, `spec`, `owner`, `stop_requested`).
+
+        Raises:
+            NotFoundError: no such sweep.
+        """
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM sweeps WHERE id = ?", (int(sweep_id),)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no sweep {sweep_id}")
+        return dict(row) | {"spec": json.loads(row["spec"]), "stop_requested": bool(row["stop_requested"])}
+
+    def sweep_ids(self) -> list[int]:
+        """Every sweep's id, newest first."""
+        with self._connect() as db:
+            return [row[0] for row in db.execute("SELECT id FROM sweeps ORDER BY id DESC")]
+
+    def sweep_jobs(self, sweep_id: int) -> list[Job]:
+        """The sweep's jobs in trial order."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM jobs WHERE sweep_id = ? ORDER BY sweep_trial, id", (sweep_id,)).fetchall()
+        return [_row_to_job(row) for row in rows]
+
+    def request_sweep_stop(self, sweep_id: int) -> None:
+        """Record that the sweep was stopped as a whole (its jobs are stopped one by one by the caller)."""
+        with self._connect() as db:
+            db.execute("UPDATE sweeps SET stop_requested = 1 WHERE id = ?", (sweep_id,))
+
+    def bind_trial(self, job_id: int, optuna_trial: int, config: dict) -> None:
+        """Record the Optuna trial a sweep's job runs as, and the settings that trial chose."""
+        self._update(job_id, optuna_trial=optuna_trial, config=json.dumps(config))

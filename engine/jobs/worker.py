@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 
-from engine.jobs import queue
+from engine.jobs import queue, trials
 from engine.jobs.process import JOB_MARKER, die_with_parent
 from engine.jobs.store import ACTIVE, Job, JobStore
 from engine.training.config import TrainConfig
@@ -33,14 +33,17 @@ def run_folders(job: Job) -> RunFolders:
     )
 
 
-def reporter(job: Job, store: JobStore):
-    """A `report` callback that writes a run's progress into the job row and its events into the events table."""
+def reporter(job: Job, store: JobStore, trial: trials.TrialBinding | None = None):
+    """A `report` callback that writes a run's progress into the job row and its events into the events table
+    (and a sweep trial's evaluations to its Optuna trial, whose pruner may stop the run)."""
 
     def report(item) -> None:
         if isinstance(item, Progress):
             store.record_progress(job.id, item.step, item.total_steps, item.loss, item.epoch)
         else:
             store.add_event(job.id, item)
+            if trial is not None:
+                trial.report(item)
 
     return report
 
@@ -70,9 +73,14 @@ def main(argv: list[str]) -> int:
     job = store.get(int(argv[0]))
     folders = run_folders(job)
     main_process = process_state().is_main_process
+    trial = None
     try:
+        if main_process:  # a sweep's trial: its settings chosen now (TPE), its evaluations reported for pruning
+            job, trial = trials.begin(job, store)
+        else:
+            job = trials.wait_for_binding(job, store)
         config = TrainConfig.from_dict(job.config)
-        metrics = train(config, folders, reporter(job, store), lambda: store.stop_requested(job.id))
+        metrics = train(config, folders, reporter(job, store, trial), _stop_check(store, job.id, trial))
     except Exception as error:
         logger.exception("training job %s failed", job.id)
         if main_process and still_mine(store, job.id):
@@ -83,6 +91,7 @@ def main(argv: list[str]) -> int:
                 logger.error(
                     "training job %s was ended by someone else meanwhile: its failure is not recorded", job.id
                 )
+            _tell(store, job.id)
             _start_next(store)
         return 1
     if main_process and not still_mine(store, job.id):
@@ -90,7 +99,16 @@ def main(argv: list[str]) -> int:
         shutil.rmtree(folders.model, ignore_errors=True)
         return 1
     if main_process:
-        if store.stop_requested(job.id):
+        if trial is not None and trial.pruned and not store.stop_requested(job.id):
+            shutil.rmtree(folders.model, ignore_errors=True)  # a pruned trial is compared, never used
+            shutil.rmtree(job.checkpoints_dir, ignore_errors=True)
+            reported = ", ".join(f"{value:.4g}" for value in trial.reported)
+            store.mark_pruned(
+                job.id,
+                f"pruned by its sweep at step {trial.pruned_at}: its {trial.metric} ({reported}) trailed the median "
+                "of the sweep's earlier trials at the same evaluation",
+            )
+        elif store.stop_requested(job.id):
             job = store.get(job.id)
             shutil.rmtree(folders.model, ignore_errors=True)  # a stopped run is resumed, not used
             reason = f"stopped by the user at step {job.step}; a checkpoint was saved to resume"
@@ -102,8 +120,22 @@ def main(argv: list[str]) -> int:
             # A completed run is never resumed, and its checkpoints can weigh gigabytes: the model is in model/.
             shutil.rmtree(job.checkpoints_dir, ignore_errors=True)
         logger.info("training job %s ended: %s", job.id, metrics)
+        _tell(store, job.id)
         _start_next(store)
     return 0
+
+
+def _stop_check(store: JobStore, job_id: int, trial: trials.TrialBinding | None):
+    """What the run polls: a user's stop, or (for a sweep's trial) the pruner's."""
+    return lambda: store.stop_requested(job_id) or (trial is not None and trial.pruned)
+
+
+def _tell(store: JobStore, job_id: int) -> None:
+    """Tell a sweep trial's study how its job ended; a study that cannot be reached never fails the job."""
+    try:
+        trials.tell(store.get(job_id), store)
+    except Exception:
+        logger.exception("training job %s: telling its sweep's study failed", job_id)
 
 
 def _start_next(store: JobStore) -> None:
