@@ -18,33 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
 from datasets import Dataset
-from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from engine.common.errors import StudioError
 from engine.common.limits import limits, over
-from engine.common.settings import remote_code_allowed
-from engine.tasks.base import Outputs, Task, TaskSetup, Tokenization, load_model
+from engine.inference.task_models import TaskModel, load_task_model, model_outputs, task_model
+from engine.tasks.base import TaskSetup
 from engine.tasks.multi_label import COLUMNS, LIST, thresholds_of
-from engine.tasks.registry import get_task
-from engine.tasks.saved import load_task
 
 # Words as token-classification data has them (CoNLL style): runs of letters and digits, with inner hyphens and
 # apostrophes (`2-1`, `O'Neil`), and each other visible character on its own (`,` `.` `(`).
 WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
-
-
-@dataclass
-class TaskModel:
-    """A model loaded with its task: what `predict_one` needs, loaded once."""
-
-    folder: Path
-    task: Task
-    setup: TaskSetup
-    tokenization: Tokenization
-    tokenizer: PreTrainedTokenizerBase
-    model: PreTrainedModel
 
 
 @dataclass
@@ -60,21 +44,6 @@ class TaskPrediction:
     task: str
     result: dict[str, Any]
     milliseconds: float
-
-
-def load_task_model(folder: str | Path) -> TaskModel:
-    """Load a model folder with its `task.json`, tokenizer and weights (safetensors only), ready to predict.
-
-    Raises:
-        MissingFileError: no `task.json` in the folder.
-        StudioError: a damaged `task.json`, or an unknown task.
-    """
-    folder = Path(folder)
-    saved = load_task(folder)
-    task = get_task(saved.setup.task)
-    model = load_model(task, str(folder), saved.setup).eval()
-    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=remote_code_allowed())
-    return TaskModel(folder, task, saved.setup, saved.tokenization, tokenizer, model)
 
 
 def _text(inputs: dict[str, str | None], name: str) -> str:
@@ -183,17 +152,6 @@ _RESULTS: dict[str, Callable[[TaskSetup, dict, dict], dict[str, Any]]] = {
 }
 
 
-def _outputs(model: TaskModel, features: Dataset) -> Outputs:
-    """The model's outputs on the features, as `Trainer.predict` returns them (logits, or start and end logits)."""
-    names = [name for name in model.tokenizer.model_input_names if name in features.column_names]
-    batch = model.task.collator(model.tokenizer)([{name: feature[name] for name in names} for feature in features])
-    with torch.no_grad():
-        output = model.model(**batch)
-    if hasattr(output, "start_logits"):
-        return output.start_logits.float().numpy(), output.end_logits.float().numpy()
-    return output.logits.float().numpy()
-
-
 def predict_one(model: TaskModel, **inputs: str | None) -> TaskPrediction:
     """The task's prediction for one input.
 
@@ -219,7 +177,7 @@ def predict_one(model: TaskModel, **inputs: str | None) -> TaskPrediction:
     setup = model.setup
     examples = Dataset.from_dict(_ROWS[setup.task](setup, inputs))
     features = model.task.preprocess(examples, model.tokenizer, setup, model.tokenization)
-    prediction = model.task.postprocess(setup, _outputs(model, features), examples, features)[0]
+    prediction = model.task.postprocess(setup, model_outputs(model, features), examples, features)[0]
     result = _RESULTS[setup.task](setup, prediction, inputs)
     return TaskPrediction(setup.task, result, (time.perf_counter() - started) * 1000)
 
@@ -227,3 +185,12 @@ def predict_one(model: TaskModel, **inputs: str | None) -> TaskPrediction:
 def predict_task(folder: str | Path, **inputs: str | None) -> TaskPrediction:
     """Load the model of `folder` with its task and predict one input (see `predict_one`)."""
     return predict_one(load_task_model(folder), **inputs)
+
+
+def predict_reference(reference: str, task: str | None = None, **inputs: str | None) -> TaskPrediction:
+    """Predict one input with the model of a reference (`job:<id>`, a folder), loaded once and kept warm.
+
+    Raises:
+        StudioError: a model without `task.json`, one trained for another task than `task`, or a bad input.
+    """
+    return predict_one(task_model(reference, task), **inputs)
