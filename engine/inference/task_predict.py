@@ -22,7 +22,7 @@ from datasets import Dataset
 
 from engine.common.errors import StudioError
 from engine.common.limits import limits, over
-from engine.inference.task_models import TaskModel, load_task_model, model_outputs, task_model
+from engine.inference.task_models import BATCH_SIZE, TaskModel, load_task_model, model_outputs, task_model
 from engine.tasks.base import TaskSetup
 from engine.tasks.multi_label import COLUMNS, LIST, thresholds_of
 
@@ -174,12 +174,36 @@ def predict_one(model: TaskModel, **inputs: str | None) -> TaskPrediction:
         StudioError: an input the task needs is empty or over the character limit, naming it.
     """
     started = time.perf_counter()
+    result = predict_many(model, [inputs])[0]
+    return TaskPrediction(model.setup.task, result, (time.perf_counter() - started) * 1000)
+
+
+def predict_many(
+    model: TaskModel,
+    inputs: list[dict[str, str | None]],
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """The task's result (see `predict_one`) for each of many inputs, in batches.
+
+    Raises:
+        StudioError: an input the task needs is empty or over the character limit, naming it and, among many, its
+            row (counted from 1).
+    """
     setup = model.setup
-    examples = Dataset.from_dict(_ROWS[setup.task](setup, inputs))
+    columns: dict[str, list] = {}
+    for number, one in enumerate(inputs, start=1):
+        try:
+            row = _ROWS[setup.task](setup, one)
+        except StudioError as error:
+            raise StudioError(f"row {number}: {error}" if len(inputs) > 1 else str(error)) from None
+        for name, values in row.items():
+            columns.setdefault(name, []).extend(values)
+    examples = Dataset.from_dict(columns)
     features = model.task.preprocess(examples, model.tokenizer, setup, model.tokenization)
-    prediction = model.task.postprocess(setup, model_outputs(model, features), examples, features)[0]
-    result = _RESULTS[setup.task](setup, prediction, inputs)
-    return TaskPrediction(setup.task, result, (time.perf_counter() - started) * 1000)
+    outputs = model_outputs(model, features, batch_size, on_batch)
+    predictions = model.task.postprocess(setup, outputs, examples, features)
+    return [_RESULTS[setup.task](setup, p, one) for p, one in zip(predictions, inputs, strict=True)]
 
 
 def predict_task(folder: str | Path, **inputs: str | None) -> TaskPrediction:
