@@ -104,7 +104,12 @@ def load_task_split(request: TaskEvaluationRequest, model: TaskModel) -> Dataset
             f"the {request.split} split of {request.dataset} has {len(split):,} rows; an evaluation scores at most "
             f"{bound:,} (STUDIO_MAX_EVAL_ROWS): set a row limit"
         )
-    missing = [column for column in model.setup.columns.values() if column not in split.column_names]
+    optional = {role.role for role in model.task.roles if role.optional}  # a QA row id, say
+    missing = [
+        column
+        for role, column in model.setup.columns.items()
+        if role not in optional and column not in split.column_names
+    ]
     if missing:
         raise NotFoundError(
             f"the {request.split} split of {request.dataset} has no column {', '.join(map(repr, missing))}, which "

@@ -25,6 +25,8 @@ def train_task_models(root: Path, tasks: tuple[str, ...] = tuple(SAMPLES)) -> di
     folders = {}
     for task in tasks:
         folder = root / task
-        train_sample(task, SAMPLES[task], folder / "run", max_steps=3, tokenization=TOKENIZATION, save_to=folder / "model")
+        train_sample(
+            task, SAMPLES[task], folder / "run", max_steps=3, tokenization=TOKENIZATION, save_to=folder / "model"
+        )
         folders[task] = folder / "model"
     return folders
