@@ -14,7 +14,7 @@ from engine.jobs.catalog import model_choices, trained_on
 from ui import try_actions as actions
 from ui import try_task_actions
 from ui import try_task_views as views
-from ui.column_pickers import ColumnPickers, column_pickers, layout_of
+from ui.column_pickers import ColumnPickers, column_pickers
 
 EXPLANATION = """\
 The model turns its output **logits** into probabilities with a softmax: one number per label, summing to 100%.
@@ -43,9 +43,10 @@ FALLBACK_DATASET = "sample:sentiment"  # for a model the studio did not train: n
 
 def _split_form(model: str | None) -> tuple[list, ColumnPickers]:
     """Dataset, config, split and columns (the same source strings as the Datasets and Train tabs), set to the
-    model's own dataset and its held-out split when the studio trained it on a bundled sample. Other datasets are
-    set when the page loads (`TryTab.follow_model`), for the visitor who may see them, and without reaching the Hub
-    while the app starts. Returns the endpoint's inputs, in order, and the pickers."""
+    model's own bundled sample when the studio trained it on one. The split and column pickers are filled when the
+    page opens (`TryTab.follow_model`): the dataset is read then, for the visitor who may see it, not while the page
+    is built, and without reaching the Hub while the app starts. Returns the endpoint's inputs, in order, and the
+    pickers."""
     trained = trained_on(model) if model else None
     if trained and not trained.dataset.startswith(SAMPLE_PREFIX):
         trained = None
@@ -55,9 +56,7 @@ def _split_form(model: str | None) -> tuple[list, ColumnPickers]:
             choices=sample_sources(), value=source, allow_custom_value=True, label="Dataset", scale=2
         )
         config = gr.Textbox(label="Hub config", value=config_name or "", scale=1)
-    layout = layout_of(source, config_name)[0]
-    # The columns it trained on, where the dataset still has them.
-    pickers = column_pickers((TEXT, TEXT_PAIR, LABEL), layout, True, trained.columns if trained else None)
+    pickers = column_pickers((TEXT, TEXT_PAIR, LABEL), None, True)
     pickers.wire(dataset, config)
     return [dataset, config, pickers.split, *pickers.columns.values()], pickers
 
@@ -242,7 +241,7 @@ def build() -> TryTab:
     model.change(try_task_actions.views_for, model, task_views, api_name=False, show_progress="hidden")
 
     def follow_model(demo: gr.Blocks) -> None:
-        demo.load(actions.model_dataset, [model, *forms], forms, api_name=False, show_progress="hidden")
+        demo.load(actions.opened_forms, [model, *forms], forms, api_name=False, show_progress="hidden")
         demo.load(try_task_actions.views_for, model, task_views, api_name=False, show_progress="hidden")
 
     results = [label, chart, seen, predicted, preview, summary, per_class, heatmap, reliability, confusion, cell]
