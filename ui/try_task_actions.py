@@ -8,7 +8,7 @@ import gradio as gr
 import pandas as pd
 
 from engine.common.errors import StudioError
-from engine.inference.model_task import task_of
+from engine.inference.model_task import saved_setup
 from engine.jobs.catalog import trained_on
 from ui.errors import shows_errors
 from ui.forms import Field, number
@@ -26,19 +26,26 @@ TASK_TITLES = {
 LIMIT_FIELD = Field("limit", number(minimum=1, whole=True, empty=None), label="Row limit")
 
 
-def model_task(model: str | None) -> str:
-    """The selected model's task; text classification for a model without `task.json` or not found (the
+def _setup(model: str | None) -> dict:
+    """The selected model's saved setup; text classification's for a model without `task.json` or not found (the
     classification views then say what is wrong with it)."""
     try:
-        return task_of(model or "") or CLASSIFICATION
+        return saved_setup(model or "") or {"task": CLASSIFICATION}
     except StudioError:
-        return CLASSIFICATION
+        return {"task": CLASSIFICATION}
+
+
+def model_task(model: str | None) -> str:
+    """The selected model's task (see `_setup`)."""
+    return _setup(model)["task"]
 
 
 def views_for(model: str | None, dataset: str | None = None) -> tuple:
     """The note naming the model's task, whether the classification and the task views show, which inputs the task
     takes (text and second text, or question and context), and the model's own dataset for its evaluation."""
-    task = model_task(model)
+    setup = _setup(model)
+    task = setup["task"]
+    pair = "text_pair" in (setup.get("columns") or {})
     other = task != CLASSIFICATION
     question = task == "question-answering"
     note = f"This model was trained for **{TASK_TITLES[task]}**." if other else ""
@@ -49,9 +56,11 @@ def views_for(model: str | None, dataset: str | None = None) -> tuple:
         *(gr.update(visible=not other) for _ in range(4)),  # predict, file, evaluate, compare of a classifier
         *(gr.update(visible=other) for _ in range(4)),  # the same for the other tasks
         gr.update(visible=not question),  # text
-        gr.update(visible=not question and task != "token-classification"),  # second text
+        gr.update(visible=pair),  # second text: for a model trained on pairs
         gr.update(visible=question),  # question
         gr.update(visible=question),  # context
+        gr.update(visible=task in ("token-classification", "question-answering")),  # the text, highlighted
+        gr.update(visible=task == "multi-label-classification"),  # probabilities against thresholds
         *(gr.update(value=own) if own else gr.update() for _ in range(2)),  # evaluate and compare datasets
     )
 

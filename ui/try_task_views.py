@@ -9,7 +9,9 @@ from ui import try_task_actions as actions
 
 
 def predict_panel(model: gr.Dropdown, visible: bool) -> tuple[gr.Column, list, list]:
-    """Inputs by task, one Predict button (`/predict_task`), and each task's view of the result."""
+    """Inputs by task, one Predict button (`/predict_task`), and each task's view of the result. Returns the panel,
+    the components whose visibility follows the task (the four inputs, the highlighted text, the chart) and the
+    outputs."""
     with gr.Column(visible=visible) as panel:
         text = gr.Textbox(label="Text", lines=2)
         pair = gr.Textbox(label="Second text (for models trained on pairs)", lines=1)
@@ -17,13 +19,13 @@ def predict_panel(model: gr.Dropdown, visible: bool) -> tuple[gr.Column, list, l
         context = gr.Textbox(label="Context", lines=5, visible=False, info="the text that holds the answer")
         run = gr.Button("Predict", variant="primary")
         summary = gr.Markdown()
-        highlighted = gr.HighlightedText(label="In the text", combine_adjacent=False, show_legend=True)
-        chart = gr.Plot(label="Probabilities and thresholds")
+        highlighted = gr.HighlightedText(label="In the text", combine_adjacent=False, show_legend=True, visible=False)
+        chart = gr.Plot(label="Probabilities and thresholds", visible=False)
         table = gr.Dataframe(label="Details", interactive=False)
         result = gr.JSON(label="Result")
         outputs = [summary, chart, highlighted, table, result]
         run.click(actions.predict_task, [model, text, pair, question, context], outputs, api_name="predict_task")
-    return panel, [text, pair, question, context], outputs
+    return panel, [text, pair, question, context, highlighted, chart], outputs
 
 
 def file_panel(model: gr.Dropdown, visible: bool) -> tuple[gr.Column, list]:

@@ -28,14 +28,23 @@ def task_folder(reference: str) -> Path | None:
     return folder if (folder / TASK_FILE).is_file() else None
 
 
-def task_of(reference: str) -> str | None:
-    """The task a model reference was trained for, or None when it carries no readable `task.json` (the full
-    check of the file, with its messages, is `engine.tasks.saved.load_task`'s, when the model is loaded)."""
+def saved_setup(reference: str) -> dict | None:
+    """The setup in a model's `task.json` as plain data (`task`, `columns`, `labels`, `options`), or None when it
+    carries no readable one (the full check of the file, with its messages, is `engine.tasks.saved.load_task`'s,
+    when the model is loaded)."""
     folder = task_folder(reference)
     if folder is None:
         return None
     try:
-        task = json.loads((folder / TASK_FILE).read_text(encoding="utf-8"))["setup"]["task"]
+        setup = json.loads((folder / TASK_FILE).read_text(encoding="utf-8"))["setup"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return task if isinstance(task, str) else None
+    if not isinstance(setup, dict) or not isinstance(setup.get("task"), str):
+        return None
+    return setup
+
+
+def task_of(reference: str) -> str | None:
+    """The task a model reference was trained for, or None when it carries no readable `task.json`."""
+    setup = saved_setup(reference)
+    return setup["task"] if setup else None

@@ -13,8 +13,8 @@ def classifier(tmp_path):
     return biased_classifier(tmp_path / "classifier", ["a", "b"], favour=0)
 
 
-def with_task(folder, task: str):
-    setup = {"task": task, "columns": {}, "labels": [], "options": {}}
+def with_task(folder, task: str, columns: dict | None = None):
+    setup = {"task": task, "columns": columns or {}, "labels": [], "options": {}}
     (folder / "task.json").write_text(json.dumps({"format": 1, "setup": setup, "tokenization": {"max_length": 64}}))
     return str(folder)
 
@@ -28,12 +28,17 @@ def test_a_question_answering_model_shows_the_task_views_with_a_question_and_a_c
 
     assert "question answering" in note
     assert [visible(update) for update in views[:8]] == [False] * 4 + [True] * 4
-    assert [visible(update) for update in views[8:12]] == [False, False, True, True]  # text, pair, question, context
+    # text, second text, question, context; the text highlighted, the thresholds chart
+    assert [visible(update) for update in views[8:14]] == [False, False, True, True, True, False]
 
 
-def test_a_token_classification_model_takes_one_text_and_a_classifier_keeps_its_own_views(classifier, tmp_path):
+def test_the_second_text_shows_for_a_pair_model_only_and_a_classifier_keeps_its_own_views(classifier, tmp_path):
     _, *views = views_for(with_task(classifier, "token-classification"))
-    assert [visible(update) for update in views[8:12]] == [True, False, False, False]
+    assert [visible(update) for update in views[8:14]] == [True, False, False, False, True, False]
+
+    pairs = with_task(biased_classifier(tmp_path / "pairs", ["a"], 0), "regression", {"text": "s1", "text_pair": "s2"})
+    _, *views = views_for(pairs)
+    assert [visible(update) for update in views[8:14]] == [True, True, False, False, False, False]
 
     other = biased_classifier(tmp_path / "plain", ["a", "b"], favour=1)
     note, *views = views_for(str(other))
