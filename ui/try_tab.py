@@ -181,7 +181,9 @@ def build() -> TryTab:
                 api_name="compare_split",
             )
 
-        compare_task_view, compare_dataset, task_compared = views.compare_panel(model, second, not classifier)
+        compare_task_view, compare_dataset, task_compared = views.compare_panel(
+            model, second, task_inputs[:4], not classifier
+        )
 
     with gr.Tab("Other tasks"):
         gr.Markdown(

@@ -204,3 +204,16 @@ def compare_task_split(model, second, dataset, config, split, limit):
         f" (the first {len(comparison.disagreements)} are listed)." if comparison.disagreements else "."
     )
     return note, pd.DataFrame(comparison.metrics_table()).round(4), _readable(comparison.disagreements)
+
+
+@shows_errors
+def compare_task_input(model: str, second: str, text: str, text_pair: str, question: str, context: str):
+    """Both models (of one task) on the Predict tab's input: whether they agree, and each one's answer."""
+    from engine.inference.task_evaluation import answer_text, compare_task_inputs
+
+    inputs = {"text": text, "text_pair": text_pair, "question": question, "context": context}
+    first, other = compare_task_inputs((model or "").strip(), (second or "").strip(), **inputs)
+    answers = [answer_text(first.task, first.result), answer_text(other.task, other.result)]
+    verdict = "agree" if answers[0] == answers[1] else "disagree"
+    note = f"The models **{verdict}**: {model} says **{answers[0]}**, {second} says **{answers[1]}**."
+    return note, pd.DataFrame({"model": [model, second], "answer": answers})

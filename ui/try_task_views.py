@@ -69,15 +69,25 @@ def evaluate_panel(model: gr.Dropdown, visible: bool) -> tuple[gr.Column, gr.Dro
     return panel, form[0], outputs
 
 
-def compare_panel(model: gr.Dropdown, second: gr.Dropdown, visible: bool) -> tuple[gr.Column, gr.Dropdown, list]:
-    """Two models of the same task on one split (`/compare_task_split`)."""
+def compare_panel(
+    model: gr.Dropdown, second: gr.Dropdown, inputs: list[gr.Textbox], visible: bool
+) -> tuple[gr.Column, gr.Dropdown, list]:
+    """Two models of the same task on the Predict tab's input (`/compare_task_input`: `inputs` are its text,
+    second text, question and context) or on one split (`/compare_task_split`)."""
     with gr.Column(visible=visible) as panel:
         gr.Markdown("Both models must be of the same task; the split is read with the first model's columns.")
+        run_one = gr.Button("Compare on the Predict tab's input")
+        one_note = gr.Markdown()
+        answers = gr.Dataframe(label="Each model's answer", interactive=False)
+        run_one.click(
+            actions.compare_task_input, [model, second, *inputs], [one_note, answers], api_name="compare_task_input"
+        )
         form = _split_inputs()
         run = gr.Button("Compare on the split", variant="primary")
         note = gr.Markdown()
         metrics = gr.Dataframe(label="Metrics side by side", interactive=False)
         rows = gr.Dataframe(label="Rows where their answers differ", interactive=False)
-        outputs = [note, metrics, rows]
-        run.click(actions.compare_task_split, [model, second, *form], outputs, api_name="compare_task_split")
-    return panel, form[0], outputs
+        run.click(
+            actions.compare_task_split, [model, second, *form], [note, metrics, rows], api_name="compare_task_split"
+        )
+    return panel, form[0], [one_note, answers, note, metrics, rows]

@@ -79,6 +79,16 @@ def test_evaluate_question_answering_puts_the_wrong_answers_beside_the_gold_ones
     assert {"question", "predicted", "answers", "f1"} <= set(errors["headers"])
 
 
+def test_two_models_of_one_task_compared_on_one_input_say_whether_they_agree(client, models, tmp_path):
+    model = models["question-answering"]
+
+    note, answers = client.predict(model, model, "", "", "Who founded it?", CONTEXT, api_name="/compare_task_input")
+
+    assert note.startswith("The models **agree**")
+    rows = table_rows(answers)
+    assert [row["model"] for row in rows] == [model, model] and rows[0]["answer"] == rows[1]["answer"]
+
+
 def test_comparing_models_of_two_tasks_names_both(client, models):
     with pytest.raises(AppError, match="trained for 'question-answering' but model .* for 'token-classification'"):
         client.predict(
