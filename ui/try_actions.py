@@ -249,24 +249,48 @@ def push(model: str, repo_id: str, token: str, private: bool) -> str:
 SPLIT_FORM_ROLES = (TEXT, TEXT_PAIR, LABEL)
 
 
-@shows_errors
-def model_dataset(model: str | None, *forms, request: gr.Request = None):
-    """The Evaluate and Compare forms (each: dataset, config, split, text, second text and label columns, note) set
-    to the model's own dataset, its held-out split and the columns it trained on; left as they are for a model
-    the studio did not train, and for another visitor's job trained on a file on the server (its path is not
-    theirs to see, nor to open)."""
+def _own_form(model: str | None, request: gr.Request | None) -> list | None:
+    """One split form (dataset, config, split, text, second text and label columns, note) set to the model's own
+    dataset, its held-out split and the columns it trained on; None for a model the studio did not train, and for
+    another visitor's job trained on a file on the server (its path is not theirs to see, nor to open)."""
     trained = trained_on(model or "")
     viewer = owner.requester(None, request, None)
     private = hide_server_paths(trained.dataset) != trained.dataset if trained else False
     if trained is None or (private and not may_see_server_paths(trained.owner, viewer)):
-        return [gr.update()] * len(forms)
+        return None
     layout, problem = layout_of(trained.dataset, trained.config)
-    one_form = [
+    return [
         trained.dataset,
         trained.config or "",
         *filled(SPLIT_FORM_ROLES, layout, problem, {}, with_split=True, preferred=trained.columns),
     ]
-    return one_form * (len(forms) // len(one_form))
+
+
+@shows_errors
+def model_dataset(model: str | None, *forms, request: gr.Request = None):
+    """The Evaluate and Compare forms set to the model's own dataset (see `_own_form`); left as they are for a
+    model the studio did not train, or another visitor's on a server file."""
+    own = _own_form(model, request)
+    if own is None:
+        return [gr.update()] * len(forms)
+    return own * (len(forms) // len(own))
+
+
+@shows_errors
+def opened_forms(model: str | None, *forms, request: gr.Request = None):
+    """When the page opens: the Evaluate and Compare forms on the model's own dataset, else their pickers filled
+    from the dataset they show. The dataset is read here, per visitor, not while the page is built."""
+    own = _own_form(model, request)
+    size = len(SPLIT_FORM_ROLES) + 4  # dataset, config, split, the columns, note
+    if own is not None:
+        return own * (len(forms) // size)
+    updates = []
+    for start in range(0, len(forms), size):
+        dataset, config, split, *columns = forms[start : start + size - 1]
+        layout, problem = layout_of(dataset, config)
+        current = dict(zip(SPLIT_FORM_ROLES, columns, strict=True))
+        updates += [gr.update(), gr.update(), *filled(SPLIT_FORM_ROLES, layout, problem, current, split, True)]
+    return updates
 
 
 @shows_errors

@@ -18,33 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
 from datasets import Dataset
-from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from engine.common.errors import StudioError
 from engine.common.limits import limits, over
-from engine.common.settings import remote_code_allowed
-from engine.tasks.base import Outputs, Task, TaskSetup, Tokenization, load_model
+from engine.inference.task_models import BATCH_SIZE, TaskModel, load_task_model, model_outputs, task_model
+from engine.tasks.base import TaskSetup
 from engine.tasks.multi_label import COLUMNS, LIST, thresholds_of
-from engine.tasks.registry import get_task
-from engine.tasks.saved import load_task
 
 # Words as token-classification data has them (CoNLL style): runs of letters and digits, with inner hyphens and
 # apostrophes (`2-1`, `O'Neil`), and each other visible character on its own (`,` `.` `(`).
 WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
-
-
-@dataclass
-class TaskModel:
-    """A model loaded with its task: what `predict_one` needs, loaded once."""
-
-    folder: Path
-    task: Task
-    setup: TaskSetup
-    tokenization: Tokenization
-    tokenizer: PreTrainedTokenizerBase
-    model: PreTrainedModel
 
 
 @dataclass
@@ -60,21 +44,6 @@ class TaskPrediction:
     task: str
     result: dict[str, Any]
     milliseconds: float
-
-
-def load_task_model(folder: str | Path) -> TaskModel:
-    """Load a model folder with its `task.json`, tokenizer and weights (safetensors only), ready to predict.
-
-    Raises:
-        MissingFileError: no `task.json` in the folder.
-        StudioError: a damaged `task.json`, or an unknown task.
-    """
-    folder = Path(folder)
-    saved = load_task(folder)
-    task = get_task(saved.setup.task)
-    model = load_model(task, str(folder), saved.setup).eval()
-    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=remote_code_allowed())
-    return TaskModel(folder, task, saved.setup, saved.tokenization, tokenizer, model)
 
 
 def _text(inputs: dict[str, str | None], name: str) -> str:
@@ -183,17 +152,6 @@ _RESULTS: dict[str, Callable[[TaskSetup, dict, dict], dict[str, Any]]] = {
 }
 
 
-def _outputs(model: TaskModel, features: Dataset) -> Outputs:
-    """The model's outputs on the features, as `Trainer.predict` returns them (logits, or start and end logits)."""
-    names = [name for name in model.tokenizer.model_input_names if name in features.column_names]
-    batch = model.task.collator(model.tokenizer)([{name: feature[name] for name in names} for feature in features])
-    with torch.no_grad():
-        output = model.model(**batch)
-    if hasattr(output, "start_logits"):
-        return output.start_logits.float().numpy(), output.end_logits.float().numpy()
-    return output.logits.float().numpy()
-
-
 def predict_one(model: TaskModel, **inputs: str | None) -> TaskPrediction:
     """The task's prediction for one input.
 
@@ -216,14 +174,47 @@ def predict_one(model: TaskModel, **inputs: str | None) -> TaskPrediction:
         StudioError: an input the task needs is empty or over the character limit, naming it.
     """
     started = time.perf_counter()
+    result = predict_many(model, [inputs])[0]
+    return TaskPrediction(model.setup.task, result, (time.perf_counter() - started) * 1000)
+
+
+def predict_many(
+    model: TaskModel,
+    inputs: list[dict[str, str | None]],
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """The task's result (see `predict_one`) for each of many inputs, in batches.
+
+    Raises:
+        StudioError: an input the task needs is empty or over the character limit, naming it and, among many, its
+            row (counted from 1).
+    """
     setup = model.setup
-    examples = Dataset.from_dict(_ROWS[setup.task](setup, inputs))
+    columns: dict[str, list] = {}
+    for number, one in enumerate(inputs, start=1):
+        try:
+            row = _ROWS[setup.task](setup, one)
+        except StudioError as error:
+            raise StudioError(f"row {number}: {error}" if len(inputs) > 1 else str(error)) from None
+        for name, values in row.items():
+            columns.setdefault(name, []).extend(values)
+    examples = Dataset.from_dict(columns)
     features = model.task.preprocess(examples, model.tokenizer, setup, model.tokenization)
-    prediction = model.task.postprocess(setup, _outputs(model, features), examples, features)[0]
-    result = _RESULTS[setup.task](setup, prediction, inputs)
-    return TaskPrediction(setup.task, result, (time.perf_counter() - started) * 1000)
+    outputs = model_outputs(model, features, batch_size, on_batch)
+    predictions = model.task.postprocess(setup, outputs, examples, features)
+    return [_RESULTS[setup.task](setup, p, one) for p, one in zip(predictions, inputs, strict=True)]
 
 
 def predict_task(folder: str | Path, **inputs: str | None) -> TaskPrediction:
     """Load the model of `folder` with its task and predict one input (see `predict_one`)."""
     return predict_one(load_task_model(folder), **inputs)
+
+
+def predict_reference(reference: str, task: str | None = None, **inputs: str | None) -> TaskPrediction:
+    """Predict one input with the model of a reference (`job:<id>`, a folder), loaded once and kept warm.
+
+    Raises:
+        StudioError: a model without `task.json`, one trained for another task than `task`, or a bad input.
+    """
+    return predict_one(task_model(reference, task), **inputs)

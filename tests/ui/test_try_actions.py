@@ -51,6 +51,26 @@ def test_a_model_the_studio_did_not_train_leaves_the_forms_as_they_are(store: Jo
     assert try_actions.model_dataset(model, *SAMPLE_FORM, *SAMPLE_FORM) == [{"__type__": "update"}] * 14
 
 
+def test_when_the_page_opens_a_model_from_elsewhere_gets_the_columns_of_the_dataset_the_form_shows(store: JobStore):
+    blank = ("sample:paraphrase", "", None, None, None, None, "")
+
+    updates = try_actions.opened_forms("some/hub-model", *blank, *blank)
+
+    evaluate, compare = updates[:7], updates[7:]
+    assert evaluate[:2] == [{"__type__": "update"}] * 2  # the dataset stays; only its pickers are filled
+    assert evaluate[2]["choices"] == ["train", "validation", "test"] and evaluate[2]["value"] == "test"
+    assert [_value(update) for update in evaluate[3:6]] == ["sentence1", "sentence2", "label"]
+    assert compare == evaluate
+
+
+def test_when_the_page_opens_a_job_model_gets_its_own_dataset(store: JobStore):
+    job = store.create({"dataset": "sample:paraphrase", "model": "scratch:tiny", "text_column": "sentence1"})
+
+    opened = try_actions.opened_forms(f"job:{job.id}", *SAMPLE_FORM, *SAMPLE_FORM)
+
+    assert opened == try_actions.model_dataset(f"job:{job.id}", *SAMPLE_FORM, *SAMPLE_FORM)
+
+
 def test_an_uploaded_file_fills_the_file_form_with_its_columns(tmp_path, write_csv):
     path = write_csv(tmp_path / "to-predict.csv", {"id": ["1", "2"], "comment": ["Nice place.", "Too loud."]})
 
