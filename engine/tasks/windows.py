@@ -153,17 +153,30 @@ def answer_windows_of_row(
     Raises:
         NotFoundError: a row number outside the split.
     """
+    question, context, answer, start = row_question(split, index, setup)
+    return answer_windows(question, context, tokenizer, setup, tokenization, answer or None, start)
+
+
+def question_setup() -> TaskSetup:
+    """The setup training reads from a SQuAD-layout split (`question`, `context`, `answers`), for a typed question."""
+    row = Dataset.from_dict({"question": ["q"], "context": ["c"], "answers": [{"text": ["c"], "answer_start": [0]}]})
+    return QuestionAnswering().setup(row)
+
+
+def row_question(split: Dataset, index: int, setup: TaskSetup) -> tuple[str, str, str, int | None]:
+    """Row `index`'s question, context and first answer (text and start; `""` and None when it has none).
+
+    Raises:
+        NotFoundError: a row number outside the split.
+    """
     if not 0 <= index < len(split):
         raise NotFoundError(f"row must be between 0 and {len(split) - 1}, not {index}")
     row = split[index]
     answers = row[setup.columns["answers"]] or {}
     texts, starts = answers.get("text") or [], answers.get("answer_start") or []
-    return answer_windows(
+    return (
         row[setup.columns["question"]],
         row[setup.columns["context"]],
-        tokenizer,
-        setup,
-        tokenization,
-        texts[0] if texts else None,
+        texts[0] if texts else "",
         starts[0] if starts else None,
     )
