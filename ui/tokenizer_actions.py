@@ -277,5 +277,5 @@ def windows_view(form: dict):
 def windows_row(form: dict):
     """A question-answering row's question, context, first answer and its start, for the windows view."""
     split = _task_split(form["dataset"], form["split"])
-    question, context, answer, start = row_question(split, form["row"], question_setup())
+    question, context, answer, start = row_question(split, form["row"])
     return question, context, answer, "" if start is None else str(start)

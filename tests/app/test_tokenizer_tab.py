@@ -284,6 +284,8 @@ def test_a_questions_row_fills_question_context_answer_and_start(client: Client)
         ("/answer_windows", ("scratch:tiny", "Who?", "Ada came.", "Ada", "", 32, 16), "stride must be between 0"),
         ("/alignment_row", ("sample:entities", "validation", 10_000), "row must be between 0 and"),
         ("/answer_row", ("sample:questions", "dev", 0), "no split 'dev'"),
+        ("/answer_row", ("sample:sentiment", "validation", 0), "no question column (the question)"),
+        ("/alignment_row", ("sample:sentiment", "validation", 0), "no tokens column"),
     ],
 )
 def test_bad_task_view_input_names_the_problem(client: Client, api_name: str, inputs: tuple, fragment: str):
