@@ -165,7 +165,8 @@ ALIGNMENT_FORM = Form(
     Field("label_all", bool),
     Field("max_length", number(minimum=8, whole=True), label="max_length"),
 )
-ALIGNMENT_ROW_FORM = Form(Field("dataset", stripped), Field("split", stripped), Field("row", _row, label="row"))
+# A dataset row, for either view (`/alignment_row`, `/answer_row`).
+ROW_FORM = Form(Field("dataset", stripped), Field("split", stripped), Field("row", _row, label="row"))
 WINDOWS_FORM = Form(
     Field("model"),
     Field("question", stripped),
@@ -175,7 +176,6 @@ WINDOWS_FORM = Form(
     Field("max_length", number(minimum=8, whole=True), label="max_length"),
     Field("stride", number(minimum=0, whole=True), label="stride"),
 )
-WINDOWS_ROW_FORM = Form(Field("dataset", stripped), Field("split", stripped), Field("row", _row, label="row"))
 
 
 def _task_split(dataset: str, split: str) -> Dataset:
@@ -198,16 +198,16 @@ def alignment_view(form: dict):
     else the sentence's own tags.
     """
     words, tags = parse_tagged(form["sentence"])
-    if form["dataset"]:
-        train = open_split(DatasetRef(form["dataset"]), "train")
-        setup = get_task("token-classification").setup(train, label_all_subwords=form["label_all"])
-    else:
-        setup = sentence_setup(words, tags, label_all_subwords=form["label_all"])
     tokenization = Tokenization(max_length=form["max_length"])
     tokenizer = load_tokenizer(form["model"])
     _bounded(
         tokenizer, " ".join(words), None, TokenizeOptions(truncation="longest_first", max_length=form["max_length"])
     )
+    if form["dataset"]:
+        train = open_split(DatasetRef(form["dataset"]), "train")
+        setup = get_task("token-classification").setup(train, label_all_subwords=form["label_all"])
+    else:
+        setup = sentence_setup(words, tags, label_all_subwords=form["label_all"])
     alignment = label_alignment(words, tags, tokenizer, setup, tokenization)
     labelled = sum(token.label_id != -100 for token in alignment.tokens)
     lost = f" · **{alignment.lost_words} word(s) cut** by max_length train nothing" if alignment.lost_words else ""
@@ -227,7 +227,7 @@ def alignment_view(form: dict):
 
 
 @shows_errors
-@ALIGNMENT_ROW_FORM.listener
+@ROW_FORM.listener
 def alignment_row(form: dict) -> str:
     """A token-classification row as `word/TAG` text, for the alignment view."""
     split = _task_split(form["dataset"], form["split"])
@@ -273,7 +273,7 @@ def windows_view(form: dict):
 
 
 @shows_errors
-@WINDOWS_ROW_FORM.listener
+@ROW_FORM.listener
 def windows_row(form: dict):
     """A question-answering row's question, context, first answer and its start, for the windows view."""
     split = _task_split(form["dataset"], form["split"])

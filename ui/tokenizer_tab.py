@@ -177,7 +177,7 @@ def _label_alignment(model: gr.Dropdown) -> None:
     outputs = [summary, view, table, snippet]
     align.click(actions.alignment_view, inputs, outputs, api_name="label_alignment")
     load.click(
-        actions.alignment_row, actions.ALIGNMENT_ROW_FORM.inputs(dataset=dataset, split=split, row=row), sentence,
+        actions.alignment_row, actions.ROW_FORM.inputs(dataset=dataset, split=split, row=row), sentence,
         api_name="alignment_row",
     ).success(actions.alignment_view, inputs, outputs, api_name=False)  # fmt: skip
 
@@ -206,6 +206,6 @@ def _answer_windows(model: gr.Dropdown) -> None:
     outputs = [summary, view, table, snippet]
     cut.click(actions.windows_view, inputs, outputs, api_name="answer_windows")
     load.click(
-        actions.windows_row, actions.WINDOWS_ROW_FORM.inputs(dataset=dataset, split=split, row=row),
+        actions.windows_row, actions.ROW_FORM.inputs(dataset=dataset, split=split, row=row),
         [question, context, answer, answer_start], api_name="answer_row",
     ).success(actions.windows_view, inputs, outputs, api_name=False)  # fmt: skip
