@@ -109,3 +109,106 @@ def comparison_html(comparison: Comparison, name_a: str, name_b: str) -> str:
             parts.append(f'<span class="differs" title="{title}">{escape(span.text)}</span>')
         blocks.append(f'<div class="tokens">{"".join(parts)}</div>')
     return "".join(blocks)
+
+
+# The label alignment and answer windows views (`alignment_html`, `windows_html`); given with TOKEN_CSS.
+TASK_VIEW_CSS = """
+.align { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: flex-start; }
+.word { border: 1px solid #93c5fd; border-radius: 6px; padding: 2px 4px; }
+.word-head { font-weight: 600; text-align: center; }
+.word-head em { font-weight: normal; font-style: normal; color: #1d4ed8; margin-left: 0.3rem; }
+.pieces { display: flex; gap: 2px; }
+.piece { display: flex; flex-direction: column; align-items: center; font-family: monospace; font-size: 0.8rem; }
+.wid { color: #6b7280; }
+.label { color: #047857; font-weight: 600; }
+.label.ignored { color: #9ca3af; font-weight: normal; }
+.lost { color: #9ca3af; text-decoration: line-through; }
+.window { margin: 0.5rem 0; }
+.window-head { font-weight: 600; }
+.question { background: #e5e7eb; }
+.answer { background: #fbcfe8; }
+.start, .end { background: #f472b6; outline: 2px solid #be185d; }
+.target { outline: 2px dashed #be185d; }
+"""
+
+
+def _piece(position: int, token, css: str) -> str:
+    label_css = "label ignored" if token.label_id == -100 else "label"
+    word = "special" if token.word_id is None else token.word_id
+    return (
+        f'<span class="piece" title="{escape(f"#{position} · word_ids {word} · label {token.label}", quote=True)}">'
+        f'<span class="tok {css}">{escape(token.token)}</span><span class="wid">{word}</span>'
+        f'<span class="{label_css}">{escape(token.label)}</span></span>'
+    )
+
+
+def alignment_html(alignment) -> str:
+    """Each word boxed with its tag over its sub-word tokens; under every token its `word_ids` entry and the label
+    it trains on (-100 greyed: the loss skips it). Special tokens stand alone; words the max_length cut are struck.
+
+    Args:
+        alignment: an `engine.tasks.alignment.LabelAlignment`.
+    """
+    parts, position = [], 0
+    tokens = alignment.tokens
+    while position < len(tokens):
+        word_id = tokens[position].word_id
+        if word_id is None:
+            parts.append(_piece(position, tokens[position], "special"))
+            position += 1
+            continue
+        pieces = []
+        while position < len(tokens) and tokens[position].word_id == word_id:
+            pieces.append(_piece(position, tokens[position], "s0 " + "ab"[len(pieces) % 2]))
+            position += 1
+        head = f"{escape(alignment.words[word_id])}<em>{escape(alignment.tags[word_id])}</em>"
+        parts.append(
+            f'<span class="word"><div class="word-head">{head}</div><div class="pieces">{"".join(pieces)}</div></span>'
+        )
+    kept = {token.word_id for token in tokens if token.word_id is not None}
+    lost = [
+        f"{word}/{tag}"
+        for index, (word, tag) in enumerate(zip(alignment.words, alignment.tags, strict=True))
+        if index not in kept
+    ]
+    if lost:
+        parts.append(
+            f'<span class="lost" title="cut by max_length: no token, no label">{escape(" ".join(lost))}</span>'
+        )
+    return f'<div class="align">{"".join(parts)}</div>'
+
+
+def windows_html(view, specials: set[str], cls_token: str | None) -> str:
+    """Each overflow window's tokens: the question greyed, the answer's start and end token outlined and the tokens
+    between them shaded; a window without the whole answer says so and outlines the CLS token training points at.
+
+    Args:
+        view: an `engine.tasks.windows.AnswerWindows`.
+        specials: the tokenizer's special tokens, drawn as badges.
+        cls_token: the token "not in this window" points at (the first position when the tokenizer has none).
+    """
+    blocks = []
+    for window in view.windows:
+        start, end = window.context_span
+        if window.answer is None and view.answer is not None:
+            note = "not in this window: start and end point at the CLS token (outlined)"
+        elif window.answer is None:
+            note = "no answer: start and end point at the CLS token (outlined)"
+        else:
+            note = window.note
+        target = window.tokens.index(cls_token) if cls_token in window.tokens else 0
+        parts = []
+        for position, (token, mark) in enumerate(zip(window.tokens, window.marks(), strict=True)):
+            if token in specials:
+                css = "special" + (" target" if window.answer is None and position == target else "")
+            elif not mark:
+                css = "question"
+            else:
+                css = {"context": "s1 a", "answer": "answer"}.get(mark, mark.replace("+", " "))
+            title = escape(f"#{position} · {mark or 'question'}", quote=True)
+            parts.append(f'<span class="tok {css}" title="{title}">{escape(token)}</span>')
+        blocks.append(
+            f'<div class="window"><div class="window-head">Window {window.index} · context characters {start} to '
+            f'{end} · {escape(note)}</div><div class="tokens">{" ".join(parts)}</div></div>'
+        )
+    return "".join(blocks)

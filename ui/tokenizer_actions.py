@@ -1,20 +1,27 @@
-"""What the Tokenizer tab's buttons do: inspect a tokenizer call, compare two tokenizers, look up the vocabulary."""
+"""What the Tokenizer tab's buttons do: inspect a tokenizer call, compare two tokenizers, look up the vocabulary,
+and show a task's preprocessing (label alignment, question-answering windows) as training runs it."""
 
 import gradio as gr
 import pandas as pd
+from datasets import Dataset
 
 from engine.common.errors import StudioError
+from engine.datasets.session import DatasetRef, open_split
 from engine.models.loading import load_tokenizer
+from engine.tasks.alignment import label_alignment, parse_tagged, row_sentence, sentence_setup, tagged_text
+from engine.tasks.base import Tokenization
+from engine.tasks.registry import get_task
+from engine.tasks.windows import answer_windows, question_setup, row_question
 from engine.tokenizer.compare import Comparison, compare_tokenizers
 from engine.tokenizer.info import describe_tokenizer, id_to_token, token_to_id
-from engine.tokenizer.inspection import Inspection, TokenInput, TokenizeOptions, inspect_tokens
+from engine.tokenizer.inspection import Inspection, TokenInput, TokenizeOptions, check_bounds, inspect_tokens
 from engine.tokenizer.roundtrip import round_trip
-from engine.tokenizer.snippet import python_snippet, tokenizer_source
+from engine.tokenizer.snippet import alignment_snippet, python_snippet, tokenizer_source, windows_snippet
 from engine.tokenizer.stats import TextCounts, output_counts, text_counts
 from ui.errors import shows_errors
-from ui.forms import Field, Form, number
+from ui.forms import Field, Form, number, optional_text, stripped
 from ui.plots.tokenizer import token_matrices
-from ui.token_html import comparison_html, round_trip_html, token_spans_html
+from ui.token_html import alignment_html, comparison_html, round_trip_html, token_spans_html, windows_html
 
 TABLE_COLUMNS = [
     "index", "token", "input_id", "token_type_id", "attention_mask", "special_tokens_mask", "start", "end",
@@ -137,3 +144,138 @@ def look_up_token(model: str, token: str) -> str:
     if not token:
         raise StudioError("token: type a token to look up, as written in the vocabulary (e.g. ##ing)")
     return f"`{token}` is id **{token_to_id(load_tokenizer(model), token)}**"
+
+
+# ---------------------------------------------------------------------------------------------------- task views
+ALIGNMENT_SAMPLE = "Rosa/B-PER Brennan/I-PER joined/O Karsk/B-ORG Radio/I-ORG in/O New/B-LOC Halden/I-LOC ./O"
+WINDOWS_SAMPLE = (
+    "Where did the ferry leave from?",
+    "The museum opens at nine and closes at six. Its garden holds a hundred kinds of rose. Visitors often arrive by "
+    "ferry in the summer months. The ferry left from Alder Bay at noon and reached the island an hour later.",
+    "Alder Bay",
+)
+ALIGNMENT_COLUMNS = ["position", "token", "word_id", "word", "label"]
+WINDOW_COLUMNS = ["window", "tokens", "context", "answer"]
+_row = number(minimum=0, whole=True)
+
+ALIGNMENT_FORM = Form(
+    Field("model"),
+    Field("sentence", stripped),
+    Field("dataset", optional_text),
+    Field("label_all", bool),
+    Field("max_length", number(minimum=8, whole=True), label="max_length"),
+)
+# A dataset row, for either view (`/alignment_row`, `/answer_row`).
+ROW_FORM = Form(Field("dataset", stripped), Field("split", stripped), Field("row", _row, label="row"))
+WINDOWS_FORM = Form(
+    Field("model"),
+    Field("question", stripped),
+    Field("context"),
+    Field("answer", optional_text),
+    Field("answer_start", number(minimum=0, whole=True, empty=None), label="answer start"),
+    Field("max_length", number(minimum=8, whole=True), label="max_length"),
+    Field("stride", number(minimum=0, whole=True), label="stride"),
+)
+
+
+def _task_split(dataset: str, split: str) -> Dataset:
+    if not dataset:
+        raise StudioError("dataset: type a dataset to pick a row from (sample:entities, sample:questions, a path...)")
+    return open_split(DatasetRef(dataset), split)
+
+
+def _bounded(tokenizer, first: str, second: str | None, options: TokenizeOptions) -> None:
+    """Hold the view's tokenizer call to the Tokenizer tab's bounds (characters, max_length, positions)."""
+    check_bounds(tokenizer, TokenInput.single(first, second), options)
+
+
+@shows_errors
+@ALIGNMENT_FORM.listener
+def alignment_view(form: dict):
+    """Align a `word/TAG` sentence's tags to the tokens; return the summary, the view, the table and the snippet.
+
+    The labels are those of the dataset's train split when a dataset is named (as training would number them),
+    else the sentence's own tags.
+    """
+    words, tags = parse_tagged(form["sentence"])
+    tokenization = Tokenization(max_length=form["max_length"])
+    tokenizer = load_tokenizer(form["model"])
+    _bounded(
+        tokenizer, " ".join(words), None, TokenizeOptions(truncation="longest_first", max_length=form["max_length"])
+    )
+    if form["dataset"]:
+        train = open_split(DatasetRef(form["dataset"]), "train")
+        setup = get_task("token-classification").setup(train, label_all_subwords=form["label_all"])
+    else:
+        setup = sentence_setup(words, tags, label_all_subwords=form["label_all"])
+    alignment = label_alignment(words, tags, tokenizer, setup, tokenization)
+    labelled = sum(token.label_id != -100 for token in alignment.tokens)
+    lost = f" · **{alignment.lost_words} word(s) cut** by max_length train nothing" if alignment.lost_words else ""
+    summary = (
+        f"**{len(words)} words → {len(alignment.tokens)} tokens**: {labelled} train on a label, "
+        f"{len(alignment.tokens) - labelled} get -100 (special tokens"
+        f"{'' if setup.option('label_all_subwords') else ' and later pieces of a word'}), which the loss skips"
+        f"{lost}  \nLabels (id order): {', '.join(setup.labels)}"
+    )
+    snippet = alignment_snippet(
+        form["model"], tokenizer_source(form["model"]), words, tags, list(setup.labels), form["label_all"],
+        form["max_length"],
+    )  # fmt: skip
+    # object dtype: a special token's word_ids entry shows as None (as `word_ids()` returns it), not NaN
+    table = pd.DataFrame(alignment.rows(), columns=ALIGNMENT_COLUMNS, dtype=object)
+    return summary, alignment_html(alignment), table, snippet
+
+
+@shows_errors
+@ROW_FORM.listener
+def alignment_row(form: dict) -> str:
+    """A token-classification row as `word/TAG` text, for the alignment view."""
+    split = _task_split(form["dataset"], form["split"])
+    setup = get_task("token-classification").setup(open_split(DatasetRef(form["dataset"]), "train"))
+    return tagged_text(*row_sentence(split, form["row"], setup, form["split"]))
+
+
+@shows_errors
+@WINDOWS_FORM.listener
+def windows_view(form: dict):
+    """Cut a question and context into training's windows, the answer marked; return summary, view, table, snippet."""
+    question, context = form["question"], form["context"] or ""
+    tokenization = Tokenization(max_length=form["max_length"], stride=form["stride"])
+    tokenizer = load_tokenizer(form["model"])
+    if question and context.strip():
+        options = TokenizeOptions(
+            truncation="only_second", max_length=form["max_length"], stride=form["stride"],
+            return_overflowing_tokens=True,
+        )  # fmt: skip
+        _bounded(tokenizer, question, context, options)
+    view = answer_windows(
+        question, context, tokenizer, question_setup(), tokenization, form["answer"], form["answer_start"]
+    )
+    if view.answer is None:
+        where = "no answer given: every window points at the CLS token"
+    elif view.holding:
+        where = f"the answer {view.answer[0]!r} is whole in window(s) {', '.join(map(str, view.holding))}"
+    else:
+        where = f"no window holds the whole answer {view.answer[0]!r}: raise max_length or the stride"
+    summary = (
+        f"**{len(view.windows)} window(s)** of at most {view.max_length} tokens sharing {view.stride} tokens of "
+        f"context · {where}"
+    )
+    answer, start = view.answer if view.answer else (None, None)
+    snippet = windows_snippet(
+        form["model"], tokenizer_source(form["model"]), question, context, answer, start, view.max_length,
+        view.stride,
+    )  # fmt: skip
+    rows = [{**row, "context": "{} to {}".format(*row["context"])} for row in view.rows()]
+    table = pd.DataFrame(rows, columns=WINDOW_COLUMNS)
+    specials = set(tokenizer.all_special_tokens)
+    return summary, windows_html(view, specials, tokenizer.cls_token), table, snippet
+
+
+@shows_errors
+@ROW_FORM.listener
+def windows_row(form: dict):
+    """A question-answering row's question, context, first answer and its start, for the windows view."""
+    split = _task_split(form["dataset"], form["split"])
+    question, context, answer, start = row_question(split, form["row"])
+    return question, context, answer, "" if start is None else str(start)

@@ -13,7 +13,7 @@ from engine.jobs.catalog import model_choices
 from engine.tokenizer.inspection import PADDING_CHOICES, TRUNCATION_CHOICES
 from ui import tokenizer_actions as actions
 from ui.saved_form import SavedForm
-from ui.token_html import TOKEN_CSS
+from ui.token_html import TASK_VIEW_CSS, TOKEN_CSS
 from ui.tokenizer_url import SAMPLE_TEXT, TAB, UPDATE_URL_JS, form_values
 
 EXPLANATION = """\
@@ -128,4 +128,84 @@ def build(kept_form: gr.BrowserState) -> TokenizerTab:
     )
     id_button.click(actions.look_up_id, [model, token_id], found, api_name="id_to_token")
     token_button.click(actions.look_up_token, [model, token], found, api_name="token_to_id")
+    _label_alignment(model)
+    _answer_windows(model)
     return TokenizerTab(inputs, outputs, SavedForm(kept_form, model=model, text=text))
+
+
+ALIGNMENT_EXPLANATION = """\
+**Token classification** tags words, but the model sees sub-word tokens: each word's tag goes to its first token
+through `word_ids()`, and special tokens (and, unless *label all tokens* is ticked, a word's later pieces) get
+**-100**, which the loss skips ([course, chapter 7.2](https://huggingface.co/learn/llm-course/chapter7/2)). This is
+the function training runs. Type each word with its tag (`Ada/B-PER Marlow/I-PER`) or load a dataset row; the labels
+are numbered as the dataset's train split numbers them (the sentence's own tags when no dataset is given)."""
+
+WINDOWS_EXPLANATION = """\
+**Question answering** cuts a long context into windows of `max_length` tokens that share `stride` tokens, the
+question in each; training marks the answer's start and end token in a window that holds all of it, and points a
+window without it at the CLS token ([course, chapter 7.7](https://huggingface.co/learn/llm-course/chapter7/7)). This
+is the preprocessing training runs. Type a question, a context and an answer (its start: empty for the first
+occurrence), or load a dataset row."""
+
+
+def _row_picker(dataset: str, split: str) -> tuple[gr.Textbox, gr.Dropdown, gr.Number, gr.Button]:
+    with gr.Row():
+        source = gr.Textbox(label="Dataset", value=dataset, info="sample:, a path or a Hub id")
+        split_box = gr.Dropdown(["train", "validation", "test"], value=split, label="Split", allow_custom_value=True)
+        row = gr.Number(label="Row", value=0, precision=0, minimum=0)
+        load = gr.Button("Load row")
+    return source, split_box, row, load
+
+
+def _label_alignment(model: gr.Dropdown) -> None:
+    """The label alignment view: a tagged sentence's words, tokens, `word_ids` and the label each token trains on."""
+    with gr.Accordion("Label alignment (token classification)", open=False):
+        gr.Markdown(ALIGNMENT_EXPLANATION)
+        sentence = gr.Textbox(label="Words with tags", value=actions.ALIGNMENT_SAMPLE, lines=2)
+        dataset, split, row, load = _row_picker("sample:entities", "validation")
+        with gr.Row():
+            label_all = gr.Checkbox(label="label all tokens", value=False, info="later pieces get the word's I- tag")
+            max_length = gr.Number(label="max_length", value=128, precision=0, info="truncation, as in training")
+        align = gr.Button("Align labels", variant="primary")
+        summary = gr.Markdown()
+        view = gr.HTML(css_template=TOKEN_CSS + TASK_VIEW_CSS)
+        table = gr.Dataframe(label="Each token: word_ids and label", interactive=False)
+        snippet = gr.Code(label="Reproduce this alignment in Python", language="python")
+    inputs = actions.ALIGNMENT_FORM.inputs(
+        model=model, sentence=sentence, dataset=dataset, label_all=label_all, max_length=max_length
+    )
+    outputs = [summary, view, table, snippet]
+    align.click(actions.alignment_view, inputs, outputs, api_name="label_alignment")
+    load.click(
+        actions.alignment_row, actions.ROW_FORM.inputs(dataset=dataset, split=split, row=row), sentence,
+        api_name="alignment_row",
+    ).success(actions.alignment_view, inputs, outputs, api_name=False)  # fmt: skip
+
+
+def _answer_windows(model: gr.Dropdown) -> None:
+    """The QA windows view: a question's overflow windows with the answer's start and end token in each."""
+    with gr.Accordion("Answer windows (question answering)", open=False):
+        gr.Markdown(WINDOWS_EXPLANATION)
+        question = gr.Textbox(label="Question", value=actions.WINDOWS_SAMPLE[0])
+        context = gr.Textbox(label="Context", value=actions.WINDOWS_SAMPLE[1], lines=4)
+        with gr.Row():
+            answer = gr.Textbox(label="Answer", value=actions.WINDOWS_SAMPLE[2], info="empty: no answer")
+            answer_start = gr.Textbox(label="answer start", value="", placeholder="first occurrence")
+            max_length = gr.Number(label="max_length", value=48, precision=0, info="tokens per window")
+            stride = gr.Number(label="stride", value=8, precision=0, info="context tokens two windows share")
+        dataset, split, row, load = _row_picker("sample:questions", "validation")
+        cut = gr.Button("Show windows", variant="primary")
+        summary = gr.Markdown()
+        view = gr.HTML(css_template=TOKEN_CSS + TASK_VIEW_CSS)
+        table = gr.Dataframe(label="Each window: the context it covers and the answer", interactive=False)
+        snippet = gr.Code(label="Reproduce these windows in Python", language="python")
+    inputs = actions.WINDOWS_FORM.inputs(
+        model=model, question=question, context=context, answer=answer, answer_start=answer_start,
+        max_length=max_length, stride=stride,
+    )  # fmt: skip
+    outputs = [summary, view, table, snippet]
+    cut.click(actions.windows_view, inputs, outputs, api_name="answer_windows")
+    load.click(
+        actions.windows_row, actions.ROW_FORM.inputs(dataset=dataset, split=split, row=row),
+        [question, context, answer, answer_start], api_name="answer_row",
+    ).success(actions.windows_view, inputs, outputs, api_name=False)  # fmt: skip

@@ -129,3 +129,58 @@ def label_alignment_of_row(
     if not 0 <= index < len(split):
         raise NotFoundError(f"row must be between 0 and {len(split) - 1}, not {index}")
     return _align(split.select([index]), tokenizer, setup, tokenization or Tokenization())
+
+
+def parse_tagged(text: str) -> tuple[list[str], list[str]]:
+    """Words and tags from `word/TAG word/TAG ...` (the last `/` of each piece splits it, so `1/2/O` is the word
+    `1/2` tagged `O`).
+
+    Raises:
+        StudioError: no words, or a piece without a `/TAG`, naming the piece.
+    """
+    words, tags = [], []
+    for piece in text.split():
+        word, slash, tag = piece.rpartition("/")
+        if not slash or not word or not tag:
+            raise StudioError(f"sentence: {piece!r} is not word/TAG; type each word with its tag, as Ada/B-PER is/O")
+        words.append(word)
+        tags.append(tag)
+    if not words:
+        raise StudioError("sentence: no words; type each word with its tag, as Ada/B-PER Marlow/I-PER is/O")
+    return words, tags
+
+
+def tagged_text(words: Sequence[str], tags: Sequence[str]) -> str:
+    """`word/TAG word/TAG ...`, the form `parse_tagged` reads back.
+
+    Raises:
+        StudioError: a word with a space inside, which the typed form cannot carry.
+    """
+    spaced = [word for word in words if not word or any(ch.isspace() for ch in word)]
+    if spaced:
+        raise StudioError(f"the word {spaced[0]!r} is empty or holds a space, which word/TAG text cannot show")
+    return " ".join(f"{word}/{tag}" for word, tag in zip(words, tags, strict=True))
+
+
+def sentence_setup(words: Sequence[str], tags: Sequence[str], label_all_subwords: bool = False) -> TaskSetup:
+    """The setup training would read from a train split holding only this sentence: its tags are the labels."""
+    row = Dataset.from_dict({"tokens": [list(words)], "ner_tags": [list(tags)]})
+    return TokenClassification().setup(row, label_all_subwords=label_all_subwords)
+
+
+def row_sentence(split: Dataset, index: int, setup: TaskSetup, split_name: str) -> tuple[list[str], list[str]]:
+    """Row `index`'s words and tag names (`ClassLabel` ids turned into names).
+
+    Raises:
+        NotFoundError: a row number outside the split.
+        StudioError: a setup of another task, or a row training refuses.
+    """
+    _check_task(setup)
+    if not 0 <= index < len(split):
+        raise NotFoundError(f"row must be between 0 and {len(split) - 1}, not {index}")
+    row = split.select([index])
+    try:
+        tags = TokenClassification().tag_names(row, setup, split_name)[0]
+    except StudioError as error:  # the one-row split numbers its row 0; the user knows it by its number
+        raise StudioError(str(error).replace("row 0 of", f"row {index} of", 1)) from None
+    return list(row[setup.columns["tokens"]][0]), tags

@@ -6,6 +6,7 @@ token, or "not in this window" (training points such a window at the CLS token).
 `preprocess` on the one question, so the windows and positions are exactly those training uses.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from datasets import Dataset
 from transformers import PreTrainedTokenizerBase
 
 from engine.common.errors import NotFoundError, StudioError
-from engine.tasks.base import TaskSetup, Tokenization
+from engine.tasks.base import TaskSetup, Tokenization, resolve_roles
 from engine.tasks.question_answering import QuestionAnswering, text_at
 
 NOT_HERE = "not in this window"
@@ -153,17 +154,36 @@ def answer_windows_of_row(
     Raises:
         NotFoundError: a row number outside the split.
     """
+    question, context, answer, start = row_question(split, index, setup.columns)
+    return answer_windows(question, context, tokenizer, setup, tokenization, answer or None, start)
+
+
+def question_setup() -> TaskSetup:
+    """The setup training reads from a SQuAD-layout split (`question`, `context`, `answers`), for a typed question."""
+    row = Dataset.from_dict({"question": ["q"], "context": ["c"], "answers": [{"text": ["c"], "answer_start": [0]}]})
+    return QuestionAnswering().setup(row)
+
+
+def row_question(
+    split: Dataset, index: int, columns: Mapping[str, str] | None = None
+) -> tuple[str, str, str, int | None]:
+    """Row `index`'s question, context and first answer (text and start; `""` and None when it has none).
+
+    Args:
+        columns: role -> column (a setup's `columns`); None: the SQuAD layout's names, found in the split.
+
+    Raises:
+        NotFoundError: a row number outside the split, or a split without a question, context or answers column.
+    """
+    columns = resolve_roles(QuestionAnswering.roles, split.column_names, columns)
     if not 0 <= index < len(split):
         raise NotFoundError(f"row must be between 0 and {len(split) - 1}, not {index}")
     row = split[index]
-    answers = row[setup.columns["answers"]] or {}
+    answers = row[columns["answers"]] or {}
     texts, starts = answers.get("text") or [], answers.get("answer_start") or []
-    return answer_windows(
-        row[setup.columns["question"]],
-        row[setup.columns["context"]],
-        tokenizer,
-        setup,
-        tokenization,
-        texts[0] if texts else None,
+    return (
+        row[columns["question"]],
+        row[columns["context"]],
+        texts[0] if texts else "",
         starts[0] if starts else None,
     )

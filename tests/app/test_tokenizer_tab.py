@@ -5,6 +5,7 @@ and returns the tokenizer lines, the counts, the token spans (HTML), the per-pos
 round trip, the comparison and the Python snippet.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from tests.app.launch import LaunchedStudio
-from tests.app.tokenizer_client import TokenizerView, error_of, tokenize
+from tests.app.tokenizer_client import TokenizerView, error_of, task_view, tokenize
 from tests.tokenizer_fixtures import slow_bert_folder
 
 
@@ -217,3 +218,76 @@ def test_a_lookup_outside_the_vocabulary_says_why(client: Client, api_name: str,
         client.predict("scratch:tiny", value, api_name=api_name)
 
     assert fragment in str(raised.value)
+
+
+# ---------------------------------------------------------------------------------------------------- task views
+def run_snippet(snippet: str) -> dict:
+    namespace: dict = {"print": lambda *args: None}
+    exec(compile(snippet, "<snippet>", "exec"), namespace)
+    return namespace
+
+
+def test_label_alignment_shows_each_tokens_word_id_and_the_label_training_gives_it(client: Client):
+    sentence = "Rosa/B-PER Brennan/I-PER joined/O Karsk/B-ORG ./O"
+
+    first_only = task_view(client, "/label_alignment", "scratch:tiny", sentence, "sample:entities", False, 128)
+    every_piece = task_view(client, "/label_alignment", "scratch:tiny", sentence, "sample:entities", True, 128)
+
+    rows = first_only.rows
+    assert rows[0]["token"] == "[CLS]" and rows[0]["word_id"] is None and rows[0]["label"] == "-100"
+    brennan = [row for row in rows if row["word"] == "Brennan"]
+    assert len(brennan) > 1  # scratch:tiny cuts the name into pieces
+    assert [row["label"] for row in brennan] == ["I-PER"] + ["-100"] * (len(brennan) - 1)
+    assert {row["word_id"] for row in brennan} == {1}
+    assert [row["label"] for row in every_piece.rows if row["word"] == "Brennan"] == ["I-PER"] * len(brennan)
+    assert "Labels (id order): O, B-LOC, I-LOC, B-MISC" in first_only.summary  # numbered as sample:entities' train
+    assert '<span class="label ignored">-100</span>' in first_only.html and "Brennan<em>I-PER</em>" in first_only.html
+    label_ids = run_snippet(first_only.snippet)["label_ids"]
+    assert [label == -100 for label in label_ids] == [row["label"] == "-100" for row in rows]
+
+
+def test_a_dataset_row_loads_as_word_slash_tag_text(client: Client):
+    sentence = client.predict("sample:entities", "validation", 1, api_name="/alignment_row")
+
+    assert sentence.startswith("Oskar/B-PER Ivanova/I-PER and/O")
+    view = task_view(client, "/label_alignment", "scratch:tiny", sentence, "", False, 8)
+    assert "word(s) cut** by max_length" in view.summary and '<span class="lost"' in view.html
+
+
+def test_answer_windows_mark_the_answer_in_the_window_that_holds_it_and_cls_elsewhere(client: Client):
+    context = "The museum opens at nine and closes at six. " * 3 + "The ferry left from Alder Bay at noon."
+    question = "Where did the ferry leave from?"
+
+    view = task_view(client, "/answer_windows", "scratch:tiny", question, context, "Alder Bay", "", 32, 8)
+
+    assert len(view.rows) > 2 and view.rows[0]["answer"] == "not in this window"
+    assert view.rows[-1]["answer"].startswith("answer: tokens ")
+    assert f"is whole in window(s) {len(view.rows) - 1}" in view.summary
+    assert 'class="tok special target"' in view.html and 'class="tok start"' in view.html
+    positions = run_snippet(view.snippet)["positions"]
+    assert positions[0] == (0, 0) and positions[-1] != (0, 0)
+
+
+def test_a_questions_row_fills_question_context_answer_and_start(client: Client):
+    question, context, answer, start = client.predict("sample:questions", "validation", 0, api_name="/answer_row")
+
+    assert context[int(start) : int(start) + len(answer)] == answer and question.endswith("?")
+
+
+@pytest.mark.parametrize(
+    ("api_name", "inputs", "fragment"),
+    [
+        ("/label_alignment", ("scratch:tiny", "Ada Marlow/I-PER", "", False, 128), "'Ada' is not word/TAG"),
+        ("/label_alignment", ("scratch:tiny", "Ada/B-XYZ", "sample:entities", False, 128), "'B-XYZ' is not among"),
+        ("/label_alignment", ("scratch:tiny", "Ada/O", "", False, 4), "max_length: 4 is out of range; type a whole"),
+        ("/answer_windows", ("scratch:tiny", "Who?", "Ada came.", "Bo", "", 32, 8), "answer 'Bo' is not in"),
+        ("/answer_windows", ("scratch:tiny", "Who?", "Ada came.", "Ada", "", 32, 16), "stride must be between 0"),
+        ("/alignment_row", ("sample:entities", "validation", 10_000), "row must be between 0 and"),
+        ("/answer_row", ("sample:questions", "dev", 0), "no split 'dev'"),
+        ("/answer_row", ("sample:sentiment", "validation", 0), "no question column (the question)"),
+        ("/alignment_row", ("sample:sentiment", "validation", 0), "no tokens column"),
+    ],
+)
+def test_bad_task_view_input_names_the_problem(client: Client, api_name: str, inputs: tuple, fragment: str):
+    with pytest.raises(AppError, match=re.escape(fragment)):
+        client.predict(*inputs, api_name=api_name)

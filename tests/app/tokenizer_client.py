@@ -70,3 +70,20 @@ def error_of(client: Client, **inputs) -> str:
     with pytest.raises(AppError) as raised:
         tokenize(client, **inputs)
     return str(raised.value)
+
+
+@dataclass
+class TaskView:
+    """What /label_alignment and /answer_windows return."""
+
+    summary: str
+    html: str
+    rows: list[dict]
+    snippet: str
+
+
+def task_view(client: Client, api_name: str, *inputs) -> TaskView:
+    """Call a task view endpoint (`/label_alignment` or `/answer_windows`) positionally, in its form's order."""
+    summary, html, table, snippet = client.predict(*inputs, api_name=api_name)
+    rows = [dict(zip(table["headers"], row, strict=True)) for row in table["data"]]
+    return TaskView(summary, html, rows, snippet)

@@ -53,3 +53,26 @@ def test_the_page_address_carries_the_view_and_restores_it_elsewhere(page: Page,
     expect(shared.get_by_text(SUMMARY)).to_contain_text(counts)
     expect(shared.locator(".tok.pad").first).to_be_visible()
     context.close()
+
+
+def test_the_task_views_show_labels_per_token_and_answer_windows(page: Page):
+    page.get_by_role("tab", name="Tokenizer").click()
+    page.get_by_text("Label alignment (token classification)").click()
+    page.get_by_role("button", name="Load row").first.click()  # sample:entities, validation row 0
+
+    expect(page.get_by_role("textbox", name="Words with tags")).to_have_value(re.compile(r"^Rosa/B-PER Brennan/I-PER"))
+    expect(page.get_by_text(re.compile(r"^\d+ words → \d+ tokens"))).to_be_visible()
+    expect(page.locator(".word-head").filter(has_text="Brennan").first).to_contain_text("I-PER")
+    expect(page.locator(".label.ignored").first).to_have_text("-100")
+    page.get_by_role("checkbox", name="label all tokens").check()
+    page.get_by_role("button", name="Align labels").click()
+    expect(page.get_by_text(re.compile(r"get -100 \(special tokens\), which the loss skips"))).to_be_visible()
+
+    page.get_by_text("Answer windows (question answering)").click()
+    page.get_by_role("button", name="Show windows").click()
+
+    expect(page.get_by_text(re.compile(r"is whole in window\(s\) \d"))).to_be_visible()
+    expect(page.locator(".window-head").first).to_contain_text("not in this window")
+    expect(page.locator(".tok.start").first).to_be_visible()
+    expect(page.get_by_text("positions.append((cls, cls))  # not in this window")).to_be_visible()
+    assert page.get_by_test_id("toast-text").all_inner_texts() == []

@@ -4,7 +4,14 @@ import pytest
 from datasets import ClassLabel, Dataset, Features, List, Value
 
 from engine.common.errors import NotFoundError, StudioError
-from engine.tasks.alignment import label_alignment, label_alignment_of_row
+from engine.tasks.alignment import (
+    label_alignment,
+    label_alignment_of_row,
+    parse_tagged,
+    row_sentence,
+    sentence_setup,
+    tagged_text,
+)
 from engine.tasks.base import Tokenization
 from engine.tasks.registry import get_task
 from tests import tiny_models
@@ -69,3 +76,31 @@ def test_bad_sentences_are_refused_as_training_refuses_them():
     regression = get_task("regression").setup(Dataset.from_dict({"text": ["a"], "label": [1.0]}))
     with pytest.raises(StudioError, match="token-classification view; this setup is regression"):
         label_alignment(WORDS, TAGS, tiny_models.tokenizer(), regression)
+
+
+def test_typed_word_slash_tag_text_reads_back_as_words_and_tags():
+    assert parse_tagged("Ada/B-PER  1/2/O is/O") == (["Ada", "1/2", "is"], ["B-PER", "O", "O"])
+    assert tagged_text(["Ada", "1/2"], ["B-PER", "O"]) == "Ada/B-PER 1/2/O"
+    with pytest.raises(StudioError, match="sentence: 'Ada' is not word/TAG"):
+        parse_tagged("Ada Marlow/I-PER")
+    with pytest.raises(StudioError, match="sentence: no words"):
+        parse_tagged("  ")
+    with pytest.raises(StudioError, match="the word 'New York' is empty or holds a space"):
+        tagged_text(["New York"], ["B-LOC"])
+
+
+def test_a_typed_sentence_alone_sets_up_its_own_tags_as_labels():
+    setup = sentence_setup(["Ada", "Marlow", "is"], ["B-PER", "I-PER", "O"], label_all_subwords=True)
+    assert setup.labels == ("O", "B-PER", "I-PER") and setup.option("label_all_subwords") is True
+
+
+def test_a_dataset_row_gives_its_words_and_tag_names_naming_a_bad_row_by_its_number():
+    features = Features({"tokens": List(Value("string")), "ner_tags": List(ClassLabel(names=["O", "B-LOC"]))})
+    split = Dataset.from_dict({"tokens": [["is", "paris"], ["x"]], "ner_tags": [[0, 1], [0]]}, features=features)
+    setup = TASK.setup(split)
+    assert row_sentence(split, 0, setup, "validation") == (["is", "paris"], ["O", "B-LOC"])
+    with pytest.raises(NotFoundError, match="row must be between 0 and 1, not 2"):
+        row_sentence(split, 2, setup, "validation")
+    broken = Dataset.from_dict({"tokens": [["a"], ["b", "c"]], "ner_tags": [["O"], ["O"]]})
+    with pytest.raises(StudioError, match="row 1 of validation: 2 words in 'tokens' but 1 tags"):
+        row_sentence(broken, 1, TASK.setup(broken.select([0])), "validation")

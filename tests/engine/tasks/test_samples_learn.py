@@ -65,3 +65,18 @@ def test_scratch_tiny_learns_which_topic_words_carry_which_tags_in_the_tags_samp
     # untrained head 0.36. 3 epochs measured 0.675 at the 0.5 threshold.
     assert run.before["eval_f1_micro"] < 0.45
     assert run.after["eval_f1_micro"] >= 0.62
+
+
+def test_scratch_tiny_learns_the_word_overlap_score_of_the_similarity_sample(tmp_path):
+    run = train_sample(
+        "regression",
+        "similarity",
+        tmp_path,
+        epochs=2,
+        learning_rate=3e-3,
+        tokenization=Tokenization(max_length=32),  # a pair is 21 tokens with its specials
+    )
+    # Trivial baseline: the mean score for every pair, Pearson undefined (0). The untrained head measured 0.17;
+    # 3 epochs measured 0.993 (RMSE 0.23 on the 0-5 scale).
+    assert run.before["eval_pearson"] < 0.4
+    assert run.after["eval_pearson"] > 0.8 and run.after["eval_rmse"] < 1.0

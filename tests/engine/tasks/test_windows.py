@@ -6,7 +6,7 @@ from datasets import Dataset
 from engine.common.errors import NotFoundError, StudioError
 from engine.tasks.base import Tokenization
 from engine.tasks.registry import get_task
-from engine.tasks.windows import NOT_HERE, answer_windows, answer_windows_of_row
+from engine.tasks.windows import NOT_HERE, answer_windows, answer_windows_of_row, question_setup, row_question
 from tests import tiny_models
 
 TASK = get_task("question-answering")
@@ -75,3 +75,17 @@ def test_an_answer_not_in_the_context_or_not_at_its_start_is_refused():
         answer_windows(" ", CONTEXT, tokenizer, setup, WINDOWS)
     with pytest.raises(StudioError, match="leave 0 tokens of context"):
         answer_windows(QUESTION * 4, CONTEXT, tokenizer, setup, WINDOWS)
+
+
+def test_a_typed_question_is_set_up_as_a_squad_layout_split_and_a_row_gives_its_first_answer():
+    setup = question_setup()
+    assert setup.task == "question-answering" and dict(setup.columns)["answers"] == "answers"
+    assert row_question(_split("nine"), 0, setup.columns) == (QUESTION, CONTEXT, "nine", CONTEXT.index("nine"))
+    unanswered = Dataset.from_dict(
+        {"question": ["q"], "context": ["c"], "answers": [{"text": [], "answer_start": []}]}
+    )
+    assert row_question(unanswered, 0) == ("q", "c", "", None)
+    with pytest.raises(NotFoundError, match="row must be between 0 and 0, not 1"):
+        row_question(unanswered, 1)
+    with pytest.raises(NotFoundError, match="no question column .* columns are text, label"):
+        row_question(Dataset.from_dict({"text": ["a"], "label": [0]}), 0)
