@@ -15,6 +15,7 @@ from datasets import ClassLabel, DatasetDict
 from engine.common.errors import USER_ERRORS, StudioError
 from engine.common.uploads import keep_upload as keep_checked_upload
 from engine.datasets.columns import TEXT, guess_roles
+from engine.datasets.conll import CONLL_PREFIX, CONLL_SUFFIXES
 from engine.datasets.export import export_dataset, export_path
 from engine.datasets.overview import overview
 from engine.datasets.search import RowFilter, filter_rows, filtered_view
@@ -32,6 +33,7 @@ from ui.forms import Field, Form, number, optional_text, stripped
 from ui.plots import datasets as dataset_plots
 
 PREVIEW_ROWS = 20
+UPLOAD_SUFFIXES = (*TABULAR_FORMATS, *CONLL_SUFFIXES)  # .conll, and .txt read in CoNLL layout
 CELL_CHARS = 300  # a table cell shows this much of a long text; the row view shows it all
 
 
@@ -479,10 +481,12 @@ def keep_upload(
     profile: gr.OAuthProfile | None = None,
 ) -> str:
     """Check an uploaded file (size first, then content) and keep it in its owner's own uploads folder; return it as
-    a source. The web server's copy is deleted either way."""
+    a source (`conll:<path>` for a `.txt` file). The web server's copy is deleted either way."""
     if not path:
         raise StudioError("no file uploaded")
     try:
-        return str(keep_checked_upload(Path(path), set(TABULAR_FORMATS), owner.requester(owner_key, request, profile)))
+        kept = keep_checked_upload(Path(path), set(UPLOAD_SUFFIXES), owner.requester(owner_key, request, profile))
+        # A .txt upload is a dataset only in CoNLL layout: uploading one is choosing that reading.
+        return (CONLL_PREFIX if kept.suffix == ".txt" else "") + str(kept)
     finally:
         owner.discard_received(Path(path))

@@ -11,7 +11,7 @@ from gradio.events import Dependency
 
 from engine.datasets.export import EXPORT_FORMATS
 from engine.datasets.shaping import STEP_KINDS
-from engine.datasets.sources import TABULAR_FORMATS, sample_sources
+from engine.datasets.sources import sample_sources
 from engine.datasets.sql import TABLE
 from engine.datasets.view import PAGE_SIZES
 from ui import datasets_actions as actions
@@ -21,9 +21,9 @@ from ui.saved_form import SavedForm
 EXPLANATION = """\
 A dataset has **splits**: the model learns from *train*, and *validation* tells you how well it does on rows it has
 never seen, so you can compare runs honestly. The **label** column holds the class to predict; its names become the
-model's `id2label`. Load a bundled sample, upload a file (CSV, TSV, JSON, JSONL, Parquet) or type a folder path or a
-Hub dataset id. Splits stay memory-mapped on disk: browsing, searching and checking a million rows only reads what
-is shown."""
+model's `id2label`. Load a bundled sample, upload a file (CSV, TSV, JSON, JSONL, Parquet, or CoNLL `.conll` / `.txt`
+word-and-tag files) or type a folder path or a Hub dataset id. Splits stay memory-mapped on disk: browsing,
+searching and checking a million rows only reads what is shown."""
 
 EXPORT_CHOICES = ["current split", "search results", "whole dataset"]
 
@@ -70,7 +70,7 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
     the dataset chosen across reloads (`ui/saved_form.py`)."""
     gr.Markdown(EXPLANATION)
     source, config, load, revision, sample_rows, sample_split = _load_row()
-    upload = gr.File(label="…or upload a file", file_types=list(TABULAR_FORMATS), type="filepath", height=140)
+    upload = gr.File(label="…or upload a file", file_types=list(actions.UPLOAD_SUFFIXES), type="filepath", height=140)
     summary = gr.Markdown()
     dataset_state = gr.State({})
     loaded_source = gr.State("")
