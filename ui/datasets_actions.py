@@ -5,6 +5,7 @@ The page keeps only a small reference to the open dataset (`engine.datasets.sess
 that fails raises before any output changes, so the dataset loaded before stays loaded.
 """
 
+import html
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from ui import owner
 from ui.errors import shows_errors
 from ui.forms import Field, Form, number, optional_text, stripped
 from ui.plots import datasets as dataset_plots
+from ui.task_checks_view import task_check_view
+from ui.task_rows_html import task_rows_html
 
 PREVIEW_ROWS = 20
 UPLOAD_SUFFIXES = (*TABULAR_FORMATS, *CONLL_SUFFIXES)  # .conll, and .txt read in CoNLL layout
@@ -283,6 +286,108 @@ def sql_rows(form: dict):
     return _frame(result.rows, result.columns), info
 
 
+# --- the task the data is read as ------------------------------------------------------------------------------
+# `engine.tasks` imports transformers: imported where a task is first needed, so the server starts without it.
+TOKEN_TASKS = ("token-classification", "question-answering")  # their checks count tokens: they need a tokenizer
+TASK_CHECK_TOKENIZER = "scratch:small"  # when the Tokenizer box is empty
+
+
+@lru_cache(maxsize=8)
+def _cached_choice(ref: DatasetRef, task: str | None, fingerprint: str):
+    from engine.tasks.task_rows import choose_task
+
+    return choose_task(open_dataset(ref), task)
+
+
+def _task_choice(ref: DatasetRef, task: str | None):
+    """The task `ref` is read as (`task`, else inferred), cached per open dataset: a text-classification setup reads
+    the whole label column, which a page of rows should not pay for each time."""
+    splits = open_dataset(ref)
+    first = splits["train"] if "train" in splits else next(iter(splits.values()))
+    return _cached_choice(ref, task or None, first._fingerprint)
+
+
+@shows_errors
+def infer_task_view(state: dict | None):
+    """After a load or a shaping step: the task the columns suggest, picked in the Task box, and what it reads."""
+    from engine.tasks.registry import task_names
+
+    if not state:
+        return gr.skip(), gr.skip()
+    try:
+        choice = _task_choice(_ref(state), None)
+    except StudioError as error:
+        note = f"Task: none inferred ({error}). Pick one to read the data as that task."
+        return gr.update(choices=task_names(), value=None), note
+    return gr.update(choices=task_names(), value=choice.setup.task), choice.description
+
+
+@shows_errors
+def choose_task_view(state: dict | None, task: str | None) -> str:
+    """The Task box changed: what the chosen task reads; a task that cannot read the data says why."""
+    return _task_choice(_ref(state), task).description
+
+
+TASK_ROWS_FORM = Form(
+    Field("state"),
+    Field("split"),
+    Field("offset", number(minimum=0, whole=True, empty=0), label="Jump to row"),
+    Field("page_size", number(minimum=1, whole=True, empty=PREVIEW_ROWS), label="Rows per page"),
+    Field("task", lambda value: value or None),
+)
+
+
+@shows_errors
+@TASK_ROWS_FORM.listener
+def task_rows(form: dict) -> str:
+    """The Browse page as the task reads it (HTML): tags over the words, the answer in its context, label sets as
+    chips, the value beside each text. Only the page is read."""
+    from engine.tasks.task_rows import page_rows
+
+    if not form["state"] or not form["split"]:
+        return ""
+    ref = _ref(form["state"])
+    dataset = open_split(ref, form["split"])
+    try:
+        setup = _task_choice(ref, form["task"]).setup
+    except StudioError as error:  # said once by the Task box; the page view says it without a pop-up per page
+        return f"<p>{html.escape(str(error))}</p>"
+    offset = form["offset"] if form["offset"] < len(dataset) else 0  # a page event of the dataset before
+    return task_rows_html(setup.task, page_rows(dataset, setup, offset, form["page_size"], form["split"]))
+
+
+TASK_CHECK_FORM = Form(
+    Field("state"),
+    Field("tokenizer", optional_text),
+    Field("max_length", number(minimum=8, whole=True, empty=128), label="max_length"),
+    Field("stride", number(minimum=0, whole=True, empty=None), label="Stride"),
+    Field("split"),
+    Field("task", lambda value: value or None),
+)
+
+
+@shows_errors
+@TASK_CHECK_FORM.listener
+def check_task(form: dict):
+    """The checks of the chosen task on the split: label sets, the target's spread, tags and sub-words, answers and
+    windows; its lines, two charts and a table."""
+    from engine.tasks.base import Tokenization
+    from engine.tasks.checks import check_task_data
+
+    ref = _ref(form["state"])
+    splits = open_dataset(ref)
+    split = form["split"] if form["split"] in splits else next(iter(splits))
+    setup = _task_choice(ref, form["task"]).setup
+    tokenization = Tokenization(max_length=form["max_length"], stride=form["stride"])
+    tokenizer = load_tokenizer(form["tokenizer"] or TASK_CHECK_TOKENIZER) if setup.task in TOKEN_TASKS else None
+    check = check_task_data(splits[split], setup, tokenizer, tokenization, split)
+    if check is None:
+        text = f"**{setup.task}**: the label balance and text lengths above are its checks."
+        return text, None, None, pd.DataFrame()
+    view = task_check_view(check)
+    return f"{view.text}\n\n(split `{split}`)", view.first, view.second, view.table
+
+
 # --- checks, tokenization ---------------------------------------------------------------------------------------
 
 
@@ -291,6 +396,7 @@ CHECK_FORM = Form(
     Field("tokenizer", optional_text),
     Field("max_length", number(minimum=1, whole=True, empty=128), label="max_length"),
     Field("split"),
+    Field("task", lambda value: value or None),
 )
 
 
@@ -300,6 +406,9 @@ def check_dataset(form: dict):
     """Label distribution, lengths in characters and tokens, lengths per label, empty values, duplicates, leakage."""
     ref, tokenizer, split = _ref(form["state"]), form["tokenizer"], form["split"]
     splits = open_dataset(ref)
+    if form["task"] in TOKEN_TASKS or _reads_no_text(splits):
+        note = "Label balance and text lengths are for text rows: see the task checks below."
+        return note, *([None] * 5)
     options = StatsOptions(max_length=form["max_length"])
     stats = dataset_stats(splits, options, load_tokenizer(tokenizer) if tokenizer else None)
     stats.tokenizer = tokenizer
@@ -319,6 +428,15 @@ def check_dataset(form: dict):
         dataset_plots.lengths_per_label(stats, chosen),
         dataset_plots.quality_bars(stats),
     )
+
+
+def _reads_no_text(splits: DatasetDict) -> bool:
+    """Data without a text column (words and tags, for one): the label and length checks have nothing to read."""
+    try:
+        resolve_text_columns(next(iter(splits.values())).column_names)
+    except StudioError:
+        return True
+    return False
 
 
 TOKENIZE_SPLIT_FORM = Form(
