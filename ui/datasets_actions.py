@@ -11,7 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 import pandas as pd
-from datasets import ClassLabel, DatasetDict
+from datasets import DatasetDict
 
 from engine.common.errors import USER_ERRORS, StudioError
 from engine.common.uploads import keep_upload as keep_checked_upload
@@ -21,7 +21,7 @@ from engine.datasets.export import export_dataset, export_path
 from engine.datasets.overview import overview
 from engine.datasets.search import RowFilter, filter_rows, filtered_view
 from engine.datasets.session import DatasetRef, open_dataset, open_split, save_shaped, step_code
-from engine.datasets.shaping import STEP_KINDS, ShapeStep
+from engine.datasets.shaping import STEP_KINDS, ShapeStep, is_class_like
 from engine.datasets.sources import TABULAR_FORMATS, resolve_text_columns
 from engine.datasets.sql import TABLE, run_sql
 from engine.datasets.stats import StatsOptions, dataset_stats
@@ -511,11 +511,12 @@ _STEP_NEEDS = {
 
 
 def _needs_class_labels(ref: DatasetRef, kind: str, column: str | None) -> bool:
-    """A stratified split needs class ids: true when the column holds plain values (strings, numbers)."""
+    """A stratified split needs class ids: true when the column holds plain classes (strings, whole numbers); lists,
+    records and decimal targets are split at random instead."""
     if kind != "validation_split" or not column:
         return False
     features = next(iter(open_dataset(ref).values())).features
-    return column in features and not isinstance(features[column], ClassLabel)
+    return column in features and is_class_like(features[column])
 
 
 @shows_errors

@@ -12,9 +12,9 @@ from typing import Any
 from datasets import ClassLabel, Dataset, DatasetDict
 
 from engine.common.errors import StudioError
-from engine.tasks.base import TaskSetup, item_feature
+from engine.tasks.base import Task, TaskSetup, item_feature, resolve_roles
 from engine.tasks.multi_label import row_label_names
-from engine.tasks.question_answering import text_at
+from engine.tasks.question_answering import QuestionAnswering, text_at
 from engine.tasks.registry import get_task, infer_task
 from engine.tasks.token_classification import TokenClassification
 
@@ -67,11 +67,19 @@ def choose_task(splits: DatasetDict, task: str | None = None) -> TaskChoice:
     name = task or inferred
     task_of = get_task(name)
     try:
-        setup = task_of.setup(_first(splits))
+        setup = _setup(task_of, _first(splits))
     except (StudioError, TypeError, ValueError, KeyError) as error:  # a column of another shape than the task's
         why = error if isinstance(error, StudioError) else f"its columns are not in that layout ({error})"
         raise StudioError(f"Task: the data cannot be read as {name}: {why}") from error
     return TaskChoice(setup=setup, inferred=inferred, chosen=bool(task) and task != inferred)
+
+
+def _setup(task: Task, train: Dataset) -> TaskSetup:
+    """The task's setup on the train split; for question answering only its columns: its setup refuses a misplaced
+    answer, which the Datasets tab shows and counts instead (`check_answers`)."""
+    if task.name == QuestionAnswering.name:
+        return TaskSetup(task.name, resolve_roles(task.roles, train.column_names), ())
+    return task.setup(train)
 
 
 def _tag_names(page: Dataset, setup: TaskSetup) -> list[list[str]]:
@@ -131,7 +139,7 @@ def page_rows(split: Dataset, setup: TaskSetup, offset: int, limit: int, split_n
         return [
             {"row": n, "words": w, "tags": t} for n, w, t in zip(numbers, words, _tag_names(page, setup), strict=True)
         ]
-    if setup.task == "question-answering":
+    if setup.task == QuestionAnswering.name:
         contexts = [str(c or "") for c in page[setup.columns["context"]]]
         return [
             {"row": n, "question": str(q or ""), "context": c, "answers": _answers(a, c)}
