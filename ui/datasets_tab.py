@@ -79,6 +79,7 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
             label="Task",
             choices=[],
             value=None,
+            allow_custom_value=True,  # before a load it has no choices; a script may name any task (checked)
             info="inferred from the columns; pick another to read the data as that task",
             scale=1,
         )
