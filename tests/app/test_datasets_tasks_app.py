@@ -15,9 +15,7 @@ def load(client: Client, source: str) -> tuple:
 def test_sample_entities_answers_the_token_checks_and_shows_coloured_tags(client: Client):
     load(client, "sample:entities")
 
-    text, tags, per_sentence, truncated = client.predict(
-        "scratch:tiny", 16, "", "train", "", api_name="/check_task"
-    )
+    text, tags, per_sentence, truncated = client.predict("scratch:tiny", 16, "", "train", "", api_name="/check_task")
     assert text.startswith("**Token classification**, 800 sentences")
     assert re.search(r"At max_length 16: \*\*[1-9][\d,]*\*\* sentences truncated", text)
     assert json.loads(tags["plot"])["data"][0]["x"][:3] == ["O", "B-LOC", "I-LOC"]
