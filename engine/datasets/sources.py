@@ -517,7 +517,8 @@ def summarize(source: str, config: str | None = None) -> tuple[DatasetSummary, D
         except StudioError as error:
             notes.append(f"Label column cannot be used for training as it is: {error}")
     if "validation" not in splits:
-        notes.append("No validation split: training will carve a stratified 10% of train, seed 42.")
+        how = "a stratified" if label_column else "a random"  # no class column (words and tags, answers): random
+        notes.append(f"No validation split: training will carve {how} 10% of train, seed 42.")
     summary = DatasetSummary(
         source=source,
         config=config or None,
