@@ -396,7 +396,6 @@ CHECK_FORM = Form(
     Field("tokenizer", optional_text),
     Field("max_length", number(minimum=1, whole=True, empty=128), label="max_length"),
     Field("split"),
-    Field("task", lambda value: value or None),
 )
 
 
@@ -406,7 +405,7 @@ def check_dataset(form: dict):
     """Label distribution, lengths in characters and tokens, lengths per label, empty values, duplicates, leakage."""
     ref, tokenizer, split = _ref(form["state"]), form["tokenizer"], form["split"]
     splits = open_dataset(ref)
-    if form["task"] in TOKEN_TASKS or _reads_no_text(splits):
+    if _reads_no_text(splits):
         note = "Label balance and text lengths are for text rows: see the task checks below."
         return note, *([None] * 5)
     options = StatsOptions(max_length=form["max_length"])

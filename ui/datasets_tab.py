@@ -257,7 +257,7 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
 
     check.click(
         actions.check_dataset,
-        [dataset_state, check_tokenizer, check_length, split, task],
+        [dataset_state, check_tokenizer, check_length, split],
         [warnings, label_plot, chars_plot, tokens_plot, per_label_plot, quality_plot],
         api_name="check_dataset",
     )

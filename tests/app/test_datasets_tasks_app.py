@@ -24,7 +24,7 @@ def test_sample_entities_answers_the_token_checks_and_shows_coloured_tags(client
 
     page = client.predict("train", 0, 10, "", api_name="/task_rows")
     assert page.count('class="task-row"') == 10 and 'data-tag="B-PER"' in page
-    note = client.predict("scratch:tiny", 64, "train", "token-classification", api_name="/check_dataset")[0]
+    note = client.predict("scratch:tiny", 64, "train", api_name="/check_dataset")[0]
     assert "see the task checks below" in note
 
 

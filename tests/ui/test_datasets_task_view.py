@@ -68,7 +68,7 @@ def test_the_task_checks_of_each_task_give_their_lines_charts_and_table():
 def test_a_stride_out_of_range_and_the_label_checks_on_words_say_what_to_change():
     with pytest.raises(gr.Error, match="stride must be between 0 and 31"):
         actions.check_task(_state("questions"), "scratch:tiny", 64, 40, "train", "")
-    note, *plots = actions.check_dataset(_state("entities"), "scratch:tiny", 64, "train", "token-classification")
+    note, *plots = actions.check_dataset(_state("entities"), "scratch:tiny", 64, "train")
     assert "see the task checks below" in note and plots == [None] * 5
 
 
