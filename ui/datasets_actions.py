@@ -36,7 +36,8 @@ from ui.task_checks_view import task_check_view
 from ui.task_rows_html import task_rows_html
 
 PREVIEW_ROWS = 20
-UPLOAD_SUFFIXES = (*TABULAR_FORMATS, *CONLL_SUFFIXES)  # .conll, and .txt read in CoNLL layout
+UPLOAD_SUFFIXES = (*TABULAR_FORMATS, *CONLL_SUFFIXES)  # .conll, and .txt read in CoNLL layout when chosen
+CONLL_TXT_LABEL = "Read a txt upload as CoNLL"
 CELL_CHARS = 300  # a table cell shows this much of a long text; the row view shows it all
 
 
@@ -595,16 +596,22 @@ def export_view(form: dict):
 def keep_upload(
     path: str | None,
     owner_key: str | None = None,
+    conll_txt: bool = False,
     request: gr.Request | None = None,
     profile: gr.OAuthProfile | None = None,
 ) -> str:
     """Check an uploaded file (size first, then content) and keep it in its owner's own uploads folder; return it as
-    a source (`conll:<path>` for a `.txt` file). The web server's copy is deleted either way."""
+    a source. A `.txt` file is a dataset only in CoNLL layout, read so when `conll_txt` chooses it (the source is
+    then `conll:<path>`). The web server's copy is deleted either way."""
     if not path:
         raise StudioError("no file uploaded")
     try:
+        if Path(path).suffix.lower() == ".txt" and not conll_txt:
+            raise StudioError(
+                f"{CONLL_TXT_LABEL}: tick it to read {Path(path).name} as CoNLL 'word tag' lines; otherwise upload "
+                f"one of {', '.join(TABULAR_FORMATS)} or .conll"
+            )
         kept = keep_checked_upload(Path(path), set(UPLOAD_SUFFIXES), owner.requester(owner_key, request, profile))
-        # A .txt upload is a dataset only in CoNLL layout: uploading one is choosing that reading.
         return (CONLL_PREFIX if kept.suffix == ".txt" else "") + str(kept)
     finally:
         owner.discard_received(Path(path))

@@ -71,7 +71,13 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
     the dataset chosen across reloads (`ui/saved_form.py`)."""
     gr.Markdown(EXPLANATION)
     source, config, load, revision, sample_rows, sample_split = _load_row()
-    upload = gr.File(label="…or upload a file", file_types=list(actions.UPLOAD_SUFFIXES), type="filepath", height=140)
+    with gr.Row():
+        upload = gr.File(
+            label="…or upload a file", file_types=list(actions.UPLOAD_SUFFIXES), type="filepath", height=140, scale=4
+        )
+        conll_txt = gr.Checkbox(
+            label=actions.CONLL_TXT_LABEL, value=False, info="one word and its tag per line (.conll files always)"
+        )
     summary = gr.Markdown()
     with gr.Row():
         # Filled once a dataset is open: the task names come from `engine.tasks`, loaded on first use.
@@ -218,7 +224,7 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
         return refreshed
 
     after_change(load.click(actions.load_dataset_view, load_inputs, load_outputs, api_name="load_dataset"))
-    kept = upload.upload(actions.keep_upload, [upload, owner_key], source, api_name="upload_dataset")
+    kept = upload.upload(actions.keep_upload, [upload, owner_key, conll_txt], source, api_name="upload_dataset")
     # The Dataset box now names the kept file (its own folder, so two files of one name stay two datasets); the
     # drop zone is emptied for the next file, and its link to the server's deleted copy goes with it.
     kept.then(lambda: None, None, upload, api_name=False, show_progress="hidden")

@@ -42,7 +42,7 @@ def test_sample_questions_counts_answers_outside_every_window_for_a_max_length_a
     assert client.predict("validation", 0, 10, "", api_name="/task_rows").count('<mark class="answer">') == 10
 
 
-def test_an_uploaded_conll_file_opens_with_tag_names_and_a_txt_one_as_conll(client: Client, tmp_path: Path):
+def test_an_uploaded_conll_file_opens_with_tag_names_and_a_txt_one_when_chosen(client: Client, tmp_path: Path):
     upload = tmp_path / "news.conll"
     upload.write_text("-DOCSTART- O\n\nEU B-ORG\nrejects O\nGerman B-MISC\n\nPeter B-PER\nBlackburn I-PER\n")
     source = client.predict(handle_file(str(upload)), api_name="/upload_dataset")
@@ -56,7 +56,14 @@ def test_an_uploaded_conll_file_opens_with_tag_names_and_a_txt_one_as_conll(clie
 
     text = tmp_path / "news.txt"
     text.write_text("Ada B-PER\nsang O\n")
-    kept = client.predict(handle_file(str(text)), api_name="/upload_dataset")
+    refused = client.submit(handle_file(str(text)), api_name="/upload_dataset")
+    try:
+        refused.result()
+    except Exception as error:  # gradio_client's AppError carries the page's message
+        assert "Read a txt upload as CoNLL: tick it to read news.txt" in str(error)
+    else:
+        raise AssertionError("a .txt upload was read without choosing CoNLL")
+    kept = client.predict(handle_file(str(text)), conll_txt=True, api_name="/upload_dataset")
     assert kept.startswith("conll:") and kept.endswith("/news.txt")
     assert "**train** 1 rows" in load(client, kept)[0]
 
