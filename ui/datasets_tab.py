@@ -71,13 +71,10 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
     the dataset chosen across reloads (`ui/saved_form.py`)."""
     gr.Markdown(EXPLANATION)
     source, config, load, revision, sample_rows, sample_split = _load_row()
-    with gr.Row():
-        upload = gr.File(
-            label="…or upload a file", file_types=list(actions.UPLOAD_SUFFIXES), type="filepath", height=140, scale=4
-        )
-        conll_txt = gr.Checkbox(
-            label=actions.CONLL_TXT_LABEL, value=False, info="one word and its tag per line (.conll files always)"
-        )
+    upload = gr.File(label="…or upload a file", file_types=list(actions.UPLOAD_SUFFIXES), type="filepath", height=140)
+    conll_txt = gr.Checkbox(
+        label=actions.CONLL_TXT_LABEL, value=False, info="one word and its tag per line (.conll files always are)"
+    )
     summary = gr.Markdown()
     with gr.Row():
         # Filled once a dataset is open: the task names come from `engine.tasks`, loaded on first use.
