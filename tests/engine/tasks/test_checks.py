@@ -3,9 +3,10 @@
 from collections import Counter
 
 import pytest
-from datasets import Dataset
+from datasets import ClassLabel, Dataset
 
 from engine.common.errors import StudioError
+from engine.datasets.sources import load_raw
 from engine.tasks.base import Tokenization
 from engine.tasks.checks import (
     AnswerCheck,
@@ -89,6 +90,23 @@ def test_tags_count_tags_entities_and_sub_words():
     assert check.tokens_per_word == pytest.approx(sum(pieces) / 10)
     assert check.truncated_sentences == 0 and check.lost_words == 0
     assert check.longest == 2 + sum(len(tokenizer.tokenize(word)) for word in split["tokens"][1])
+
+
+def test_a_conll_file_read_as_class_label_ids_checks_the_same_as_tag_names(tmp_path):
+    split = _tags_split()
+    lines = [
+        f"{w} {t}"
+        for words, tags in zip(split["tokens"], split["ner_tags"], strict=True)
+        for w, t in [*zip(words, tags, strict=True), ("", "")]
+    ]
+    path = tmp_path / "tags.conll"
+    path.write_text("\n".join(line.strip() for line in lines) + "\n")
+    from_file = load_raw(str(path))["train"]
+    assert isinstance(from_file.features["ner_tags"].feature, ClassLabel)
+    tokenizer, tokenization = tiny_models.tokenizer(), Tokenization(max_length=64)
+    by_ids = check_tags(from_file, get_task("token-classification").setup(from_file), tokenizer, tokenization)
+    by_names = check_tags(split, get_task("token-classification").setup(split), tokenizer, tokenization)
+    assert by_ids == by_names
 
 
 def test_a_short_max_length_truncates_sentences_and_the_words_past_it_lose_their_tags():
