@@ -68,3 +68,13 @@ def test_a_page_reads_only_its_rows_and_an_offset_outside_the_split_is_refused()
     assert [row["row"] for row in page_rows(split, setup, 990, 20)] == list(range(990, 1000))
     with pytest.raises(StudioError, match="row 1,000 is outside the split"):
         page_rows(split, setup, 1000, 20)
+
+
+def test_whole_number_scores_may_be_read_as_regression_and_a_list_label_not_as_classes():
+    scores = DatasetDict({"train": Dataset.from_dict({"text": ["a", "b"], "label": [1, 5]})})
+    assert choose_task(scores).setup.task == "text-classification"
+    rows = page_rows(scores["train"], choose_task(scores, "regression").setup, 0, 2)
+    assert [row["label"] for row in rows] == [1, 5]
+    lists = DatasetDict({"train": Dataset.from_dict({"text": ["a"], "label": [["x", "y"]]})})
+    with pytest.raises(StudioError, match="its columns are not in that layout: it reads text .*, label"):
+        choose_task(lists, "text-classification")
