@@ -291,6 +291,7 @@ def sql_rows(form: dict):
 # `engine.tasks` imports transformers: imported where a task is first needed, so the server starts without it.
 TOKEN_TASKS = ("token-classification", "question-answering")  # their checks count tokens: they need a tokenizer
 TASK_CHECK_TOKENIZER = "scratch:small"  # when the Tokenizer box is empty
+TASK_CHECK_ROWS = 20_000  # rows a task check reads (a random sample beyond), as the token lengths of Check do
 
 
 @lru_cache(maxsize=8)
@@ -381,12 +382,13 @@ def check_task(form: dict):
     setup = _task_choice(ref, form["task"]).setup
     tokenization = Tokenization(max_length=form["max_length"], stride=form["stride"])
     tokenizer = load_tokenizer(form["tokenizer"] or TASK_CHECK_TOKENIZER) if setup.task in TOKEN_TASKS else None
-    check = check_task_data(splits[split], setup, tokenizer, tokenization, split)
+    check = check_task_data(splits[split], setup, tokenizer, tokenization, split, max_rows=TASK_CHECK_ROWS)
     if check is None:
         text = f"**{setup.task}**: the label balance and text lengths above are its checks."
         return text, None, None, pd.DataFrame()
     view = task_check_view(check)
-    return f"{view.text}\n\n(split `{split}`)", view.first, view.second, view.table
+    read = f"a random {TASK_CHECK_ROWS:,} of {check.sampled_from:,} rows" if check.sampled_from else "every row"
+    return f"{view.text}\n\n(split `{split}`, {read})", view.first, view.second, view.table
 
 
 # --- checks, tokenization ---------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def test_the_task_checks_of_each_task_give_their_lines_charts_and_table():
     assert re.search(r"At max_length 16: \*\*[1-9][\d,]*\*\* sentences truncated", text)
     assert list(first.data[0].x)[:2] == ["O", "B-LOC"] and len(table) > 0
     text, *_ = actions.check_task(_state("questions"), "scratch:tiny", 64, 8, "validation", "")
-    assert "At max_length 64 and stride 8" in text and "(split `validation`)" in text
+    assert "At max_length 64 and stride 8" in text and "(split `validation`, every row)" in text
 
 
 def test_a_stride_out_of_range_and_the_label_checks_on_words_say_what_to_change():

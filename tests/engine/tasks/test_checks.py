@@ -181,3 +181,15 @@ def test_check_task_data_picks_the_tasks_check_and_asks_for_a_tokenizer_when_it_
     assert isinstance(check_task_data(labels, get_task("multi-label-classification").setup(labels)), LabelSetCheck)
     single = Dataset.from_dict({"text": ["a", "b"], "label": ["x", "y"]})
     assert check_task_data(single, get_task("text-classification").setup(single)) is None
+
+
+def test_a_sample_of_a_big_split_is_said_and_its_listed_rows_are_numbered_in_the_whole_split():
+    scores = [400.0 if i % 50 == 0 else float(i % 5) for i in range(1000)]  # 20 outliers among 1,000 rows
+    split = Dataset.from_dict({"text": [f"row {i}" for i in range(1000)], "score": scores})
+    setup = get_task("regression").setup(split)
+    check = check_task_data(split, setup, max_rows=500)
+    assert check.rows == 500 and check.sampled_from == 1000
+    assert 0 < check.outlier_count < 20  # a sample (seed 0) holds some of them
+    assert all(o["row"] % 50 == 0 and o["text"] == f"row {o['row']}" for o in check.outliers)
+    whole = check_task_data(split, setup, max_rows=1000)
+    assert whole.sampled_from is None and whole.outlier_count == 20
