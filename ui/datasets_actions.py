@@ -5,21 +5,23 @@ The page keeps only a small reference to the open dataset (`engine.datasets.sess
 that fails raises before any output changes, so the dataset loaded before stays loaded.
 """
 
+import html
 from functools import lru_cache
 from pathlib import Path
 
 import gradio as gr
 import pandas as pd
-from datasets import ClassLabel, DatasetDict
+from datasets import DatasetDict
 
 from engine.common.errors import USER_ERRORS, StudioError
 from engine.common.uploads import keep_upload as keep_checked_upload
 from engine.datasets.columns import TEXT, guess_roles
+from engine.datasets.conll import CONLL_PREFIX, CONLL_SUFFIXES
 from engine.datasets.export import export_dataset, export_path
 from engine.datasets.overview import overview
 from engine.datasets.search import RowFilter, filter_rows, filtered_view
 from engine.datasets.session import DatasetRef, open_dataset, open_split, save_shaped, step_code
-from engine.datasets.shaping import STEP_KINDS, ShapeStep
+from engine.datasets.shaping import STEP_KINDS, ShapeStep, is_class_like
 from engine.datasets.sources import TABULAR_FORMATS, resolve_text_columns
 from engine.datasets.sql import TABLE, run_sql
 from engine.datasets.stats import StatsOptions, dataset_stats
@@ -30,8 +32,12 @@ from ui import owner
 from ui.errors import shows_errors
 from ui.forms import Field, Form, number, optional_text, stripped
 from ui.plots import datasets as dataset_plots
+from ui.task_checks_view import task_check_view
+from ui.task_rows_html import task_rows_html
 
 PREVIEW_ROWS = 20
+UPLOAD_SUFFIXES = (*TABULAR_FORMATS, *CONLL_SUFFIXES)  # .conll, and .txt read in CoNLL layout when chosen
+CONLL_TXT_LABEL = "Read a txt upload as CoNLL"
 CELL_CHARS = 300  # a table cell shows this much of a long text; the row view shows it all
 
 
@@ -281,6 +287,110 @@ def sql_rows(form: dict):
     return _frame(result.rows, result.columns), info
 
 
+# --- the task the data is read as ------------------------------------------------------------------------------
+# `engine.tasks` imports transformers: imported where a task is first needed, so the server starts without it.
+TOKEN_TASKS = ("token-classification", "question-answering")  # their checks count tokens: they need a tokenizer
+TASK_CHECK_TOKENIZER = "scratch:small"  # when the Tokenizer box is empty
+TASK_CHECK_ROWS = 20_000  # rows a task check reads (a random sample beyond), as the token lengths of Check do
+
+
+@lru_cache(maxsize=8)
+def _cached_choice(ref: DatasetRef, task: str | None, fingerprint: str):
+    from engine.tasks.task_rows import choose_task
+
+    return choose_task(open_dataset(ref), task)
+
+
+def _task_choice(ref: DatasetRef, task: str | None):
+    """The task `ref` is read as (`task`, else inferred), cached per open dataset: a text-classification setup reads
+    the whole label column, which a page of rows should not pay for each time."""
+    splits = open_dataset(ref)
+    first = splits["train"] if "train" in splits else next(iter(splits.values()))
+    return _cached_choice(ref, task or None, first._fingerprint)
+
+
+@shows_errors
+def infer_task_view(state: dict | None):
+    """After a load or a shaping step: the task the columns suggest, picked in the Task box, and what it reads."""
+    from engine.tasks.registry import task_names
+
+    if not state:
+        return gr.skip(), gr.skip()
+    try:
+        choice = _task_choice(_ref(state), None)
+    except StudioError as error:
+        note = f"Task: none inferred ({error}). Pick one to read the data as that task."
+        return gr.update(choices=task_names(), value=None), note
+    return gr.update(choices=task_names(), value=choice.setup.task), choice.description
+
+
+@shows_errors
+def choose_task_view(state: dict | None, task: str | None) -> str:
+    """The Task box changed: what the chosen task reads; a task that cannot read the data says why."""
+    return _task_choice(_ref(state), task).description
+
+
+TASK_ROWS_FORM = Form(
+    Field("state"),
+    Field("split"),
+    Field("offset", number(minimum=0, whole=True, empty=0), label="Jump to row"),
+    Field("page_size", number(minimum=1, whole=True, empty=PREVIEW_ROWS), label="Rows per page"),
+    Field("task", lambda value: value or None),
+)
+
+
+@shows_errors
+@TASK_ROWS_FORM.listener
+def task_rows(form: dict) -> str:
+    """The Browse page as the task reads it (HTML): tags over the words, the answer in its context, label sets as
+    chips, the value beside each text. Only the page is read."""
+    from engine.tasks.task_rows import page_rows
+
+    if not form["state"] or not form["split"]:
+        return ""
+    ref = _ref(form["state"])
+    dataset = open_split(ref, form["split"])
+    try:
+        setup = _task_choice(ref, form["task"]).setup
+    except StudioError as error:  # said once by the Task box; the page view says it without a pop-up per page
+        return f"<p>{html.escape(str(error))}</p>"
+    offset = form["offset"] if form["offset"] < len(dataset) else 0  # a page event of the dataset before
+    return task_rows_html(setup.task, page_rows(dataset, setup, offset, form["page_size"], form["split"]))
+
+
+TASK_CHECK_FORM = Form(
+    Field("state"),
+    Field("tokenizer", optional_text),
+    Field("max_length", number(minimum=8, whole=True, empty=128), label="max_length"),
+    Field("stride", number(minimum=0, whole=True, empty=None), label="Stride"),
+    Field("split"),
+    Field("task", lambda value: value or None),
+)
+
+
+@shows_errors
+@TASK_CHECK_FORM.listener
+def check_task(form: dict):
+    """The checks of the chosen task on the split: label sets, the target's spread, tags and sub-words, answers and
+    windows; its lines, two charts and a table."""
+    from engine.tasks.base import Tokenization
+    from engine.tasks.checks import check_task_data
+
+    ref = _ref(form["state"])
+    splits = open_dataset(ref)
+    split = form["split"] if form["split"] in splits else next(iter(splits))
+    setup = _task_choice(ref, form["task"]).setup
+    tokenization = Tokenization(max_length=form["max_length"], stride=form["stride"])
+    tokenizer = load_tokenizer(form["tokenizer"] or TASK_CHECK_TOKENIZER) if setup.task in TOKEN_TASKS else None
+    check = check_task_data(splits[split], setup, tokenizer, tokenization, split, max_rows=TASK_CHECK_ROWS)
+    if check is None:
+        text = f"**{setup.task}**: the label balance and text lengths above are its checks."
+        return text, None, None, pd.DataFrame()
+    view = task_check_view(check)
+    read = f"a random {TASK_CHECK_ROWS:,} of {check.sampled_from:,} rows" if check.sampled_from else "every row"
+    return f"{view.text}\n\n(split `{split}`, {read})", view.first, view.second, view.table
+
+
 # --- checks, tokenization ---------------------------------------------------------------------------------------
 
 
@@ -298,6 +408,9 @@ def check_dataset(form: dict):
     """Label distribution, lengths in characters and tokens, lengths per label, empty values, duplicates, leakage."""
     ref, tokenizer, split = _ref(form["state"]), form["tokenizer"], form["split"]
     splits = open_dataset(ref)
+    if _reads_no_text(splits):
+        note = "Label balance and text lengths are for text rows: see the task checks below."
+        return note, *([None] * 5)
     options = StatsOptions(max_length=form["max_length"])
     stats = dataset_stats(splits, options, load_tokenizer(tokenizer) if tokenizer else None)
     stats.tokenizer = tokenizer
@@ -317,6 +430,15 @@ def check_dataset(form: dict):
         dataset_plots.lengths_per_label(stats, chosen),
         dataset_plots.quality_bars(stats),
     )
+
+
+def _reads_no_text(splits: DatasetDict) -> bool:
+    """Data without a text column (words and tags, for one): the label and length checks have nothing to read."""
+    try:
+        resolve_text_columns(next(iter(splits.values())).column_names)
+    except StudioError:
+        return True
+    return False
 
 
 TOKENIZE_SPLIT_FORM = Form(
@@ -391,11 +513,12 @@ _STEP_NEEDS = {
 
 
 def _needs_class_labels(ref: DatasetRef, kind: str, column: str | None) -> bool:
-    """A stratified split needs class ids: true when the column holds plain values (strings, numbers)."""
+    """A stratified split needs class ids: true when the column holds plain classes (strings, whole numbers); lists,
+    records and decimal targets are split at random instead."""
     if kind != "validation_split" or not column:
         return False
     features = next(iter(open_dataset(ref).values())).features
-    return column in features and not isinstance(features[column], ClassLabel)
+    return column in features and is_class_like(features[column])
 
 
 @shows_errors
@@ -475,14 +598,22 @@ def export_view(form: dict):
 def keep_upload(
     path: str | None,
     owner_key: str | None = None,
+    conll_txt: bool = False,
     request: gr.Request | None = None,
     profile: gr.OAuthProfile | None = None,
 ) -> str:
     """Check an uploaded file (size first, then content) and keep it in its owner's own uploads folder; return it as
-    a source. The web server's copy is deleted either way."""
+    a source. A `.txt` file is a dataset only in CoNLL layout, read so when `conll_txt` chooses it (the source is
+    then `conll:<path>`). The web server's copy is deleted either way."""
     if not path:
         raise StudioError("no file uploaded")
     try:
-        return str(keep_checked_upload(Path(path), set(TABULAR_FORMATS), owner.requester(owner_key, request, profile)))
+        if Path(path).suffix.lower() == ".txt" and not conll_txt:
+            raise StudioError(
+                f"{CONLL_TXT_LABEL}: tick it to read {Path(path).name} as CoNLL 'word tag' lines; otherwise upload "
+                f"one of {', '.join(TABULAR_FORMATS)} or .conll"
+            )
+        kept = keep_checked_upload(Path(path), set(UPLOAD_SUFFIXES), owner.requester(owner_key, request, profile))
+        return (CONLL_PREFIX if kept.suffix == ".txt" else "") + str(kept)
     finally:
         owner.discard_received(Path(path))

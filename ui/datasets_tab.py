@@ -11,19 +11,20 @@ from gradio.events import Dependency
 
 from engine.datasets.export import EXPORT_FORMATS
 from engine.datasets.shaping import STEP_KINDS
-from engine.datasets.sources import TABULAR_FORMATS, sample_sources
+from engine.datasets.sources import sample_sources
 from engine.datasets.sql import TABLE
 from engine.datasets.view import PAGE_SIZES
 from ui import datasets_actions as actions
 from ui.datasets_actions import PREVIEW_ROWS
 from ui.saved_form import SavedForm
+from ui.task_rows_html import TASK_ROWS_CSS
 
 EXPLANATION = """\
 A dataset has **splits**: the model learns from *train*, and *validation* tells you how well it does on rows it has
 never seen, so you can compare runs honestly. The **label** column holds the class to predict; its names become the
-model's `id2label`. Load a bundled sample, upload a file (CSV, TSV, JSON, JSONL, Parquet) or type a folder path or a
-Hub dataset id. Splits stay memory-mapped on disk: browsing, searching and checking a million rows only reads what
-is shown."""
+model's `id2label`. Load a bundled sample, upload a file (CSV, TSV, JSON, JSONL, Parquet, or CoNLL `.conll` / `.txt`
+word-and-tag files) or type a folder path or a Hub dataset id. Splits stay memory-mapped on disk: browsing,
+searching and checking a million rows only reads what is shown."""
 
 EXPORT_CHOICES = ["current split", "search results", "whole dataset"]
 
@@ -70,8 +71,22 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
     the dataset chosen across reloads (`ui/saved_form.py`)."""
     gr.Markdown(EXPLANATION)
     source, config, load, revision, sample_rows, sample_split = _load_row()
-    upload = gr.File(label="…or upload a file", file_types=list(TABULAR_FORMATS), type="filepath", height=140)
+    upload = gr.File(label="…or upload a file", file_types=list(actions.UPLOAD_SUFFIXES), type="filepath", height=140)
+    conll_txt = gr.Checkbox(
+        label=actions.CONLL_TXT_LABEL, value=False, info="one word and its tag per line (.conll files always are)"
+    )
     summary = gr.Markdown()
+    with gr.Row():
+        # Filled once a dataset is open: the task names come from `engine.tasks`, loaded on first use.
+        task = gr.Dropdown(
+            label="Task",
+            choices=[],
+            value=None,
+            allow_custom_value=True,  # before a load it has no choices; a script may name any task (checked)
+            info="inferred from the columns; pick another to read the data as that task",
+            scale=1,
+        )
+        task_note = gr.Markdown()
     dataset_state = gr.State({})
     loaded_source = gr.State("")
 
@@ -90,6 +105,7 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
                         page_info = gr.Markdown()
                         following = gr.Button("Next ▶", size="sm")
                     rows = gr.Dataframe(label="Rows", interactive=False, wrap=True)
+                    task_page = gr.HTML(label="The page as the task reads it", css_template=TASK_ROWS_CSS)
             with gr.Row():
                 row_index = gr.Number(label="Row", value=0, precision=0, scale=0)
                 show = gr.Button("Show row in full", scale=0)
@@ -131,6 +147,17 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
                 chars_plot = gr.Plot(label="Characters")
                 tokens_plot = gr.Plot(label="Tokens")
             per_label_plot = gr.Plot(label="Lengths per label")
+            gr.Markdown("**Task checks** (the Task above): the same max_length, and for question answering a stride")
+            with gr.Row():
+                check_stride = gr.Textbox(
+                    value="", label="Stride", placeholder="a quarter of max_length", info="question answering windows"
+                )
+                check_task = gr.Button("Check for the task")
+            task_text = gr.Markdown()
+            with gr.Row():
+                task_plot_a = gr.Plot(label="Task check")
+                task_plot_b = gr.Plot(label="Task check, second view")
+            task_table = gr.Dataframe(label="Rows to look at", interactive=False, wrap=True)
         with gr.Tab("Shape"):
             with gr.Row():
                 kind = gr.Dropdown(
@@ -183,16 +210,18 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
     stale = [
         row_detail, results, result_info, warnings, label_plot, quality_plot, chars_plot, tokens_plot,
         per_label_plot, training_note, tokenize_summary, tokenized_rows, waste, export_note, exported,
+        task_text, task_plot_a, task_plot_b, task_table,
     ]  # fmt: skip
 
     def after_change(event):
         """Refresh the views and empty the stale panels once a new dataset (or shape) is open."""
         refreshed = event.success(actions.refresh_views, refresh_inputs, refresh_outputs, api_name=False)
         refreshed.success(lambda: [None] * len(stale), None, stale, api_name=False, show_progress="hidden")
+        refreshed.success(actions.infer_task_view, dataset_state, [task, task_note], api_name=False)
         return refreshed
 
     after_change(load.click(actions.load_dataset_view, load_inputs, load_outputs, api_name="load_dataset"))
-    kept = upload.upload(actions.keep_upload, [upload, owner_key], source, api_name="upload_dataset")
+    kept = upload.upload(actions.keep_upload, [upload, owner_key, conll_txt], source, api_name="upload_dataset")
     # The Dataset box now names the kept file (its own folder, so two files of one name stay two datasets); the
     # drop zone is emptied for the next file, and its link to the server's deleted copy goes with it.
     kept.then(lambda: None, None, upload, api_name=False, show_progress="hidden")
@@ -234,6 +263,26 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
         [dataset_state, check_tokenizer, check_length, split],
         [warnings, label_plot, chars_plot, tokens_plot, per_label_plot, quality_plot],
         api_name="check_dataset",
+    )
+    task_check_outputs = [task_text, task_plot_a, task_plot_b, task_table]
+    gr.on(
+        [check.click, check_task.click],
+        actions.check_task,
+        [dataset_state, check_tokenizer, check_length, check_stride, split, task],
+        task_check_outputs,
+        api_name="check_task",
+    )
+    # The task view of the page follows every page shown (a load, a split, a move, a shaping step) and the Task box.
+    chosen = task.input(actions.choose_task_view, [dataset_state, task], task_note, api_name="choose_task")
+    chosen.then(lambda: [None] * len(task_check_outputs), None, task_check_outputs, api_name=False)
+    gr.on(
+        [rows.change, task.change],
+        actions.task_rows,
+        actions.TASK_ROWS_FORM.inputs(state=dataset_state, split=split, offset=offset, page_size=page_size, task=task),
+        task_page,
+        api_name="task_rows",
+        trigger_mode="always_last",
+        show_progress="hidden",
     )
 
     shape_inputs = actions.SHAPE_FORM.inputs(
@@ -278,6 +327,8 @@ def build(owner_key: gr.BrowserState, kept_form: gr.BrowserState) -> DatasetsTab
         reopened = restored.then(
             actions.reopen_dataset, [dataset_state, split], load_outputs, api_name=False, show_progress="hidden"
         )
-        reopened.success(actions.refresh_reopened, refresh_inputs, refresh_outputs, api_name=False)
+        reopened.success(actions.refresh_reopened, refresh_inputs, refresh_outputs, api_name=False).success(
+            actions.infer_task_view, dataset_state, [task, task_note], api_name=False
+        )
 
     return DatasetsTab(loaded_source=loaded_source, saved_form=saved_form, reopen=reopen)

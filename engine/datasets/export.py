@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from datasets import ClassLabel, Dataset, DatasetDict, Value
+from datasets import ClassLabel, Dataset, DatasetDict, List, Value
 
 from engine.common import paths
 from engine.common.errors import StudioError
@@ -35,18 +35,29 @@ def export_path(name: str, fmt: str) -> Path:
 def _label_names(dataset: Dataset) -> Dataset:
     """Label ids become their names in text and Parquet files, so that the file reads (and reloads) as labelled."""
     labels = {name: f for name, f in dataset.features.items() if isinstance(f, ClassLabel)}
-    if not labels:
+    # Lists of class ids (CoNLL-2003's `ner_tags`) become lists of names too.
+    lists = {
+        name: f.feature
+        for name, f in dataset.features.items()
+        if isinstance(f, List) and isinstance(getattr(f, "feature", None), ClassLabel)
+    }
+    if not labels and not lists:
         return dataset
 
+    def name_of(feature: ClassLabel, value: int | None) -> str | None:
+        return feature.int2str(value) if value is not None and value >= 0 else None
+
     def to_names(batch: dict) -> dict:
-        return {
-            name: [feature.int2str(v) if v is not None and v >= 0 else None for v in batch[name]]
-            for name, feature in labels.items()
-        }
+        named = {name: [name_of(feature, v) for v in batch[name]] for name, feature in labels.items()}
+        for name, feature in lists.items():
+            named[name] = [[name_of(feature, v) for v in row] if row is not None else None for row in batch[name]]
+        return named
 
     features = dataset.features.copy()
     for name in labels:
         features[name] = Value("string")
+    for name in lists:
+        features[name] = List(Value("string"))
     return dataset.map(to_names, batched=True, features=features, desc="Label ids to names")
 
 
@@ -83,6 +94,12 @@ def export_dataset(data: Dataset | DatasetDict, fmt: str, path: Path) -> Path:
         raise StudioError(f"{fmt} holds one split; pick a split, or use save_to_disk for all of them")
     if path.is_dir():
         raise StudioError(f"{path} is a folder; give a file name for the {fmt} export")
+    nested = [name for name, f in data.features.items() if not isinstance(f, (Value, ClassLabel))]
+    if fmt == "csv" and nested:
+        raise StudioError(
+            f"CSV holds one value per cell and column {nested[0]!r} holds lists or records; export as jsonl, parquet "
+            "or save_to_disk, which keep them"
+        )
     named = _label_names(data)
     with _writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)

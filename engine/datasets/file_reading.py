@@ -10,17 +10,21 @@ A `save_to_disk` folder needs no parsing, but its Arrow files are memory-mapped 
 child (`engine.datasets.saved_child`) under the same limits before the server opens it, once per state of its files.
 """
 
+import hashlib
+import json
 import logging
 import shutil
 import threading
 from pathlib import Path
 
-from datasets import DatasetDict, load_dataset_builder
+from datasets import DatasetDict, load_dataset_builder, load_from_disk
 
 from engine.common.disk import DiskFullError
 from engine.common.errors import StudioError
 from engine.common.limits import limits
+from engine.common.paths import datasets_cache_dir
 from engine.datasets.children import ChildEnd, Slots, run_child
+from engine.datasets.conll import CONLL_BUILDER
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,29 @@ def read_isolated(builder_name: str, arguments: dict, where: str, *, force: bool
         _prepare_in_child(builder_name, arguments, builder.cache_dir, where, force)
         builder = load_dataset_builder(builder_name, **arguments)  # made again, it finds the entry and its splits
     return builder.as_dataset()
+
+
+def read_conll_isolated(files: dict[str, list[str]], where: str, *, force: bool = False) -> DatasetDict:
+    """Read CoNLL-style files (split -> files) as `tokens` / `ner_tags` splits, parsing them in a child process
+    under the same limits as `read_isolated`; the result is cached by the files' paths, sizes and modification
+    times, so the same files are parsed once.
+
+    Raises:
+        StudioError: a bound met or a crash, as `read_isolated`.
+        FileRefusedError: a file that is not UTF-8 or not in the format, naming the file and line.
+        DiskFullError: the disk holding the data directory is full.
+    """
+    state = {
+        split: [(str(Path(p).resolve()), Path(p).stat().st_size, Path(p).stat().st_mtime_ns) for p in paths]
+        for split, paths in files.items()
+    }
+    digest = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
+    entry = datasets_cache_dir() / "conll" / digest
+    if force or not entry.is_dir():
+        shutil.rmtree(entry, ignore_errors=True)
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        _prepare_in_child(CONLL_BUILDER, {"data_files": files, "cache_dir": str(entry)}, str(entry), where, force)
+    return load_from_disk(str(entry))
 
 
 def check_saved_isolated(folder: Path) -> dict[str, int]:

@@ -47,7 +47,8 @@ def overview(ref: DatasetRef, splits: DatasetDict) -> Overview:
     if label_column and len(names) < 2:
         notes.append(f"Label column cannot be used for training as it is: it has {len(names)} class(es).")
     if "validation" not in splits:
-        notes.append("No validation split: training will carve a stratified 10% of train, seed 42.")
+        how = "a stratified" if label_column else "a random"  # no class column (words and tags, answers): random
+        notes.append(f"No validation split: training will carve {how} 10% of train, seed 42.")
     return Overview(
         title=ref.label,
         splits={name: len(split) for name, split in splits.items()},

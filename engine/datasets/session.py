@@ -17,6 +17,7 @@ from engine.common.access import local_path
 from engine.common.errors import NotFoundError, StudioError
 from engine.common.paths import data_dir
 from engine.common.uploads import check_table_file
+from engine.datasets.conll import CONLL_PREFIX
 from engine.datasets.hub_sample import sample_label, stream_sample
 from engine.datasets.shaping import ShapeStep, apply_step
 from engine.datasets.sources import TABULAR_FORMATS, load_raw
@@ -80,6 +81,8 @@ class DatasetRef:
 
 def _stamp(source: str) -> int:
     """The newest modification time under a local source (0 for samples and Hub ids): edited files are re-read."""
+    if source.startswith(CONLL_PREFIX):
+        source = source[len(CONLL_PREFIX) :].strip()
     path = local_path(source)  # refuses a path this server does not open before walking it
     if path is None:
         return 0

@@ -6,7 +6,7 @@ A step is a small frozen value (so a history is a tuple of steps that can be sto
 
 from dataclasses import asdict, dataclass, field
 
-from datasets import ClassLabel, DatasetDict
+from datasets import ClassLabel, DatasetDict, Value
 
 from engine.common.errors import NotFoundError, StudioError
 from engine.datasets.sources import encode_labels, require_single_values
@@ -147,23 +147,31 @@ def _validation_split(splits: DatasetDict, step: ShapeStep) -> ShapeResult:
         raise StudioError(f"no train split to carve from (splits are {', '.join(splits)})")
     if "validation" in splits:
         raise StudioError("there already is a validation split; remove it first or keep it")
-    if not isinstance(splits["train"].features[step.column], ClassLabel):
+    feature = splits["train"].features[step.column]
+    if is_class_like(feature):
         raise StudioError(
             f"column {step.column!r} is not a ClassLabel: cast it first (stratify_by_column needs class ids)"
         )
+    # Lists (words and tags, label sets), records (answers) and decimal targets have no classes to stratify by:
+    # the rows are split at random, as training does for them.
+    stratify = step.column if isinstance(feature, ClassLabel) else None
     try:
-        parts = splits["train"].train_test_split(
-            test_size=step.fraction, seed=step.seed, stratify_by_column=step.column
-        )
+        parts = splits["train"].train_test_split(test_size=step.fraction, seed=step.seed, stratify_by_column=stratify)
     except ValueError as error:  # e.g. a class with a single row cannot be in both parts
         raise StudioError(f"cannot carve a stratified validation split: {error}") from error
     shaped = DatasetDict({**splits, "train": parts["train"], "validation": parts["test"]})
     code = (
-        f"parts = ds['train'].train_test_split(test_size={step.fraction}, seed={step.seed}, "
-        f"stratify_by_column={step.column!r})\n"
-        "ds['train'], ds['validation'] = parts['train'], parts['test']"
+        f"parts = ds['train'].train_test_split(test_size={step.fraction}, seed={step.seed}"
+        + (f", stratify_by_column={stratify!r})\n" if stratify else ")  # at random: no classes to stratify by\n")
+        + "ds['train'], ds['validation'] = parts['train'], parts['test']"
     )
     return ShapeResult(shaped, code)
+
+
+def is_class_like(feature: object) -> bool:
+    """True for a column of plain strings or whole numbers: classes that `cast_label` turns into a `ClassLabel`."""
+    dtype = getattr(feature, "dtype", "") if isinstance(feature, Value) else ""
+    return dtype in ("string", "large_string", "bool") or dtype.startswith(("int", "uint"))
 
 
 def _is_filled(value: object) -> bool:

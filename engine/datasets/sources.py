@@ -3,9 +3,12 @@
 A *source* is one string, the same in the app, the CLI and the job database:
 
 - `sample:<name>`: a dataset bundled under `assets/samples/<name>/` (train / validation / test CSV files);
-- a local file (`.csv`, `.tsv`, `.json`, `.jsonl`, `.parquet`): a single `train` split;
-- a local folder: split names inferred from file names (`train.csv`, `validation.csv`, `dev.jsonl`...) by the
-  same patterns `datasets` uses, or a folder written by `save_to_disk` (a `DatasetDict` or a single `Dataset`);
+- a local file (`.csv`, `.tsv`, `.json`, `.jsonl`, `.parquet`, `.conll`): a single `train` split;
+- a local folder: split names inferred from file names (`train.csv`, `validation.csv`, `dev.jsonl`,
+  `test.conll`...) by the same patterns `datasets` uses, or a folder written by `save_to_disk` (a `DatasetDict` or
+  a single `Dataset`);
+- `conll:<file or folder>`: CoNLL-style word / tag files of any suffix (`.txt`), read as `.conll` files are
+  (`engine.datasets.conll`: `tokens` and `ner_tags` columns);
 - anything else is a Hub dataset id (`glue`, `user/name`) with an optional config name.
 """
 
@@ -37,7 +40,8 @@ from engine.common.limits import limits, over
 from engine.common.paths import SAMPLES_DIR, datasets_cache_dir
 from engine.common.uploads import check_file_bounds, check_table_file
 from engine.datasets.cached_map import map_rows, split_rows
-from engine.datasets.file_reading import FileRefusedError, check_saved_isolated, read_isolated
+from engine.datasets.conll import CONLL_PREFIX, CONLL_SUFFIX, CONLL_SUFFIXES
+from engine.datasets.file_reading import FileRefusedError, check_saved_isolated, read_conll_isolated, read_isolated
 from engine.datasets.hub_files import download_hub_dataset, snapshot_data_files
 
 logger = logging.getLogger(__name__)
@@ -58,7 +62,7 @@ TABULAR_FORMATS = {
     ".parquet": ("parquet", {}),
 }
 # A source ending like this is a file the user meant, never a Hub id.
-FILE_SUFFIXES = {*TABULAR_FORMATS, ".txt", ".xlsx", ".xls", ".gz", ".zip", ".arrow"}
+FILE_SUFFIXES = {*TABULAR_FORMATS, CONLL_SUFFIX, ".txt", ".xlsx", ".xls", ".gz", ".zip", ".arrow"}
 SAMPLE_PREFIX = "sample:"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
@@ -92,7 +96,10 @@ def _load_files(files: dict[str, list[str]], where: str, *, trusted: bool = Fals
     suffixes = {Path(f).suffix.lower() for paths in files.values() for f in paths}
     if len(suffixes) != 1:
         raise StudioError(f"{where} mixes file types ({', '.join(sorted(suffixes))}); use one format per dataset")
-    builder, options = TABULAR_FORMATS[suffixes.pop()]
+    suffix = suffixes.pop()
+    if suffix == CONLL_SUFFIX:
+        return _load_conll(files, where)
+    builder, options = TABULAR_FORMATS[suffix]
     for path in (Path(f) for paths in files.values() for f in paths):
         check_file_bounds(path)  # before any parser sees it: a deep JSON record crashes pyarrow's reader
     try:
@@ -107,6 +114,25 @@ def _load_files(files: dict[str, list[str]], where: str, *, trusted: bool = Fals
         # A precise reason (empty, binary, not UTF-8, ragged) beats the parser's, when the checks find one.
         _check_each(files)
         raise StudioError(f"cannot read {where} as {builder}: {error}") from error
+
+
+def _load_conll(files: dict[str, list[str]], where: str) -> DatasetDict:
+    """CoNLL-style files, parsed in a child process (`read_conll_isolated`); an empty file is named before."""
+    for path in (Path(f) for paths in files.values() for f in paths):
+        check_table_file(path)  # an empty or binary file gets its own message
+    try:
+        with disk_full_as_error(f"preparing {where}"):
+            try:
+                return _check_columns(read_conll_isolated(files, where))
+            except (FileRefusedError, StudioError):
+                raise
+            except Exception as error:  # a damaged cache entry: parse the files again, once
+                if out_of_space(error):
+                    raise
+                logger.warning("the cached copy of %s cannot be read (%s); rebuilding it", where, error)
+                return _check_columns(read_conll_isolated(files, where, force=True))
+    except FileRefusedError as error:  # the reader names the file and the line
+        raise StudioError(f"cannot read {where} as CoNLL: {error}") from error
 
 
 def _check_each(files: dict[str, list[str]]) -> None:
@@ -193,25 +219,40 @@ def require_hub_config(dataset_id: str, config: str | None, revision: str | None
         )
 
 
-def _folder_files(folder: Path) -> dict[str, list[str]]:
+DATA_SUFFIXES = (*TABULAR_FORMATS, CONLL_SUFFIX)  # what a folder's data files may be
+
+
+def _folder_files(folder: Path, suffixes: tuple[str, ...] = DATA_SUFFIXES) -> dict[str, list[str]]:
     patterns = get_data_patterns(str(folder))
     resolved = DataFilesDict.from_patterns(patterns, base_path=str(folder))
     files = {
-        str(split): sorted(f for f in paths if Path(f).suffix.lower() in TABULAR_FORMATS)
-        for split, paths in resolved.items()
+        str(split): sorted(f for f in paths if Path(f).suffix.lower() in suffixes) for split, paths in resolved.items()
     }
     files = {split: paths for split, paths in files.items() if paths}
     if not files:
-        formats = ", ".join(TABULAR_FORMATS)
-        raise StudioError(f"folder {folder} holds no data files ({formats})")
+        raise StudioError(f"folder {folder} holds no data files ({', '.join(suffixes)})")
     return files
+
+
+def _load_conll_source(reference: str) -> DatasetDict:
+    """`conll:<file or folder>`: CoNLL-style files whatever their suffix (`.txt`, `.conll`)."""
+    path = local_path(reference)
+    if path is None or not path.exists():
+        raise MissingFileError(f"no such file or folder: {reference}")
+    if path.is_dir():
+        files = _folder_files(path, CONLL_SUFFIXES)
+        if len({Path(f).suffix.lower() for paths in files.values() for f in paths}) > 1:
+            raise StudioError(f"folder {path} mixes .txt and .conll files; use one suffix per dataset")
+        return _load_conll(files, f"folder {path}")
+    return _load_conll({"train": [str(path)]}, f"file {path}")
 
 
 def load_raw(source: str, config: str | None = None, *, revision: str | None = None) -> DatasetDict:
     """Load a source as a `DatasetDict`, without touching its columns.
 
     Args:
-        source: `sample:<name>`, a local file or folder path (a `save_to_disk` folder too), or a Hub dataset id.
+        source: `sample:<name>`, a local file or folder path (a `save_to_disk` folder too), `conll:<path>` for
+            CoNLL-style `.txt` files, or a Hub dataset id.
         config: the Hub dataset's configuration name (e.g. `mrpc` for `glue`); ignored for local data. Without one,
             a Hub dataset with several configurations is refused with their names.
         revision: a Hub dataset's branch, tag or commit; ignored for local data.
@@ -232,14 +273,21 @@ def load_raw(source: str, config: str | None = None, *, revision: str | None = N
         if name not in sample_names(None):
             raise NotFoundError(f"unknown sample {name!r}; samples are {', '.join(sample_names(None))}")
         return _load_files(_folder_files(SAMPLES_DIR / name), f"sample {name!r}", trusted=True)
+    if source.startswith(CONLL_PREFIX):
+        return _load_conll_source(source[len(CONLL_PREFIX) :].strip())
     path = local_path(source)  # None: not to be read from this server's disk
     if path is not None and path.is_dir():
         if is_saved_dataset(path):
             return _load_saved(path)
         return _load_files(_folder_files(path), f"folder {path}")
     if path is not None and path.is_file():
-        if path.suffix.lower() not in TABULAR_FORMATS:
-            raise StudioError(f"{path.name}: unsupported file type; use one of {', '.join(TABULAR_FORMATS)}")
+        if path.suffix.lower() == ".txt":
+            raise StudioError(
+                f"{path.name}: a .txt file is read as a dataset only in CoNLL layout ('word tag' lines, a blank line "
+                f"between sentences): write the source as {CONLL_PREFIX}{source}"
+            )
+        if path.suffix.lower() not in DATA_SUFFIXES:
+            raise StudioError(f"{path.name}: unsupported file type; use one of {', '.join(DATA_SUFFIXES)}")
         return _load_files({"train": [str(path)]}, f"file {path}")
     if not _HUB_ID.match(source) or Path(source).suffix.lower() in FILE_SUFFIXES:
         raise MissingFileError(f"no such file or folder: {source}")
@@ -469,7 +517,8 @@ def summarize(source: str, config: str | None = None) -> tuple[DatasetSummary, D
         except StudioError as error:
             notes.append(f"Label column cannot be used for training as it is: {error}")
     if "validation" not in splits:
-        notes.append("No validation split: training will carve a stratified 10% of train, seed 42.")
+        how = "a stratified" if label_column else "a random"  # no class column (words and tags, answers): random
+        notes.append(f"No validation split: training will carve {how} 10% of train, seed 42.")
     summary = DatasetSummary(
         source=source,
         config=config or None,

@@ -27,10 +27,13 @@ class Page:
 
 
 def readable(feature: object, value: object) -> object:
-    """A cell of a column with this feature as a person reads it: a `ClassLabel` id becomes its name, -1 (no label)
-    becomes `(none)`."""
+    """A cell of a column with this feature as a person reads it: a `ClassLabel` id becomes its name (in a list of
+    them too), -1 (no label) becomes `(none)`."""
     if isinstance(feature, ClassLabel) and isinstance(value, int):
         return feature.int2str(value) if value >= 0 else "(none)"
+    item = getattr(feature, "feature", None)  # a list of class ids (CoNLL-2003's `ner_tags`) reads as its names
+    if isinstance(item, ClassLabel) and isinstance(value, list):
+        return [readable(item, one) for one in value]
     return value
 
 

@@ -54,6 +54,7 @@ class LabelSetCheck:
     labels_per_row: dict[int, int]
     label_counts: dict[str, int]
     co_occurrence: list[list[int]]
+    sampled_from: int | None = None  # the split's rows when the check read a random sample of them
 
     @property
     def mean_labels(self) -> float:
@@ -91,6 +92,7 @@ class TargetCheck:
     fences: tuple[float, float]
     outlier_count: int
     outliers: list[dict[str, Any]] = field(default_factory=list)
+    sampled_from: int | None = None
 
 
 @dataclass
@@ -122,6 +124,7 @@ class TagCheck:
     lost_words: int
     truncated_rows: list[int]
     longest: int
+    sampled_from: int | None = None
 
     @property
     def tokens_per_word(self) -> float:
@@ -155,6 +158,7 @@ class AnswerCheck:
     answered: int
     outside_count: int
     outside_rows: list[int]
+    sampled_from: int | None = None
 
     @property
     def outside_share(self) -> float:
@@ -359,17 +363,40 @@ def check_task_data(
     tokenizer: PreTrainedTokenizerBase | None = None,
     tokenization: Tokenization | None = None,
     split_name: str = "train",
+    max_rows: int | None = None,
 ) -> Check | None:
     """The check of `setup.task` on a split; None for a task with none (single-label classification).
+
+    Args:
+        max_rows: check a random sample of this many rows (seed 0) of a bigger split; the check's `sampled_from`
+            then holds the split's size, and the rows it lists are numbered in the whole split.
 
     Raises:
         StudioError: token classification or question answering without a tokenizer (they count tokens), or what
             the check itself raises (a bad row, named).
     """
-    if setup.task in _LABEL_CHECKS:
-        return _LABEL_CHECKS[setup.task](split, setup, split_name)
-    if setup.task not in _TOKEN_CHECKS:
+    if setup.task not in _LABEL_CHECKS and setup.task not in _TOKEN_CHECKS:
         return None
-    if tokenizer is None:
+    if setup.task in _TOKEN_CHECKS and tokenizer is None:
         raise StudioError(f"checking {setup.task} data needs a tokenizer: it counts tokens and windows")
-    return _TOKEN_CHECKS[setup.task](split, setup, tokenizer, tokenization or Tokenization(), split_name)
+    rows, total = None, len(split)
+    if max_rows is not None and total > max_rows:
+        rows = np.sort(np.random.default_rng(0).choice(total, size=max_rows, replace=False))
+        split = split.select(rows)
+    if setup.task in _LABEL_CHECKS:
+        check = _LABEL_CHECKS[setup.task](split, setup, split_name)
+    else:
+        check = _TOKEN_CHECKS[setup.task](split, setup, tokenizer, tokenization or Tokenization(), split_name)
+    return check if rows is None else _numbered_in_split(check, rows, total)
+
+
+def _numbered_in_split(check: Check, rows: np.ndarray, total: int) -> Check:
+    """A check of a sample of `total` rows, its listed rows renumbered as rows of the whole split."""
+    for name in ("truncated_rows", "outside_rows"):
+        if hasattr(check, name):
+            setattr(check, name, [int(rows[i]) for i in getattr(check, name)])
+    for name in ("outliers", "misplaced"):
+        for listed in getattr(check, name, []):
+            listed["row"] = int(rows[listed["row"]])
+    check.sampled_from = total
+    return check

@@ -119,7 +119,7 @@ def test_an_uploaded_csv_is_kept_in_the_data_directory_and_loads_as_a_train_spli
 
 
 def test_an_upload_that_is_not_a_table_is_refused_with_the_accepted_formats(client: Client, tmp_path: Path):
-    notes = tmp_path / "notes.txt"
+    notes = tmp_path / "notes.md"  # (.txt is accepted now: CoNLL word / tag lines, when chosen)
     notes.write_text("not a table\n")
 
     message, _ = error_of(client, handle_file(str(notes)), api_name="/upload_dataset")

@@ -3,9 +3,10 @@
 from collections import Counter
 
 import pytest
-from datasets import Dataset
+from datasets import ClassLabel, Dataset
 
 from engine.common.errors import StudioError
+from engine.datasets.sources import load_raw
 from engine.tasks.base import Tokenization
 from engine.tasks.checks import (
     AnswerCheck,
@@ -91,6 +92,23 @@ def test_tags_count_tags_entities_and_sub_words():
     assert check.longest == 2 + sum(len(tokenizer.tokenize(word)) for word in split["tokens"][1])
 
 
+def test_a_conll_file_read_as_class_label_ids_checks_the_same_as_tag_names(tmp_path):
+    split = _tags_split()
+    lines = [
+        f"{w} {t}"
+        for words, tags in zip(split["tokens"], split["ner_tags"], strict=True)
+        for w, t in [*zip(words, tags, strict=True), ("", "")]
+    ]
+    path = tmp_path / "tags.conll"
+    path.write_text("\n".join(line.strip() for line in lines) + "\n")
+    from_file = load_raw(str(path))["train"]
+    assert isinstance(from_file.features["ner_tags"].feature, ClassLabel)
+    tokenizer, tokenization = tiny_models.tokenizer(), Tokenization(max_length=64)
+    by_ids = check_tags(from_file, get_task("token-classification").setup(from_file), tokenizer, tokenization)
+    by_names = check_tags(split, get_task("token-classification").setup(split), tokenizer, tokenization)
+    assert by_ids == by_names
+
+
 def test_a_short_max_length_truncates_sentences_and_the_words_past_it_lose_their_tags():
     tokenizer = tiny_models.tokenizer()
     split = _tags_split()
@@ -163,3 +181,15 @@ def test_check_task_data_picks_the_tasks_check_and_asks_for_a_tokenizer_when_it_
     assert isinstance(check_task_data(labels, get_task("multi-label-classification").setup(labels)), LabelSetCheck)
     single = Dataset.from_dict({"text": ["a", "b"], "label": ["x", "y"]})
     assert check_task_data(single, get_task("text-classification").setup(single)) is None
+
+
+def test_a_sample_of_a_big_split_is_said_and_its_listed_rows_are_numbered_in_the_whole_split():
+    scores = [400.0 if i % 50 == 0 else float(i % 5) for i in range(1000)]  # 20 outliers among 1,000 rows
+    split = Dataset.from_dict({"text": [f"row {i}" for i in range(1000)], "score": scores})
+    setup = get_task("regression").setup(split)
+    check = check_task_data(split, setup, max_rows=500)
+    assert check.rows == 500 and check.sampled_from == 1000
+    assert 0 < check.outlier_count < 20  # a sample (seed 0) holds some of them
+    assert all(o["row"] % 50 == 0 and o["text"] == f"row {o['row']}" for o in check.outliers)
+    whole = check_task_data(split, setup, max_rows=1000)
+    assert whole.sampled_from is None and whole.outlier_count == 20
