@@ -7,6 +7,7 @@ the sweep id and its job ids at once, else it follows the sweep to its end.
 """
 
 import argparse
+import copy
 import sys
 import time
 
@@ -145,8 +146,14 @@ def add_sweep_commands(
     """Add `sweep` (with every option of `train`), `sweeps`, `sweep-status` and `sweep-stop`."""
     from engine.experiments.sweep_spec import MAX_SEEDS, STRATEGIES, SWEEPABLE
 
+    # A copy of train's parser: "resolve" takes the redefined flags (--detach, --dry-run, --output-dir) off the
+    # parent's own action objects, which `parents` shares rather than copies; on `train` itself those flags then
+    # turned into positionals that are always true, and every `train` only estimated.
     sweep = commands.add_parser(
-        "sweep", parents=[train], conflict_handler="resolve", help="run a group of jobs that vary some settings"
+        "sweep",
+        parents=[copy.deepcopy(train)],
+        conflict_handler="resolve",
+        help="run a group of jobs that vary some settings",
     )
     sweep.add_argument(
         "--vary",

@@ -102,3 +102,17 @@ def test_a_detached_sweep_prints_its_jobs_and_sweep_status_shows_the_best(cli_ma
 def test_sweep_status_of_an_unknown_sweep_exits_2(cli_main):
     code, _, err = cli_main("sweep-status", "99")
     assert code == 2 and "no sweep 99" in err
+
+
+def test_adding_sweep_leaves_trains_own_flags_as_they_were():
+    """`sweep` redefines --detach, --dry-run and --output-dir over a parent `train`; done on the shared parent, it
+    made them positionals of `train` that were always true, and every `train` only estimated."""
+    from engine.cli.main import build_parser
+
+    parser = build_parser()
+    plain = parser.parse_args(["train", "--dataset", "d", "--model", "m"])
+    chosen = parser.parse_args(["train", "--dataset", "d", "--model", "m", "--detach", "--output-dir", "out"])
+
+    assert (plain.detach, plain.dry_run, plain.output_dir) == (False, False, None)
+    assert (chosen.detach, chosen.dry_run, chosen.output_dir) == (True, False, "out")
+    assert parser.parse_args(["sweep", "--dataset", "d", "--model", "m", "--dry-run"]).dry_run
