@@ -27,15 +27,18 @@ from engine.training.config import TrainConfig
 from engine.training.config_file import write_config
 from engine.training.data import TrainingData, prepare_training_data
 
-RECIPE = ASSETS_DIR / "export" / "train.py"
+RECIPES_DIR = ASSETS_DIR / "export"
 SETTINGS_LINE = "SETTINGS = {}  # filled in by the export\n"
 # What `train.py` imports (numpy, torch, transformers, datasets) and what runs it (`accelerate launch`; `Trainer`
 # needs it too), at this project's pins: the versions the run was trained with.
 _HIDDEN = shutil.ignore_patterns(".*")  # the cache's completeness marker, nothing a model needs
 REQUIREMENTS = ("torch", "transformers", "datasets", "accelerate", "numpy")
 
-# The exported train.py is the course's sequence-classification recipe (assets/export/train.py).
-EXPORTABLE_TASK = "text-classification"
+# The course's recipe of each task (assets/export/), exported as `train.py` with the run's settings written in.
+RECIPES = {
+    "text-classification": "train.py",
+    "token-classification": "train_token_classification.py",
+}
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,10 @@ def export_run(run: Job | TrainConfig, out_dir: Path | str) -> ExportedRun:
     config = _config_of(run)
     resolved = config.with_defaults()
     data = prepare_training_data(resolved)  # before the folder is made: a dataset that fails leaves nothing behind
-    if data.task.name != EXPORTABLE_TASK:
+    if data.task.name not in RECIPES:
         raise StudioError(
-            f"only a {EXPORTABLE_TASK} run can be exported as a standalone train.py today; this run trains "
-            f"{data.task.name} (reproduce it with the `python -m engine train` command in the job details)"
+            f"a {data.task.name} run cannot be exported as a standalone train.py yet (tasks exported: "
+            f"{', '.join(RECIPES)}); reproduce it with the `python -m engine train` command in the job details"
         )
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -93,27 +96,47 @@ def export_run(run: Job | TrainConfig, out_dir: Path | str) -> ExportedRun:
 def _write_folder(
     run: Job | TrainConfig, config: TrainConfig, resolved: TrainConfig, data: TrainingData, folder: Path
 ) -> ExportedRun:
-    columns = data.setup.columns  # the text-classification roles: text, text_pair (optional), label
     dataset = _dataset_part(resolved, folder)
     model = _model_part(resolved, data.train_texts, folder)
-    used = [column for column in (columns["text"], columns.get("text_pair"), columns["label"]) if column]
-    fingerprint = _recipe().fingerprint(load_raw(resolved.dataset, resolved.dataset_config), used)
-    settings = resolved.to_dict() | {
-        "model": model.where,
-        "text_column": columns["text"],
-        "text_pair_column": columns.get("text_pair"),
-        "label_column": columns["label"],
-        "data": dataset.where,
-        "dataset_fingerprint": fingerprint,
-    }
+    own = _task_settings(resolved, data)
+    used = [column for name, column in own.items() if name.endswith("_column") and column]
+    recipe = _recipe(data.task.name)
+    fingerprint = recipe.fingerprint(load_raw(resolved.dataset, resolved.dataset_config), used)
+    settings = resolved.to_dict() | own | {"model": model.where, "data": dataset.where}
+    settings["dataset_fingerprint"] = fingerprint
     del settings["resume_from_checkpoint"]
     notes = tuple(part.note for part in (dataset, model) if part.note)
     write_config(config, folder / "config.yaml")
-    (folder / "train.py").write_text(_script(settings), encoding="utf-8")
+    (folder / "train.py").write_text(_script(recipe.__file__, settings), encoding="utf-8")
     (folder / "requirements.txt").write_text(_requirements(), encoding="utf-8")
     (folder / "README.md").write_text(_readme(run, resolved, fingerprint, notes), encoding="utf-8")
     files = tuple(sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()))
     return ExportedRun(folder=folder, files=files, dataset_fingerprint=fingerprint, notes=notes)
+
+
+def _task_settings(config: TrainConfig, data: TrainingData) -> dict:
+    """The settings the task's recipe reads beside the run's: its columns (`*_column`, fingerprinted in this order)
+    and what the studio read from the train split (the label order, the tagging scheme), so that the script trains
+    the same head on the same ids."""
+    from engine.training.recipe import best_model_metric  # here: it imports torch, which the web server defers
+
+    columns, setup = data.setup.columns, data.setup
+    if data.task.name == "token-classification":
+        metric, greater_is_better = best_model_metric(config, data.task)
+        return {
+            "tokens_column": columns["tokens"],
+            "tags_column": columns["tags"],
+            "labels": list(setup.labels),
+            "scheme": setup.option("scheme"),
+            "label_all_subwords": bool(setup.option("label_all_subwords")),
+            "metric_for_best_model": metric,
+            "greater_is_better": greater_is_better,
+        }
+    return {
+        "text_column": columns["text"],
+        "text_pair_column": columns.get("text_pair"),
+        "label_column": columns["label"],
+    }
 
 
 def export_job(job_id: int, out_dir: Path | str, store: JobStore | None = None) -> ExportedRun:
@@ -191,19 +214,20 @@ def _model_part(config: TrainConfig, texts, folder: Path) -> _Part:
 
 
 @cache
-def _recipe() -> ModuleType:
-    """`assets/export/train.py` as a module: the export fingerprints the dataset with the very function the
-    script checks it with."""
-    spec = importlib.util.spec_from_file_location("finetune_studio_export_recipe", RECIPE)
+def _recipe(task: str) -> ModuleType:
+    """The task's recipe (`assets/export/...`) as a module: the export fingerprints the dataset with the very
+    function the script checks it with."""
+    path = RECIPES_DIR / RECIPES[task]
+    spec = importlib.util.spec_from_file_location(f"finetune_studio_export_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def _script(settings: dict) -> str:
-    recipe = RECIPE.read_text(encoding="utf-8")
+def _script(template: str, settings: dict) -> str:
+    recipe = Path(template).read_text(encoding="utf-8")
     if recipe.count(SETTINGS_LINE) != 1:
-        raise RuntimeError(f"{RECIPE} must hold the line {SETTINGS_LINE.strip()!r} once")
+        raise RuntimeError(f"{template} must hold the line {SETTINGS_LINE.strip()!r} once")
     lines = "".join(f"    {name!r}: {value!r},\n" for name, value in settings.items())
     written = f"SETTINGS = {{\n{lines}}}\n"
     return recipe.replace(SETTINGS_LINE, written)
@@ -247,7 +271,7 @@ same seed gives the same validation scores on the same hardware; other GPUs or p
 
 ## Dataset
 
-`{config.dataset}`, fingerprint `{fingerprint}` (sha256 of the rows' text and label values, split by split).
+`{config.dataset}`, fingerprint `{fingerprint}` (sha256 of the values of the columns it trains on, split by split).
 `train.py` computes it again and warns when the data it loads differs.
 
 ## Back in Finetune Studio
