@@ -9,6 +9,9 @@ text, on this machine) and a job's model. A file, folder or Hub id is named as i
 import importlib.util
 import re
 import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -18,7 +21,7 @@ from datasets.data_files import DataFilesDict, get_data_patterns
 
 from engine.common.access import local_path
 from engine.common.errors import StudioError
-from engine.common.paths import ASSETS_DIR, REPO_ROOT, SAMPLES_DIR
+from engine.common.paths import ASSETS_DIR, REPO_ROOT, SAMPLES_DIR, downloads_dir
 from engine.datasets.sources import SAMPLE_PREFIX, TABULAR_FORMATS, is_saved_dataset, load_raw
 from engine.jobs.store import Job, JobStore
 from engine.models.loading import resolve_model
@@ -53,10 +56,38 @@ class ExportedRun:
 
 @dataclass(frozen=True)
 class _Part:
-    """Where `train.py` finds the dataset or model (a path relative to the folder, or a reference), and a note."""
+    """Where `train.py` finds the dataset or model (a path relative to the folder, or a reference), a note, and
+    what is copied into the folder to be there: files by their path in it, or a whole folder (made when needed: a
+    scratch model is built on first use)."""
 
     where: object
     note: str | None = None
+    files: tuple[tuple[Path, str], ...] = ()
+    tree: tuple[Callable[[], Path], str] | None = None
+
+    def copy_into(self, folder: Path) -> None:
+        for source, relative in self.files:
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / relative)
+        if self.tree is not None:
+            source, relative = self.tree
+            shutil.copytree(source(), folder / relative, ignore=_HIDDEN)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """An export worked out, nothing written yet: the settings, the script, and the parts to copy."""
+
+    run: Job | TrainConfig
+    config: TrainConfig
+    resolved: TrainConfig
+    fingerprint: str
+    script: str
+    parts: tuple[_Part, ...]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(part.note for part in self.parts if part.note)
 
 
 def export_run(run: Job | TrainConfig, out_dir: Path | str) -> ExportedRun:
@@ -67,23 +98,16 @@ def export_run(run: Job | TrainConfig, out_dir: Path | str) -> ExportedRun:
         out_dir: a new or empty folder.
 
     Raises:
-        StudioError: `out_dir` is a file or a folder with files in it; a job whose settings cannot be read; the
-            dataset or model cannot be loaded (as a training run would report it).
+        StudioError: `out_dir` is a file or a folder with files in it; a job whose settings cannot be read; a task
+            with no standalone recipe; the dataset or model cannot be loaded (as a training run would report it).
     """
     folder = Path(out_dir).expanduser()
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise StudioError(f"{folder} already holds files; export into a new or empty folder")
-    config = _config_of(run)
-    resolved = config.with_defaults()
-    data = prepare_training_data(resolved)  # before the folder is made: a dataset that fails leaves nothing behind
-    if data.task.name not in RECIPES:
-        raise StudioError(
-            f"a {data.task.name} run cannot be exported as a standalone train.py yet (tasks exported: "
-            f"{', '.join(RECIPES)}); reproduce it with the `python -m engine train` command in the job details"
-        )
+    plan = _plan(run)  # before the folder is made: a dataset that fails leaves nothing behind
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        return _write_folder(run, config, resolved, data, folder)
+        return _write_folder(plan, folder)
     except BaseException:
         for path in folder.iterdir():  # a half-written export must not pass for one
             if path.is_dir():
@@ -93,11 +117,44 @@ def export_run(run: Job | TrainConfig, out_dir: Path | str) -> ExportedRun:
         raise
 
 
-def _write_folder(
-    run: Job | TrainConfig, config: TrainConfig, resolved: TrainConfig, data: TrainingData, folder: Path
-) -> ExportedRun:
-    dataset = _dataset_part(resolved, folder)
-    model = _model_part(resolved, data.train_texts, folder)
+def reproducing_script(run: Job | TrainConfig) -> str:
+    """The standalone `train.py` an export of `run` writes (its settings filled in), without writing anything.
+
+    Raises:
+        StudioError: as `export_run` does.
+    """
+    return _plan(run).script
+
+
+def export_zip(job_id: int, store: JobStore | None = None) -> Path:
+    """Export the job into a zip in the downloads folder (a folder `job-<id>` inside it); return the zip's path.
+
+    Each call makes a zip of its own name: two users exporting the same job never overwrite each other's download.
+
+    Raises:
+        NotFoundError: no such job; StudioError: as `export_run` does.
+    """
+    job = (store or JobStore()).get(job_id)
+    staging = Path(tempfile.mkdtemp(dir=downloads_dir(), prefix=f".job-{job_id}-export-"))
+    try:
+        export_run(job, staging / f"job-{job_id}")
+        target = downloads_dir() / f"job-{job_id}-run-{uuid.uuid4().hex[:8]}"
+        return Path(shutil.make_archive(str(target), "zip", root_dir=staging, base_dir=f"job-{job_id}"))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _plan(run: Job | TrainConfig) -> _Plan:
+    config = _config_of(run)
+    resolved = config.with_defaults()
+    data = prepare_training_data(resolved)
+    if data.task.name not in RECIPES:
+        raise StudioError(
+            f"a {data.task.name} run cannot be exported as a standalone train.py yet (tasks exported: "
+            f"{', '.join(RECIPES)}); reproduce it with the `python -m engine train` command in the job details"
+        )
+    dataset = _dataset_part(resolved)
+    model = _model_part(resolved, data.train_texts)
     own = _task_settings(resolved, data)
     used = [column for name, column in own.items() if name.endswith("_column") and column]
     recipe = _recipe(data.task.name)
@@ -105,13 +162,20 @@ def _write_folder(
     settings = resolved.to_dict() | own | {"model": model.where, "data": dataset.where}
     settings["dataset_fingerprint"] = fingerprint
     del settings["resume_from_checkpoint"]
-    notes = tuple(part.note for part in (dataset, model) if part.note)
-    write_config(config, folder / "config.yaml")
-    (folder / "train.py").write_text(_script(recipe.__file__, settings), encoding="utf-8")
+    script = _script(recipe.__file__, settings)
+    return _Plan(run, config, resolved, fingerprint, script, (dataset, model))
+
+
+def _write_folder(plan: _Plan, folder: Path) -> ExportedRun:
+    for part in plan.parts:
+        part.copy_into(folder)
+    write_config(plan.config, folder / "config.yaml")
+    (folder / "train.py").write_text(plan.script, encoding="utf-8")
     (folder / "requirements.txt").write_text(_requirements(), encoding="utf-8")
-    (folder / "README.md").write_text(_readme(run, resolved, fingerprint, notes), encoding="utf-8")
+    readme = _readme(plan.run, plan.resolved, plan.fingerprint, plan.notes)
+    (folder / "README.md").write_text(readme, encoding="utf-8")
     files = tuple(sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()))
-    return ExportedRun(folder=folder, files=files, dataset_fingerprint=fingerprint, notes=notes)
+    return ExportedRun(folder=folder, files=files, dataset_fingerprint=plan.fingerprint, notes=plan.notes)
 
 
 def _task_settings(config: TrainConfig, data: TrainingData) -> dict:
@@ -157,17 +221,14 @@ def _config_of(run: Job | TrainConfig) -> TrainConfig:
         raise StudioError(f"job {run.id}'s settings cannot be read ({error}); it cannot be exported") from error
 
 
-def _dataset_part(config: TrainConfig, folder: Path) -> _Part:
+def _dataset_part(config: TrainConfig) -> _Part:
     """The bundled sample's files copied into `data/`; a local file, folder or Hub id named where it is."""
     if config.dataset.startswith(SAMPLE_PREFIX):
         sample = SAMPLES_DIR / config.dataset.removeprefix(SAMPLE_PREFIX)
-        (folder / "data").mkdir()
         files = _split_files(sample)
-        for paths in files.values():
-            for path in paths:
-                shutil.copy2(path, folder / "data" / Path(path).name)
         relative = {split: [f"data/{Path(path).name}" for path in paths] for split, paths in files.items()}
-        return _Part(_files_reference(relative))
+        copies = tuple((Path(path), f"data/{Path(path).name}") for paths in files.values() for path in paths)
+        return _Part(_files_reference(relative), files=copies)
     path = local_path(config.dataset)
     if path is None or not path.exists():
         return _Part({"hub": config.dataset, "config": config.dataset_config})
@@ -196,17 +257,15 @@ def _files_reference(files: dict[str, list[str]]) -> dict:
     return {"builder": builder, "files": files, "options": options}
 
 
-def _model_part(config: TrainConfig, texts, folder: Path) -> _Part:
+def _model_part(config: TrainConfig, texts) -> _Part:
     """A scratch or job model copied into `model/`; a Hub id as it is; a local folder named where it is."""
     ref = parse_model_ref(config.model)
     if ref.kind == SCRATCH:
         # Built from this dataset's text and the seed: the same folder the run trained from.
-        shutil.copytree(resolve_model(ref, texts, config.seed), folder / "model", ignore=_HIDDEN)
-        return _Part("model")
+        return _Part("model", tree=(lambda: resolve_model(ref, texts, config.seed), "model"))
     if ref.kind == JOB:
-        shutil.copytree(job_model_dir(int(ref.name)), folder / "model", ignore=_HIDDEN)
         note = f"{config.model} is a model trained on this server and exists nowhere else: its folder is in model/."
-        return _Part("model", note)
+        return _Part("model", note, tree=(lambda: job_model_dir(int(ref.name)), "model"))
     if ref.kind == LOCAL:
         note = f"The model is a folder on this machine ({ref.name}): copy it and change SETTINGS['model'] in train.py."
         return _Part(ref.name, note)

@@ -5,14 +5,15 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from engine.cli.main import main
 from engine.common.errors import StudioError
-from engine.common.paths import REPO_ROOT, SAMPLES_DIR, jobs_dir
-from engine.jobs.export import ExportedRun, export_job, export_run
+from engine.common.paths import REPO_ROOT, SAMPLES_DIR, downloads_dir, jobs_dir
+from engine.jobs.export import ExportedRun, export_job, export_run, export_zip, reproducing_script
 from engine.jobs.store import JobStore
 from engine.training.config import TrainConfig
 from engine.training.config_file import read_config
@@ -216,3 +217,33 @@ def test_a_run_of_a_task_without_a_recipe_is_refused_before_any_folder_is_made(t
     with pytest.raises(StudioError, match="cannot be exported as a standalone train.py yet"):
         export_run(config, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_reproducing_script_is_the_exported_train_py_and_writes_nothing(tmp_path, exported):
+    before = sorted(Path(jobs_dir().parent).rglob("*"))
+
+    script = reproducing_script(SENTIMENT)
+
+    assert script == (exported.folder / "train.py").read_text()
+    assert sorted(Path(jobs_dir().parent).rglob("*")) == before
+
+
+def test_a_job_exports_as_a_zip_of_its_folder_in_the_downloads_folder_under_a_name_of_its_own(store: JobStore):
+    job = store.create(SENTIMENT.to_dict())
+
+    first, second = export_zip(job.id, store), export_zip(job.id, store)
+
+    assert first != second and first.parent == downloads_dir() and first.suffix == ".zip"
+    names = zipfile.ZipFile(first).namelist()
+    assert {f"job-{job.id}/config.yaml", f"job-{job.id}/train.py", f"job-{job.id}/model/model.safetensors"} <= set(
+        names
+    )
+    assert [path.name for path in downloads_dir().iterdir() if path.is_dir()] == []  # no staging folder left
+
+
+def test_a_zip_of_a_job_whose_data_is_gone_is_refused_and_leaves_nothing(store: JobStore):
+    job = store.create(TrainConfig(dataset="sample:nothing", model="scratch:tiny").to_dict())
+
+    with pytest.raises(StudioError, match="unknown sample 'nothing'"):
+        export_zip(job.id, store)
+    assert list(downloads_dir().iterdir()) == []
