@@ -13,6 +13,7 @@ from engine.jobs.store import database_problem
 from engine.training.config import BEST_MODEL_METRICS, EVAL_STRATEGIES, PRECISIONS, SCHEDULERS
 from engine.training.defaults import defaults_help
 from engine.training.presets import PRESETS
+from ui import run_export_panel
 from ui import train_actions as actions
 from ui.column_pickers import column_pickers, layout_of
 from ui.saved_form import SavedForm
@@ -161,6 +162,7 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
         auto_find_batch_size=auto_batch_size,
         gradient_checkpointing=gradient_checkpointing,
     )
+    run_export_panel.build(job, actions.TRAIN_FORM.names, inputs, owner_key)  # below the jobs: export, import
     check.click(actions.plan, inputs, plan_note, api_name="plan_training")
     # What the form held before a preset, put back when "custom" is chosen again.
     before_preset = gr.State(None)
