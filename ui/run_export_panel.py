@@ -51,11 +51,14 @@ def build(
             )
         note = gr.Markdown()
         python = gr.Code(label="The Python that reproduces this run (the exported train.py)", language="python")
-    export.click(export_job_zip, [job, owner_key], archive, api_name="export_run", concurrency_limit=2)
+    export.click(export_job_zip, [job, owner_key], archive, api_name=False, concurrency_limit=2)
     upload.upload(
         lambda path: import_config(path, form_names, form), upload, [*form, note], api_name="import_config"
     ).success(lambda: None, None, upload, api_name=False)  # emptied: the same file can be uploaded again
-    job.change(reproducing_python, [job, owner_key], python, api_name="reproducing_python", show_progress="hidden")
+    job.change(reproducing_python, [job, owner_key], python, api_name=False, show_progress="hidden")
+    # A script names a job by its id: the job dropdown only takes the ids this page has listed.
+    gr.api(export_run, api_name="export_run", concurrency_limit=2)
+    gr.api(reproducing_python, api_name="reproducing_python")
     return RunExportPanel(export=export, archive=archive, upload=upload, note=note, python=python)
 
 
@@ -82,7 +85,14 @@ def export_job_zip(job_id: int | None, owner_key: str | None = None, request: gr
 
 
 @shows_errors
-def reproducing_python(job_id: int | None, owner_key: str | None = None, request: gr.Request = None) -> str:
+def export_run(job_id: int, owner_key: str | None = None, request: gr.Request = None) -> gr.FileData:
+    """Export a job by its id: a zip of config.yaml, a standalone train.py, requirements.txt and README.md."""
+    path = export_job_zip(job_id, owner_key, request)
+    return gr.FileData(path=path, orig_name=Path(path).name)
+
+
+@shows_errors
+def reproducing_python(job_id: int | None = None, owner_key: str | None = None, request: gr.Request = None) -> str:
     """The standalone train.py that reproduces the job (server paths cut for another visitor), or, in a comment,
     why there is none."""
     if job_id in (None, ""):
