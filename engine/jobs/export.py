@@ -41,6 +41,7 @@ REQUIREMENTS = ("torch", "transformers", "datasets", "accelerate", "numpy")
 RECIPES = {
     "text-classification": "train.py",
     "token-classification": "train_token_classification.py",
+    "regression": "train_regression.py",
 }
 
 
@@ -184,23 +185,23 @@ def _task_settings(config: TrainConfig, data: TrainingData) -> dict:
     the same head on the same ids."""
     from engine.training.recipe import best_model_metric  # here: it imports torch, which the web server defers
 
-    columns, setup = data.setup.columns, data.setup
-    if data.task.name == "token-classification":
-        metric, greater_is_better = best_model_metric(config, data.task)
+    columns, setup, task = data.setup.columns, data.setup, data.task.name
+    texts = {"text_column": columns.get("text"), "text_pair_column": columns.get("text_pair")}
+    if task == "text-classification":
+        return texts | {"label_column": columns["label"]}
+    metric, greater_is_better = best_model_metric(config, data.task)
+    watched = {"metric_for_best_model": metric, "greater_is_better": greater_is_better}
+    if task == "token-classification":
         return {
             "tokens_column": columns["tokens"],
             "tags_column": columns["tags"],
             "labels": list(setup.labels),
             "scheme": setup.option("scheme"),
             "label_all_subwords": bool(setup.option("label_all_subwords")),
-            "metric_for_best_model": metric,
-            "greater_is_better": greater_is_better,
-        }
-    return {
-        "text_column": columns["text"],
-        "text_pair_column": columns.get("text_pair"),
-        "label_column": columns["label"],
-    }
+        } | watched
+    # regression: the target, and the scale the model learns it on (standardised or as it is)
+    scale = {"mean": setup.option("mean", 0.0), "std": setup.option("std", 1.0)}
+    return texts | {"label_column": columns["label"]} | scale | watched
 
 
 def export_job(job_id: int, out_dir: Path | str, store: JobStore | None = None) -> ExportedRun:

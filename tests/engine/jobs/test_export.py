@@ -212,6 +212,20 @@ def test_an_exported_token_classification_run_reproduces_its_entity_scores_witho
         assert again[name] == pytest.approx(direct[name], abs=0.02), name
 
 
+def test_an_exported_regression_run_reproduces_its_error_and_correlation_without_the_studio(tmp_path, capsys):
+    config = TrainConfig(
+        dataset="sample:similarity", model="scratch:tiny", task="regression", epochs=2.0, batch_size=16, seed=11
+    )
+    exported = export_run(config, tmp_path / "similarity-export")
+    assert 'problem_type="regression"' in (exported.folder / "train.py").read_text()
+
+    direct, again, output = _run_both(exported, tmp_path)
+
+    assert "warning" not in output
+    for name in ("mse", "rmse", "mae", "pearson", "spearman", "r2", "loss"):
+        assert again[name] == pytest.approx(direct[name], abs=0.02), name
+
+
 def test_a_run_of_a_task_without_a_recipe_is_refused_before_any_folder_is_made(tmp_path):
     config = TrainConfig(dataset="sample:questions", model="scratch:tiny", task="question-answering")
     with pytest.raises(StudioError, match="cannot be exported as a standalone train.py yet"):
