@@ -42,6 +42,7 @@ RECIPES = {
     "text-classification": "train.py",
     "token-classification": "train_token_classification.py",
     "regression": "train_regression.py",
+    "multi-label-classification": "train_multi_label.py",
 }
 
 
@@ -158,6 +159,7 @@ def _plan(run: Job | TrainConfig) -> _Plan:
     model = _model_part(resolved, data.train_texts)
     own = _task_settings(resolved, data)
     used = [column for name, column in own.items() if name.endswith("_column") and column]
+    used += own.get("label_columns", [])
     recipe = _recipe(data.task.name)
     fingerprint = recipe.fingerprint(load_raw(resolved.dataset, resolved.dataset_config), used)
     settings = resolved.to_dict() | own | {"model": model.where, "data": dataset.where}
@@ -180,7 +182,8 @@ def _write_folder(plan: _Plan, folder: Path) -> ExportedRun:
 
 
 def _task_settings(config: TrainConfig, data: TrainingData) -> dict:
-    """The settings the task's recipe reads beside the run's: its columns (`*_column`, fingerprinted in this order)
+    """The settings the task's recipe reads beside the run's: its columns (`*_column`, then `label_columns`,
+    fingerprinted in this order)
     and what the studio read from the train split (the label order, the tagging scheme), so that the script trains
     the same head on the same ids."""
     from engine.training.recipe import best_model_metric  # here: it imports torch, which the web server defers
@@ -199,6 +202,20 @@ def _task_settings(config: TrainConfig, data: TrainingData) -> dict:
             "scheme": setup.option("scheme"),
             "label_all_subwords": bool(setup.option("label_all_subwords")),
         } | watched
+    if task == "multi-label-classification":
+        layout = setup.option("layout")
+        return (
+            texts
+            | {
+                "labels_column": columns.get("labels"),
+                "label_columns": list(setup.labels) if layout == "columns" else [],  # one 0/1 column per label
+                "labels": list(setup.labels),
+                "layout": layout,
+                "delimiter": setup.option("delimiter"),
+                "threshold": setup.option("threshold"),
+            }
+            | watched
+        )
     # regression: the target, and the scale the model learns it on (standardised or as it is)
     scale = {"mean": setup.option("mean", 0.0), "std": setup.option("std", 1.0)}
     return texts | {"label_column": columns["label"]} | scale | watched

@@ -226,6 +226,26 @@ def test_an_exported_regression_run_reproduces_its_error_and_correlation_without
         assert again[name] == pytest.approx(direct[name], abs=0.02), name
 
 
+def test_an_exported_multi_label_run_reproduces_its_f1_scores_without_the_studio(tmp_path, capsys):
+    config = TrainConfig(
+        dataset="sample:tags",
+        model="scratch:tiny",
+        task="multi-label-classification",
+        epochs=2.0,
+        learning_rate=3e-3,
+        batch_size=16,
+        seed=2,
+    )
+    exported = export_run(config, tmp_path / "tags-export")
+    assert 'problem_type="multi_label_classification"' in (exported.folder / "train.py").read_text()
+
+    direct, again, output = _run_both(exported, tmp_path)
+
+    assert "warning" not in output
+    for name in ("f1_micro", "f1_macro", "f1_samples", "subset_accuracy", "loss"):
+        assert again[name] == pytest.approx(direct[name], abs=0.02), name
+
+
 def test_a_run_of_a_task_without_a_recipe_is_refused_before_any_folder_is_made(tmp_path):
     config = TrainConfig(dataset="sample:questions", model="scratch:tiny", task="question-answering")
     with pytest.raises(StudioError, match="cannot be exported as a standalone train.py yet"):
