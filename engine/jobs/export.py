@@ -43,6 +43,7 @@ RECIPES = {
     "token-classification": "train_token_classification.py",
     "regression": "train_regression.py",
     "multi-label-classification": "train_multi_label.py",
+    "question-answering": "train_question_answering.py",
 }
 
 
@@ -201,6 +202,18 @@ def _task_settings(config: TrainConfig, data: TrainingData) -> dict:
             "labels": list(setup.labels),
             "scheme": setup.option("scheme"),
             "label_all_subwords": bool(setup.option("label_all_subwords")),
+        } | watched
+    if task == "question-answering":
+        from engine.tasks.base import Tokenization
+
+        return {
+            "question_column": columns["question"],
+            "context_column": columns["context"],
+            "answers_column": columns["answers"],
+            "id_column": columns.get("id"),
+            "stride": Tokenization(max_length=config.max_length).window_stride,  # the run's windows share this many
+            "n_best": setup.option("n_best"),
+            "max_answer_length": setup.option("max_answer_length"),
         } | watched
     if task == "multi-label-classification":
         layout = setup.option("layout")

@@ -36,12 +36,12 @@ def test_another_visitor_sees_the_python_with_server_paths_cut(someone_elses_job
     assert reproducing_python(someone_elses_job, "o" * 40) == "data = '…/sentiment'\n"
 
 
-def test_a_task_without_a_recipe_shows_why_where_the_code_goes(store: JobStore):
-    job = store.create(
-        TrainConfig(dataset="sample:questions", model="scratch:tiny", task="question-answering").to_dict()
-    )
+def test_a_run_that_cannot_be_exported_shows_why_where_the_code_goes(store: JobStore):
+    job = store.create(TrainConfig(dataset="sample:nothing", model="scratch:tiny").to_dict())
 
-    assert reproducing_python(job.id).startswith(f"# no standalone train.py for job {job.id}: ")
+    shown = reproducing_python(job.id)
+
+    assert shown.startswith(f"# no standalone train.py for job {job.id}: ") and "unknown sample 'nothing'" in shown
 
 
 def test_a_config_fills_text_boxes_in_full_numbers_and_choices_as_they_are():

@@ -246,10 +246,35 @@ def test_an_exported_multi_label_run_reproduces_its_f1_scores_without_the_studio
         assert again[name] == pytest.approx(direct[name], abs=0.02), name
 
 
-def test_a_run_of_a_task_without_a_recipe_is_refused_before_any_folder_is_made(tmp_path):
-    config = TrainConfig(dataset="sample:questions", model="scratch:tiny", task="question-answering")
-    with pytest.raises(StudioError, match="cannot be exported as a standalone train.py yet"):
-        export_run(config, tmp_path / "out")
+def test_an_exported_question_answering_run_reproduces_its_exact_match_and_f1_without_the_studio(tmp_path, capsys):
+    # max_length 64: the sample's contexts overflow into several windows, so the stride and the n-best search over
+    # windows are both exercised.
+    config = TrainConfig(
+        dataset="sample:questions",
+        model="scratch:tiny",
+        task="question-answering",
+        epochs=2.0,
+        learning_rate=3e-3,
+        batch_size=16,
+        max_length=64,
+        seed=5,
+    )
+    exported = export_run(config, tmp_path / "questions-export")
+    script = (exported.folder / "train.py").read_text()
+    assert "return_overflowing_tokens=True" in script and "'stride': 16" in script
+
+    direct, again, output = _run_both(exported, tmp_path)
+
+    assert "warning" not in output
+    for name in ("exact_match", "f1", "loss"):
+        assert again[name] == pytest.approx(direct[name], abs=0.02), name
+
+
+def test_a_job_whose_settings_cannot_be_read_is_refused_before_any_folder_is_made(tmp_path, store: JobStore):
+    job = store.create({"dataset": "sample:sentiment", "model": "scratch:tiny", "batch_size": "sixteen"})
+
+    with pytest.raises(StudioError, match=f"job {job.id}'s settings cannot be read"):
+        export_job(job.id, tmp_path / "out", store)
     assert not (tmp_path / "out").exists()
 
 
