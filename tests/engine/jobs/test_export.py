@@ -189,12 +189,13 @@ def test_the_exported_script_reproduces_a_direct_runs_validation_scores_in_a_fol
 
 
 def test_an_exported_token_classification_run_reproduces_its_entity_scores_without_the_studio(tmp_path, capsys):
-    # Three epochs at a high rate: a scratch encoder then finds some entities, so F1 is not a trivial 0 = 0.
+    # One epoch at a high rate: a scratch encoder then finds most entities but not all (F1 0.95 measured), so the
+    # scores compared are neither a trivial 0 = 0 nor a saturated 1 = 1.
     config = TrainConfig(
         dataset="sample:entities",
         model="scratch:tiny",
         task="token-classification",
-        epochs=3.0,
+        epochs=1.0,
         learning_rate=5e-3,
         batch_size=16,
         seed=7,
@@ -207,7 +208,7 @@ def test_an_exported_token_classification_run_reproduces_its_entity_scores_witho
 
     assert "warning" not in output
     assert again["dataset_fingerprint"] == exported.dataset_fingerprint
-    assert direct["accuracy"] > 0.5
+    assert 0.5 < direct["f1"] < 1
     for name in ("precision", "recall", "f1", "accuracy", "loss"):
         assert again[name] == pytest.approx(direct[name], abs=0.02), name
 
