@@ -1,6 +1,6 @@
 """A run as a folder that trains it again anywhere, with no Finetune Studio: `config.yaml`, a standalone `train.py`
-(the course's `Trainer` recipe, `assets/export/train.py`, with the run's settings written in), the pinned
-`requirements.txt` and a `README.md` with the commands.
+(the course's `Trainer` recipe of the run's task, one of `assets/export/`, with the run's settings written in), the
+pinned `requirements.txt` and a `README.md` with the commands. Also as a zip to download, and as the script alone.
 
 What exists only here travels in the folder: a bundled sample's files, a scratch model (built from this dataset's
 text, on this machine) and a job's model. A file, folder or Hub id is named as it is, with a note when it is local.
@@ -336,8 +336,10 @@ def _readme(run: Job | TrainConfig, config: TrainConfig, fingerprint: str, notes
     title = f"Job {run.id}" if isinstance(run, Job) else "A Finetune Studio run"
     title += f" ({config.name})" if config.name else ""
     scores = ""
-    if isinstance(run, Job) and run.metrics:
-        shown = ", ".join(f"{name} {run.metrics[name]:.4f}" for name in ("accuracy", "f1") if name in run.metrics)
+    # Every task's own metrics (accuracy for a classifier, RMSE for a regressor, EM for QA...), the loss apart.
+    measured = {name: value for name, value in (run.metrics if isinstance(run, Job) else {}).items() if name != "loss"}
+    if measured:
+        shown = ", ".join(f"{name} {value:.4f}" for name, value in measured.items() if isinstance(value, int | float))
         scores = f"\nOn this machine it scored {shown} on the validation split.\n"
     cautions = "".join(f"- {note}\n" for note in notes)
     cautions = f"\nBefore you run it elsewhere:\n\n{cautions}" if cautions else ""

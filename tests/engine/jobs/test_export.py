@@ -279,6 +279,19 @@ def test_a_job_whose_settings_cannot_be_read_is_refused_before_any_folder_is_mad
     assert not (tmp_path / "out").exists()
 
 
+def test_the_readme_of_a_regression_job_gives_its_own_scores(tmp_path, store: JobStore):
+    config = TrainConfig(dataset="sample:similarity", model="scratch:tiny", task="regression")
+    job = store.create(config.to_dict())
+    store.claim_next("cpu", 1)
+    store.mark_completed(job.id, {"loss": 0.5, "rmse": 0.7071, "pearson": 0.25}, expected=("running",))
+
+    exported = export_job(job.id, tmp_path / "out", store)
+
+    assert (
+        "it scored rmse 0.7071, pearson 0.2500 on the validation split" in (exported.folder / "README.md").read_text()
+    )
+
+
 def test_the_reproducing_script_is_the_exported_train_py_and_writes_nothing(tmp_path, exported):
     before = sorted(Path(jobs_dir().parent).rglob("*"))
 
