@@ -38,7 +38,7 @@ class RunExportPanel:
 def build(
     job: gr.Dropdown, form_names: tuple[str, ...], form: list[gr.components.Component], owner_key: gr.BrowserState
 ) -> RunExportPanel:
-    """Lay out the panel under the job's details and wire it: `job` is the job picker; `form_names` and `form` are
+    """Lay out the panel below the jobs table and wire it: `job` is the job picker; `form_names` and `form` are
     the Train form's field names (its `TrainConfig` fields) and components, in the same order, which an import fills.
     """
     with gr.Accordion("Export or import a run (config.yaml, a standalone train.py)", open=False):
