@@ -22,7 +22,7 @@ from engine.training.config import (
 from engine.training.defaults import defaults_help
 from engine.training.presets import PRESETS
 from engine.training.task_settings import ALL_ROLES, role_field, roles_of
-from ui import compare_panel, sweep_panel
+from ui import compare_panel, run_export_panel, sweep_panel
 from ui import train_actions as actions
 from ui.column_pickers import column_pickers, layout_of
 from ui.saved_form import SavedForm
@@ -197,6 +197,7 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
             *shape, api_name=False, show_progress="hidden"
         )
     task.input(*shape, api_name=False, show_progress="hidden")
+    run_export_panel.build(job, actions.TRAIN_FORM.names, inputs, owner_key)  # below the jobs: export, import
     check.click(actions.plan, inputs, plan_note, api_name="plan_training")
     sweep.wire(inputs, owner_key)
     # What the form held before a preset, put back when "custom" is chosen again.

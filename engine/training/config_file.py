@@ -37,8 +37,12 @@ def write_config(config: TrainConfig, path: Path) -> Path:
     return path
 
 
-def read_config(path: Path | str) -> TrainConfig:
+def read_config(path: Path | str, name: str | None = None) -> TrainConfig:
     """Read a `config.yaml` into a `TrainConfig`, checking every key and value.
+
+    Args:
+        path: the file.
+        name: how messages name the file (an upload's own name, not the server's copy of it); default: its path.
 
     Raises:
         MissingFileError: no such file.
@@ -46,15 +50,16 @@ def read_config(path: Path | str) -> TrainConfig:
             dataset or model, each naming the file and the field.
     """
     path = Path(path).expanduser()
+    where = name or str(path)
     if not path.is_file():
-        raise MissingFileError(f"no such config file: {path}")
+        raise MissingFileError(f"no such config file: {where}")
     try:
         values = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise StudioError(f"{path} is not a YAML file: {' '.join(str(error).split())}") from error
+        raise StudioError(f"{where} is not a YAML file: {' '.join(str(error).split())}") from error
     if not isinstance(values, dict):
-        raise StudioError(f"{path} must hold one setting per line (`name: value`), not {type(values).__name__}")
-    return config_from_values(values, str(path))
+        raise StudioError(f"{where} must hold one setting per line (`name: value`), not {type(values).__name__}")
+    return config_from_values(values, where)
 
 
 def config_from_values(values: dict, where: str = "the config") -> TrainConfig:
@@ -65,11 +70,13 @@ def config_from_values(values: dict, where: str = "the config") -> TrainConfig:
     """
     hints = typing.get_type_hints(TrainConfig)
     known = [item.name for item in fields(TrainConfig) if item.name not in NOT_WRITTEN]
-    checked = {}
-    for name, value in values.items():
-        if name not in known:
-            raise StudioError(f"{where}: unknown setting {name!r}; settings are {', '.join(known)}")
-        checked[name] = _checked_value(name, value, hints[name], where)
+    unknown = [str(name) for name in values if name not in known]
+    if unknown:  # every one named at once: a file from another tool (or version) may carry several
+        listed = ", ".join(repr(name) for name in unknown)
+        raise StudioError(
+            f"{where}: unknown setting{'s' if len(unknown) > 1 else ''} {listed}; settings are {', '.join(known)}"
+        )
+    checked = {name: _checked_value(name, value, hints[name], where) for name, value in values.items()}
     for name in ("dataset", "model"):
         if checked.get(name) is None:
             raise StudioError(f"{where}: no {name} given; add a line `{name}: ...`")

@@ -23,6 +23,26 @@ def test_export_run_writes_the_jobs_folder_and_lists_its_files(capsys, store, tm
     assert len(payload["dataset_fingerprint"]) == 64
 
 
+@pytest.mark.parametrize(
+    ("dataset", "task", "recipe_line"),
+    [
+        ("sample:entities", "token-classification", "DataCollatorForTokenClassification(tokenizer)"),
+        ("sample:questions", "question-answering", "return_overflowing_tokens=True"),
+        ("sample:tags", "multi-label-classification", 'problem_type="multi_label_classification"'),
+        ("sample:similarity", "regression", 'problem_type="regression"'),
+    ],
+)
+def test_export_run_writes_each_tasks_own_recipe(capsys, store, tmp_path, dataset, task, recipe_line):
+    job = store.create(TrainConfig(dataset=dataset, model="scratch:tiny", task=task).to_dict())
+
+    code, out, err = run_main(capsys, "export-run", str(job.id), "--out", str(tmp_path / "job"))
+
+    assert code == 0, err
+    script = (tmp_path / "job" / "train.py").read_text()
+    assert recipe_line in script and "import engine" not in script and "from engine" not in script
+    assert f"'task': '{task}'" in script
+
+
 def test_export_run_of_an_unknown_job_exits_2(capsys, store, tmp_path):
     code, _, err = run_main(capsys, "export-run", "404", "--out", str(tmp_path / "none"))
 

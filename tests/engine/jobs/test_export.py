@@ -5,14 +5,15 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from engine.cli.main import main
 from engine.common.errors import StudioError
-from engine.common.paths import REPO_ROOT, SAMPLES_DIR, jobs_dir
-from engine.jobs.export import ExportedRun, export_job, export_run
+from engine.common.paths import REPO_ROOT, SAMPLES_DIR, downloads_dir, jobs_dir
+from engine.jobs.export import ExportedRun, export_job, export_run, export_zip, reproducing_script
 from engine.jobs.store import JobStore
 from engine.training.config import TrainConfig
 from engine.training.config_file import read_config
@@ -152,16 +153,13 @@ def test_a_job_exports_its_stored_settings_trained_from_the_start_with_its_score
     assert f"Job {job.id}" in readme and "accuracy 0.8125" in readme
 
 
-def test_the_exported_script_reproduces_a_direct_runs_validation_scores_in_a_folder_without_the_studio(
-    tmp_path, exported, capsys
-):
-    # The studio's own run of the same settings, in this process, into a folder of its own.
+def _run_both(exported: ExportedRun, tmp_path: Path) -> tuple[dict, dict, str]:
+    """The studio's own run of the exported config (in this process) and the exported train.py's run in a folder
+    moved elsewhere, where `engine` cannot be imported: their metrics, and the script's output."""
     arguments = ["train", "--config", str(exported.folder / "config.yaml"), "--output-dir", str(tmp_path / "direct")]
     assert main(arguments) == 0
-    capsys.readouterr()
     direct = json.loads((tmp_path / "direct" / "model" / "metrics.json").read_text())
-    # The exported folder moved elsewhere and run there, with no path to the repository: `engine` cannot be imported.
-    moved = tmp_path / "elsewhere" / "run-export"
+    moved = tmp_path / "elsewhere" / exported.folder.name
     moved.parent.mkdir()
     exported.folder.rename(moved)
     environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STUDIO_DATA_DIR")}
@@ -174,18 +172,151 @@ def test_the_exported_script_reproduces_a_direct_runs_validation_scores_in_a_fol
     finished = subprocess.run(
         [sys.executable, "-I", "-c", probe], cwd=moved, env=environment, capture_output=True, text=True, timeout=600
     )
-
     assert finished.returncode == 0, finished.stderr[-3000:]
-    assert "warning" not in finished.stdout  # the fingerprint matched
     again = json.loads((moved / "run" / "model" / "metrics.json").read_text())
+    return direct, again, finished.stdout
+
+
+def test_the_exported_script_reproduces_a_direct_runs_validation_scores_in_a_folder_without_the_studio(
+    tmp_path, exported, capsys
+):
+    direct, again, output = _run_both(exported, tmp_path)
+
+    assert "warning" not in output  # the fingerprint matched
     assert again["dataset_fingerprint"] == exported.dataset_fingerprint
     for name in ("accuracy", "f1", "loss"):
         assert again[name] == pytest.approx(direct[name], abs=0.02), name
 
 
-def test_a_run_of_another_task_is_refused_before_any_folder_is_made(tmp_path):
-    # The exported train.py is the sequence-classification recipe; a multi-label run would train the wrong head.
-    config = TrainConfig(dataset="sample:tags", model="scratch:tiny", task="multi-label-classification")
-    with pytest.raises(StudioError, match="only a text-classification run can be exported"):
-        export_run(config, tmp_path / "out")
+def test_an_exported_token_classification_run_reproduces_its_entity_scores_without_the_studio(tmp_path, capsys):
+    # One epoch at a high rate: a scratch encoder then finds most entities but not all (F1 0.95 measured), so the
+    # scores compared are neither a trivial 0 = 0 nor a saturated 1 = 1.
+    config = TrainConfig(
+        dataset="sample:entities",
+        model="scratch:tiny",
+        task="token-classification",
+        epochs=1.0,
+        learning_rate=5e-3,
+        batch_size=16,
+        seed=7,
+    )
+    exported = export_run(config, tmp_path / "entities-export")
+    script = (exported.folder / "train.py").read_text()
+    assert "DataCollatorForTokenClassification" in script and "is_split_into_words=True" in script
+
+    direct, again, output = _run_both(exported, tmp_path)
+
+    assert "warning" not in output
+    assert again["dataset_fingerprint"] == exported.dataset_fingerprint
+    assert 0.5 < direct["f1"] < 1
+    for name in ("precision", "recall", "f1", "accuracy", "loss"):
+        assert again[name] == pytest.approx(direct[name], abs=0.02), name
+
+
+def test_an_exported_regression_run_reproduces_its_error_and_correlation_without_the_studio(tmp_path, capsys):
+    config = TrainConfig(
+        dataset="sample:similarity", model="scratch:tiny", task="regression", epochs=2.0, batch_size=16, seed=11
+    )
+    exported = export_run(config, tmp_path / "similarity-export")
+    assert 'problem_type="regression"' in (exported.folder / "train.py").read_text()
+
+    direct, again, output = _run_both(exported, tmp_path)
+
+    assert "warning" not in output
+    for name in ("mse", "rmse", "mae", "pearson", "spearman", "r2", "loss"):
+        assert again[name] == pytest.approx(direct[name], abs=0.02), name
+
+
+def test_an_exported_multi_label_run_reproduces_its_f1_scores_without_the_studio(tmp_path, capsys):
+    config = TrainConfig(
+        dataset="sample:tags",
+        model="scratch:tiny",
+        task="multi-label-classification",
+        epochs=2.0,
+        learning_rate=3e-3,
+        batch_size=16,
+        seed=2,
+    )
+    exported = export_run(config, tmp_path / "tags-export")
+    assert 'problem_type="multi_label_classification"' in (exported.folder / "train.py").read_text()
+
+    direct, again, output = _run_both(exported, tmp_path)
+
+    assert "warning" not in output
+    for name in ("f1_micro", "f1_macro", "f1_samples", "subset_accuracy", "loss"):
+        assert again[name] == pytest.approx(direct[name], abs=0.02), name
+
+
+def test_an_exported_question_answering_run_reproduces_its_exact_match_and_f1_without_the_studio(tmp_path, capsys):
+    # max_length 64: the sample's contexts overflow into several windows, so the stride and the n-best search over
+    # windows are both exercised.
+    config = TrainConfig(
+        dataset="sample:questions",
+        model="scratch:tiny",
+        task="question-answering",
+        epochs=2.0,
+        learning_rate=3e-3,
+        batch_size=16,
+        max_length=64,
+        seed=5,
+    )
+    exported = export_run(config, tmp_path / "questions-export")
+    script = (exported.folder / "train.py").read_text()
+    assert "return_overflowing_tokens=True" in script and "'stride': 16" in script
+
+    direct, again, output = _run_both(exported, tmp_path)
+
+    assert "warning" not in output
+    for name in ("exact_match", "f1", "loss"):
+        assert again[name] == pytest.approx(direct[name], abs=0.02), name
+
+
+def test_a_job_whose_settings_cannot_be_read_is_refused_before_any_folder_is_made(tmp_path, store: JobStore):
+    job = store.create({"dataset": "sample:sentiment", "model": "scratch:tiny", "batch_size": "sixteen"})
+
+    with pytest.raises(StudioError, match=f"job {job.id}'s settings cannot be read"):
+        export_job(job.id, tmp_path / "out", store)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_readme_of_a_regression_job_gives_its_own_scores(tmp_path, store: JobStore):
+    config = TrainConfig(dataset="sample:similarity", model="scratch:tiny", task="regression")
+    job = store.create(config.to_dict())
+    store.claim_next("cpu", 1)
+    store.mark_completed(job.id, {"loss": 0.5, "rmse": 0.7071, "pearson": 0.25}, expected=("running",))
+
+    exported = export_job(job.id, tmp_path / "out", store)
+
+    assert (
+        "it scored rmse 0.7071, pearson 0.2500 on the validation split" in (exported.folder / "README.md").read_text()
+    )
+
+
+def test_the_reproducing_script_is_the_exported_train_py_and_writes_nothing(tmp_path, exported):
+    before = sorted(Path(jobs_dir().parent).rglob("*"))
+
+    script = reproducing_script(SENTIMENT)
+
+    assert script == (exported.folder / "train.py").read_text()
+    assert sorted(Path(jobs_dir().parent).rglob("*")) == before
+
+
+def test_a_job_exports_as_a_zip_of_its_folder_in_the_downloads_folder_under_a_name_of_its_own(store: JobStore):
+    job = store.create(SENTIMENT.to_dict())
+
+    first, second = export_zip(job.id, store), export_zip(job.id, store)
+
+    assert first != second and first.parent == downloads_dir() and first.suffix == ".zip"
+    names = zipfile.ZipFile(first).namelist()
+    assert {f"job-{job.id}/config.yaml", f"job-{job.id}/train.py", f"job-{job.id}/model/model.safetensors"} <= set(
+        names
+    )
+    assert [path.name for path in downloads_dir().iterdir() if path.is_dir()] == []  # no staging folder left
+
+
+def test_a_zip_of_a_job_whose_data_is_gone_is_refused_and_leaves_nothing(store: JobStore):
+    job = store.create(TrainConfig(dataset="sample:nothing", model="scratch:tiny").to_dict())
+
+    with pytest.raises(StudioError, match="unknown sample 'nothing'"):
+        export_zip(job.id, store)
+    assert list(downloads_dir().iterdir()) == []

@@ -101,3 +101,23 @@ def test_a_missing_file_is_named(tmp_path):
 )
 def test_a_config_value_names_a_file_by_its_yaml_suffix_else_a_hub_configuration(value, is_file):
     assert is_config_file(value) is is_file
+
+
+def test_every_unknown_key_is_named_at_once(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("dataset: d.csv\nmodel: scratch:tiny\nlr: 0.1\noptimizer: adam\n")
+
+    with pytest.raises(StudioError, match="unknown settings 'lr', 'optimizer'; settings are dataset, model"):
+        read_config(path)
+
+
+def test_an_upload_is_named_by_its_own_name_not_the_servers_copy(tmp_path):
+    path = tmp_path / "gradio-upload-1234" / "config.yaml"
+    path.parent.mkdir()
+    path.write_text("dataset: d.csv\nmodel: scratch:tiny\nbatch_size: 0\n")
+
+    with pytest.raises(StudioError) as error:
+        read_config(path, name="config.yaml")
+
+    assert str(error.value).startswith("config.yaml: batch_size must be in [1, 4096]")
+    assert "gradio-upload-1234" not in str(error.value)
