@@ -14,8 +14,9 @@ from engine.common.access import hide_server_paths, may_see_server_paths
 from engine.common.errors import NotAllowedError, StudioError
 from engine.jobs.export import export_zip, reproducing_script
 from engine.jobs.store import Job, JobStore
-from engine.training.config import TrainConfig
+from engine.training.config import INFER_TASK, TrainConfig
 from engine.training.config_file import NOT_WRITTEN, read_config
+from engine.training.task_settings import ALL_ROLES, role_field
 from ui import owner
 from ui.errors import shows_errors
 
@@ -110,23 +111,44 @@ def form_values(config: TrainConfig, form_names: tuple[str, ...], form: list[gr.
     default (None) is an empty text box, a 0 in a number box (eval steps, patience: 0 is none), an empty choice; a
     number in a text box is written in full (`repr`), so that reading the form back gives the same number."""
     values = []
+    columns = config.task_columns()
     for name, component in zip(form_names, form, strict=True):
-        value, kind = getattr(config, name), type(component)
+        value, kind = _config_value(config, name, columns), type(component)
         if kind is gr.Textbox:
             value = "" if value is None else repr(value) if isinstance(value, float) else str(value)
-        elif kind is gr.Number and value is None:
+        elif kind is gr.Number and value is None and name in _ZERO_IS_NONE:
             value = 0
         values.append(value)
     return values
 
 
+# The form's column boxes by their field name (`tokens_column`...), each a role of the config's `columns`.
+_ROLE_OF_FIELD = {role_field(role): role for role in ALL_ROLES}
+# Number boxes where the form writes "none" as 0; the task options' boxes (stride, n best...) are left empty instead.
+_ZERO_IS_NONE = ("eval_steps", "early_stopping_patience")
+
+
+def _config_value(config: TrainConfig, name: str, columns: dict[str, str]) -> object:
+    """The value of form field `name` for `config`: its own field, a role's column, or "auto" for a task, tagging
+    scheme or delimiter that the config leaves to the data (the form's word for None there)."""
+    if name in _ROLE_OF_FIELD and not hasattr(config, name):
+        return columns.get(_ROLE_OF_FIELD[name])
+    value = getattr(config, name)
+    if name in ("task", "scheme") and value is None:
+        return INFER_TASK  # "auto", as the Task and Scheme choices say it
+    return value
+
+
 def not_in_form(config: TrainConfig, form_names: tuple[str, ...]) -> dict:
     """The settings `config` gives that the form has no field for, with their values (None ones left out)."""
     defaults = TrainConfig(dataset=config.dataset, model=config.model)
+    # The config's role -> column mapping fills the column boxes, when the form has them.
+    through_roles = ("columns",) if any(name in _ROLE_OF_FIELD for name in form_names) else ()
     return {
         item.name: getattr(config, item.name)
         for item in fields(TrainConfig)
-        if item.name not in (*form_names, *NOT_WRITTEN) and getattr(config, item.name) != getattr(defaults, item.name)
+        if item.name not in (*form_names, *NOT_WRITTEN, *through_roles)
+        and getattr(config, item.name) != getattr(defaults, item.name)
     }
 
 

@@ -103,6 +103,9 @@ def _checked_value(name: str, value: object, hint: object, where: str) -> object
             return float(value)
         if kind is str and isinstance(value, str):
             return value
+        if typing.get_origin(kind) is dict and isinstance(value, dict):  # `columns`: role -> column name
+            if all(isinstance(key, str) and isinstance(item, str) for key, item in value.items()):
+                return dict(value)
     wanted = " or ".join("null" if kind is type(None) else _KIND_NAMES.get(kind, str(kind)) for kind in allowed)
     raise StudioError(f"{where}: {name} must be {wanted}, not {value!r}")
 
@@ -115,4 +118,10 @@ def _reads_as_float(text: str) -> bool:
     return True
 
 
-_KIND_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+_KIND_NAMES = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+    dict[str, str]: "a mapping of names to text (`role: column`)",
+}

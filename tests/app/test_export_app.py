@@ -10,7 +10,7 @@ from gradio_client.exceptions import AppError
 
 from engine.jobs.store import JobStore
 from engine.training.config import TrainConfig
-from engine.training.config_file import read_config
+from engine.training.config_file import read_config, write_config
 from tests.app.launch import LaunchedStudio, StudioClient
 from ui.train_actions import TRAIN_FORM, train_config
 
@@ -108,3 +108,39 @@ def test_the_reproducing_python_is_the_exported_train_py(client: StudioClient, f
 def test_exporting_without_a_job_says_to_pick_one(client: StudioClient):
     with pytest.raises(AppError, match="pick a job to export first"):
         client.predict(None, api_name="/export_run")
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        TrainConfig(
+            dataset="sample:entities",
+            model="scratch:tiny",
+            task="token-classification",
+            columns={"tokens": "tokens", "tags": "ner_tags"},
+            label_all_tokens=True,
+            scheme="IOB2",
+            epochs=1.0,
+        ),
+        TrainConfig(
+            dataset="sample:questions",
+            model="scratch:tiny",
+            task="question-answering",
+            stride=24,
+            max_answer_length=20,
+            max_length=96,
+        ),
+        TrainConfig(dataset="sample:tags", model="scratch:tiny", task="auto", seed=3),
+    ],
+    ids=["token-classification", "question-answering", "auto"],
+)
+def test_a_task_config_with_its_columns_and_options_comes_back_identical_through_the_form(
+    client: StudioClient, tmp_path: Path, run: TrainConfig
+):
+    """The form holds a task's column boxes and options (not `columns` itself): the import fills them from it."""
+    path = write_config(run, tmp_path / "config.yaml")
+
+    *values, note = client.predict(handle_file(path), api_name="/import_config")
+
+    assert train_config(TRAIN_FORM.values(*values)) == run
+    assert "Not in this form" not in note

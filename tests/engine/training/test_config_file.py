@@ -121,3 +121,14 @@ def test_an_upload_is_named_by_its_own_name_not_the_servers_copy(tmp_path):
 
     assert str(error.value).startswith("config.yaml: batch_size must be in [1, 4096]")
     assert "gradio-upload-1234" not in str(error.value)
+
+
+def test_a_tasks_columns_by_role_read_back_from_yaml(tmp_path):
+    run = TrainConfig(
+        dataset="sample:entities", model="scratch:tiny", task="token-classification", columns={"tags": "ner_tags"}
+    )
+
+    assert read_config(write_config(run, tmp_path / "config.yaml")) == run
+    (tmp_path / "bad.yaml").write_text("dataset: d\nmodel: m\ncolumns: {tags: 3}\n")
+    with pytest.raises(StudioError, match=r"columns must be a mapping of names to text \(`role: column`\) or null"):
+        read_config(tmp_path / "bad.yaml")
