@@ -36,6 +36,14 @@ PAGE = {
     "precision": "auto",
     "auto_find_batch_size": False,
     "gradient_checkpointing": False,
+    "task": "auto",
+    "threshold": 0.5,
+    "tune_thresholds": True,
+    "standardize": False,
+    "label_all_tokens": False,
+    "scheme": "auto",
+    "max_answer_length": 30,
+    "n_best": 20,
 }
 
 
