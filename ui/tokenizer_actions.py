@@ -8,10 +8,6 @@ from datasets import Dataset
 from engine.common.errors import StudioError
 from engine.datasets.session import DatasetRef, open_split
 from engine.models.loading import load_tokenizer
-from engine.tasks.alignment import label_alignment, parse_tagged, row_sentence, sentence_setup, tagged_text
-from engine.tasks.base import Tokenization
-from engine.tasks.registry import get_task
-from engine.tasks.windows import answer_windows, question_setup, row_question
 from engine.tokenizer.compare import Comparison, compare_tokenizers
 from engine.tokenizer.info import describe_tokenizer, id_to_token, token_to_id
 from engine.tokenizer.inspection import Inspection, TokenInput, TokenizeOptions, check_bounds, inspect_tokens
@@ -197,6 +193,11 @@ def alignment_view(form: dict):
     The labels are those of the dataset's train split when a dataset is named (as training would number them),
     else the sentence's own tags.
     """
+    # Here, not at the top: the tasks import transformers, which the server must not pay for at start.
+    from engine.tasks.alignment import label_alignment, parse_tagged, sentence_setup
+    from engine.tasks.base import Tokenization
+    from engine.tasks.registry import get_task
+
     words, tags = parse_tagged(form["sentence"])
     tokenization = Tokenization(max_length=form["max_length"])
     tokenizer = load_tokenizer(form["model"])
@@ -230,6 +231,9 @@ def alignment_view(form: dict):
 @ROW_FORM.listener
 def alignment_row(form: dict) -> str:
     """A token-classification row as `word/TAG` text, for the alignment view."""
+    from engine.tasks.alignment import row_sentence, tagged_text  # here: transformers (see alignment_view)
+    from engine.tasks.registry import get_task
+
     split = _task_split(form["dataset"], form["split"])
     setup = get_task("token-classification").setup(open_split(DatasetRef(form["dataset"]), "train"))
     return tagged_text(*row_sentence(split, form["row"], setup, form["split"]))
@@ -239,6 +243,9 @@ def alignment_row(form: dict) -> str:
 @WINDOWS_FORM.listener
 def windows_view(form: dict):
     """Cut a question and context into training's windows, the answer marked; return summary, view, table, snippet."""
+    from engine.tasks.base import Tokenization  # here: transformers (see alignment_view)
+    from engine.tasks.windows import answer_windows, question_setup
+
     question, context = form["question"], form["context"] or ""
     tokenization = Tokenization(max_length=form["max_length"], stride=form["stride"])
     tokenizer = load_tokenizer(form["model"])
@@ -276,6 +283,8 @@ def windows_view(form: dict):
 @ROW_FORM.listener
 def windows_row(form: dict):
     """A question-answering row's question, context, first answer and its start, for the windows view."""
+    from engine.tasks.windows import row_question  # here: transformers (see alignment_view)
+
     split = _task_split(form["dataset"], form["split"])
     question, context, answer, start = row_question(split, form["row"])
     return question, context, answer, "" if start is None else str(start)
