@@ -116,7 +116,7 @@ def shoot_task_checks(page: Page, path: Path, source: str, checked: str) -> None
     """Load `source` in the Datasets tab, run its task's checks, wait for the text that starts with `checked`
     ("Multi-label", "Regression target") and capture the task and its checks (counts, plots, rows)."""
     page.get_by_role("tab", name="Datasets").click()
-    page.get_by_label("Dataset", exact=True).fill(source)
+    page.get_by_label("Dataset", exact=True).filter(visible=True).fill(source)  # the Train tab has one too
     page.get_by_role("button", name="Load", exact=True).click()
     expect(page.get_by_role("heading", name=source)).to_be_visible(timeout=TASK_INFERENCE_MS)
     inferred = page.get_by_text(re.compile(r"^Task: .*, inferred from the columns"))
