@@ -9,6 +9,9 @@ the Train tab after a short scratch:tiny run on it has finished, loss curve incl
 Tokenizer tab on a batch of three sentence pairs padded to the longest, compared with scratch:small. With `--try`
 (and `--train`), the Try tab after evaluating that run on the test split. The app runs
 with a throw-away data directory and no Hub, exactly as in the tests.
+
+The README's one view per task (`shoot_task_prediction`, `shoot_task_checks`, `shoot_answer_windows`) are taken by
+`tests/browser/test_story_entities.py`, clipped to the view and saved in 256 colours.
 """
 
 import argparse
