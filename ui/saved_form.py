@@ -35,6 +35,10 @@ class SavedForm:
             self.state,
             api_name=False,
             show_progress="hidden",
+            # The values as the browser holds them, unchecked: a dropdown whose choices the same update just changed
+            # (the Train tab's Best by, set by the task) may still send its old value, which Gradio's check refused
+            # with an error toast; what is kept is only put back in the page, which checks it then.
+            preprocess=False,
         )
 
     def saved(self, *values) -> dict:
