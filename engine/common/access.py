@@ -265,7 +265,11 @@ def _check_upload_owner(reference: str, resolved: Path) -> None:
     if requester.is_operator:
         return
     parts = resolved.relative_to(uploads).parts
-    if not parts or parts[0] != requester.folder_name:
+    # A page's own session may open what it uploaded before its browser key arrived (a new visitor's first seconds
+    # on a busy server keep the upload as the session's, and the load that follows carries the key). That folder
+    # is no wider than before: a request without a key already acts as its session.
+    own = {requester.folder_name} | ({_digest(f"session:{requester.session}")} if requester.session else set())
+    if not parts or parts[0] not in own:
         raise NotAllowedError(f"{reference}: this upload is someone else's; upload the file yourself to use it")
 
 

@@ -8,9 +8,13 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.app.launch import LaunchedStudio, keep_environment, launch_studio
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from ui.owner import COOKIE
 
 VIEWPORT = {"width": 1280, "height": 900}
-TIMEOUT_MS = 15_000  # a first call builds the scratch tokenizer: seconds on a busy 2-core machine
+# A first call builds the scratch tokenizer, and an upload is read by a fresh child process (its imports alone take
+# about 2 s idle): seconds on a quiet 2-core machine, measured at over 13 s for a 3-row CSV with the cores 3 times
+# over-committed, where 15 s failed.
+TIMEOUT_MS = 30_000
 
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -54,5 +58,8 @@ def page(browser: Browser, studio: LaunchedStudio) -> Iterator[Page]:
     opened = context.new_page()
     opened.set_default_timeout(TIMEOUT_MS)
     opened.goto(studio.url)
+    # Ready as a visitor's page is once it has its owner key (ui/owner.py: a cookie set by the first load event):
+    # an upload sent before is kept as the page's session's, which a reload does not carry over.
+    opened.wait_for_function(f"document.cookie.includes('{COOKIE}=')")
     yield opened
     context.close()

@@ -138,3 +138,19 @@ def test_a_reference_that_cannot_be_a_path_is_a_user_error(mode, monkeypatch):
 
     with pytest.raises(ValueError, match=r"'data\\x00.csv' is not a usable path: embedded null byte"):
         local_path("data\x00.csv")
+
+
+def test_a_page_opens_what_its_session_uploaded_before_its_key_arrived_and_no_other_session_does(
+    tmp_path, monkeypatch
+):
+    """Measured with the cores over-committed: the upload went out before the page had its key (kept as the
+    session's), the load after it carried the key, and the page was told its own upload was someone else's."""
+    early = Requester(session="page-session")  # the upload, sent in the page's first seconds
+    kept = keep_upload(_csv(tmp_path / "notes.csv", "text,label\nmine,pos\nrow,neg\n"), TABLES, early)
+    serving = [Requester(session="page-session", browser_key=new_browser_key())]  # the load, with the key
+    monkeypatch.setattr(access, "_requester_source", lambda: serving[0])
+
+    assert local_path(str(kept)) == kept
+    serving[0] = Requester(session="another-session", browser_key=new_browser_key())
+    with pytest.raises(ValueError, match="this upload is someone else's"):
+        local_path(str(kept))
