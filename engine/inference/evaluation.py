@@ -34,14 +34,25 @@ class EvaluationRequest:
     limit: int | None = None  # evaluate the first N rows only
 
     def __post_init__(self) -> None:
-        if not (self.model or "").strip():
-            raise StudioError("no model given: pick a finished job, a local folder or a Hub classifier")
-        if not (self.dataset or "").strip():
-            raise StudioError("no dataset given: a sample, a file or folder path, or a Hub id")
-        if not (self.split or "").strip():
-            raise StudioError("no split given (train, validation or test)")
-        if self.limit is not None and self.limit < 1:
-            raise StudioError(f"limit must be at least 1, not {self.limit}")
+        models = "a finished job, a local folder or a Hub classifier"
+        check_request(self.model, self.dataset, self.split, self.limit, models)
+
+
+def check_request(model: str, dataset: str, split: str, limit: int | None, models: str) -> None:
+    """Refuse an evaluation request missing its model, dataset or split, or with a limit below 1; `models` says
+    what the caller's model box takes.
+
+    Raises:
+        StudioError: naming the missing or wrong field.
+    """
+    if not (model or "").strip():
+        raise StudioError(f"no model given: pick {models}")
+    if not (dataset or "").strip():
+        raise StudioError("no dataset given: a sample, a file or folder path, or a Hub id")
+    if not (split or "").strip():
+        raise StudioError("no split given (train, validation or test)")
+    if limit is not None and limit < 1:
+        raise StudioError(f"limit must be at least 1, not {limit}")
 
 
 @dataclass

@@ -15,6 +15,7 @@ from datasets import Dataset
 from engine.common.errors import NotFoundError, StudioError
 from engine.common.limits import limits
 from engine.datasets.sources import load_raw
+from engine.inference.evaluation import check_request
 from engine.inference.task_models import TaskModel, model_outputs, task_model
 from engine.inference.task_predict import TaskPrediction, predict_one
 from engine.tasks.base import TaskSetup
@@ -42,14 +43,7 @@ class TaskEvaluationRequest:
     task: str | None = None
 
     def __post_init__(self) -> None:
-        if not (self.model or "").strip():
-            raise StudioError("no model given: pick a finished job (job:<id>) or a model folder")
-        if not (self.dataset or "").strip():
-            raise StudioError("no dataset given: a sample, a file or folder path, or a Hub id")
-        if not (self.split or "").strip():
-            raise StudioError("no split given (train, validation or test)")
-        if self.limit is not None and self.limit < 1:
-            raise StudioError(f"limit must be at least 1, not {self.limit}")
+        check_request(self.model, self.dataset, self.split, self.limit, "a finished job (job:<id>) or a model folder")
 
 
 @dataclass
