@@ -60,7 +60,7 @@ from engine.jobs.worker import reporter  # noqa: E402
 from engine.training.config import TrainConfig, planned_steps  # noqa: E402
 from engine.training.data import TrainingData  # noqa: E402
 from engine.training.metrics import compute_metrics  # noqa: E402
-from engine.training.progress import StudioProgress  # noqa: E402
+from engine.training.progress import StudioProgress, throttled  # noqa: E402
 from engine.training.recipe import (  # noqa: E402
     callbacks_for,
     classifier_model,
@@ -130,7 +130,7 @@ def engine_plan(setup: Setup, max_steps: int = -1, **overrides) -> Plan:
     return Plan(
         arguments,
         [
-            StudioProgress(reporter(job, setup.store), lambda: setup.store.stop_requested(job.id)),
+            StudioProgress(reporter(job, setup.store), throttled(lambda: setup.store.stop_requested(job.id))),
             *callbacks_for(config),
         ],
         job.folder,

@@ -17,6 +17,7 @@ from engine.jobs.process import JOB_MARKER, die_with_parent
 from engine.jobs.store import ACTIVE, Job, JobStore
 from engine.training.config import TrainConfig
 from engine.training.events import Progress
+from engine.training.progress import throttled
 from engine.training.failures import drop_incomplete_checkpoints, error_category, failure_message
 from engine.training.recipe import process_state
 from engine.training.run import RunFolders, train
@@ -126,8 +127,10 @@ def main(argv: list[str]) -> int:
 
 
 def _stop_check(store: JobStore, job_id: int, trial: trials.TrialBinding | None):
-    """What the run polls: a user's stop, or (for a sweep's trial) the pruner's."""
-    return lambda: store.stop_requested(job_id) or (trial is not None and trial.pruned)
+    """What the run polls after each step and evaluation: the pruner's decision for a sweep's trial (in memory, so
+    the run stops at the evaluation that was pruned) or a user's stop (a database read, at most once a second)."""
+    user_stop = throttled(lambda: store.stop_requested(job_id))
+    return lambda: (trial is not None and trial.pruned) or user_stop()
 
 
 def _tell(store: JobStore, job_id: int) -> None:
