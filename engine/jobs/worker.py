@@ -17,8 +17,8 @@ from engine.jobs.process import JOB_MARKER, die_with_parent
 from engine.jobs.store import ACTIVE, Job, JobStore
 from engine.training.config import TrainConfig
 from engine.training.events import Progress
-from engine.training.progress import throttled
 from engine.training.failures import drop_incomplete_checkpoints, error_category, failure_message
+from engine.training.progress import throttled
 from engine.training.recipe import process_state
 from engine.training.run import RunFolders, train
 
