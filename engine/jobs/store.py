@@ -391,6 +391,9 @@ class JobStore:
             with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S if timeout_s is None else timeout_s)) as db:
                 db.row_factory = sqlite3.Row
                 db.execute("PRAGMA foreign_keys=ON")
+                # In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits, which a job's
+                # progress can spare. FULL syncs the log at every commit: 15 ms each, per logged step.
+                db.execute("PRAGMA synchronous=NORMAL")
                 self._ensure_tables(db)
                 with db:
                     yield db
@@ -399,6 +402,21 @@ class JobStore:
             if said is error:
                 raise
             raise said from error
+
+    @contextmanager
+    def held_open(self):
+        """Keep one idle connection to the database open meanwhile (a training child holds it for its run).
+
+        SQLite checkpoints the write-ahead log into the database, syncing both, whenever the last connection to it
+        closes, and every operation here opens and closes its own. With one connection held, a write costs about
+        0.3 ms instead of about 20 (measured on this project's machines), in this process and in the server's.
+        """
+        keeper = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        try:
+            keeper.execute("SELECT count(*) FROM sqlite_master").fetchall()  # opens the file and its log
+            yield
+        finally:
+            keeper.close()
 
     def create(
         self,

@@ -71,7 +71,12 @@ def main(argv: list[str]) -> int:
     if JOB_MARKER in os.environ:  # started by `engine.jobs.process.spawn` (not called in-process, as tests do)
         die_with_parent()
     store = JobStore()
-    job = store.get(int(argv[0]))
+    with store.held_open():  # the run's many small writes (progress, events) skip a sync each
+        return _run(store, int(argv[0]))
+
+
+def _run(store: JobStore, job_id: int) -> int:
+    job = store.get(job_id)
     folders = run_folders(job)
     main_process = process_state().is_main_process
     trial = None

@@ -343,3 +343,17 @@ def test_a_deleted_database_file_gets_its_schema_again_and_never_reuses_a_job_fo
 
     assert store.list() == [new] and new.id == old.id + 1
     assert (old.folder / "train.log").read_text() == "the old run"
+
+
+def test_while_a_connection_is_held_open_writes_leave_the_log_for_later_instead_of_syncing_it_each_time(store):
+    job = store.create({"dataset": "d", "model": "m"})
+    wal = store.path.with_name(store.path.name + "-wal")
+
+    store.record_progress(job.id, 1, 10, 0.5, 0.1)
+    assert not wal.exists()  # the last connection to close checkpointed the log into the file and removed it
+
+    with store.held_open():
+        store.record_progress(job.id, 2, 10, 0.4, 0.2)
+        assert wal.exists() and wal.stat().st_size > 0  # not checkpointed at each write
+        assert store.get(job.id).step == 2
+    assert store.get(job.id).step == 2 and not wal.exists()
