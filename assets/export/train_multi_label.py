@@ -194,7 +194,9 @@ def training_arguments(
         average_tokens_across_devices=False,  # the loss is a per-example mean already
         seed=settings["seed"],
         use_cpu=not torch.cuda.is_available(),
-        train_sampling_strategy="group_by_length",  # batches of similar lengths waste less compute on padding
+        # Not grouped by length: texts with more labels are longer, and batches of one length would hold one
+        # label count, which the model then learns instead of the labels (the studio trains this task so too).
+        train_sampling_strategy="random",
         eval_strategy=evaluation,
         save_strategy=evaluation,
         save_total_limit=2,

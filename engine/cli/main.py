@@ -197,7 +197,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         "metrics": job.metrics,
         "error": job.error,
     }
-    metrics = ", ".join(f"{k} {v:.4f}" for k, v in job.metrics.items() if k in ("accuracy", "f1"))
+    # The task's own scores, in the order the run wrote them (accuracy and F1; exact match and F1; MSE, RMSE...).
+    scores = [(k, v) for k, v in job.metrics.items() if k != "loss" and isinstance(v, int | float)][:3]
+    metrics = ", ".join(f"{k} {v:.4f}" for k, v in scores)
     emit(payload, args.json, f"job {job.id} {job.status}: {metrics or job.error} -> {job.model_dir}")
     if job.status != "completed":
         print(f"error: training job {job.id} {job.status}: {(job.error or '').splitlines()[0]}", file=sys.stderr)

@@ -143,6 +143,8 @@ class Task(Protocol):
         best_metric: the metric keep-best and early stopping watch by default; `greater_is_better` its direction.
         calibrates: whether `calibrate` tunes anything (multi-label thresholds): a run predicts on validation once
             more at its end only for such a task.
+        length_grouping: whether training batches are grouped by length (less padding); off where a row's length
+            tells its label, since each batch would then hold one kind of label.
     """
 
     name: str
@@ -153,6 +155,7 @@ class Task(Protocol):
     best_metric: str
     greater_is_better: bool
     calibrates: bool
+    length_grouping: bool
 
     def matches(self, split: Dataset) -> bool:
         """Whether a split looks like this task's data (its columns and their types), for `infer_task`."""

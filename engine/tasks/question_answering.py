@@ -129,6 +129,7 @@ class QuestionAnswering:
     best_metric = "f1"
     greater_is_better = True
     calibrates = False
+    length_grouping = True
 
     def matches(self, split: Dataset) -> bool:
         try:

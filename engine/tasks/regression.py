@@ -75,6 +75,7 @@ class Regression:
     best_metric = "rmse"
     greater_is_better = False
     calibrates = False
+    length_grouping = True
 
     def matches(self, split: Dataset) -> bool:
         try:

@@ -91,6 +91,7 @@ class TextClassification:
     best_metric = "f1"
     greater_is_better = True
     calibrates = False
+    length_grouping = True
 
     def matches(self, split: Dataset) -> bool:
         try:

@@ -91,6 +91,7 @@ def training_arguments(
         ValueError: a precision this machine cannot train in (see `resolve_precision`).
     """
     precision = resolve_precision(config.precision, hidden_size)
+    task = task or get_task(DEFAULT_TASK)
     arguments = {
         "output_dir": str(output_dir),
         "num_train_epochs": config.epochs,
@@ -116,11 +117,9 @@ def training_arguments(
         "disable_tqdm": True,
         "seed": config.seed,
         "use_cpu": not torch.cuda.is_available(),
-        # Batches of similar lengths waste less compute on padding.
-        "train_sampling_strategy": "group_by_length",
-        **_evaluation_arguments(
-            config, overrides.get("eval_strategy", config.eval_strategy), task or get_task(DEFAULT_TASK)
-        ),
+        # Batches of similar lengths waste less compute on padding, where the task allows it.
+        "train_sampling_strategy": "group_by_length" if task.length_grouping else "random",
+        **_evaluation_arguments(config, overrides.get("eval_strategy", config.eval_strategy), task),
     }
     return TrainingArguments(**{**arguments, **overrides})
 
