@@ -13,7 +13,7 @@ from engine.jobs.catalog import trained_on
 from ui.errors import shows_errors
 from ui.forms import Field, number
 from ui.plots.evaluation import probabilities_bar
-from ui.plots.tasks import label_thresholds_bar, predicted_against_true, scores_bars
+from ui.plots.tasks import label_pairs_heatmaps, label_thresholds_bar, predicted_against_true, scores_bars
 from ui.try_actions import PREVIEW_ROWS, _download_path, _rows_done
 
 CLASSIFICATION = "text-classification"
@@ -22,6 +22,18 @@ TASK_TITLES = {
     "regression": "regression: a value, with the range of the targets it was trained on",
     "token-classification": "token classification: entities over the text, grouped from sub-words, with scores",
     "question-answering": "question answering: the answer in the context, its score and the next best",
+}
+# A multi-label evaluation's label-pair table, its keys in the user's words (A: the true label of the rows counted).
+PAIR_HEADERS = {
+    "label": "A (true label)",
+    "other": "B",
+    "rows_with_label": "rows with A",
+    "instead": "B instead of A",
+    "added": "B added to A",
+    "dropped": "B dropped beside A",
+    "spurious_rate": "B wrongly, share of A's rows",
+    "gold_together": "true together",
+    "predicted_together": "predicted together",
 }
 LIMIT_FIELD = Field("limit", number(minimum=1, whole=True, empty=None), label="Row limit")
 
@@ -173,16 +185,37 @@ def _evaluation_figure(evaluation):
     return None
 
 
+def _label_confusions(evaluation) -> tuple:
+    """A multi-label evaluation's label pairs (heatmaps and table) and its error patterns, shown for that task
+    only; a sentence on its most frequent pattern for the summary."""
+    shown = evaluation.task == "multi-label-classification"
+    if not shown:
+        return "", *(gr.update(value=None, visible=False) for _ in range(3))
+    labels = [row["label"] for row in evaluation.table]
+    pairs = pd.DataFrame(evaluation.pairs, columns=list(PAIR_HEADERS)).rename(columns=PAIR_HEADERS).round(4)
+    patterns = pd.DataFrame(evaluation.patterns, columns=["pattern", "rows"])
+    top = evaluation.patterns[0] if evaluation.patterns else None
+    note = f" Most frequent confusion: **{top['pattern']}** ({top['rows']:,} rows)." if top else ""
+    return (
+        note,
+        gr.update(value=label_pairs_heatmaps(evaluation.pairs, labels), visible=True),
+        gr.update(value=pairs, visible=True),
+        gr.update(value=patterns, visible=True),
+    )
+
+
 @shows_errors
 def evaluate_task_split(model, dataset, config, split, limit, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
-    """Evaluate the model with its task's report: summary, metrics, per-label or per-type table, chart, errors."""
+    """Evaluate the model with its task's report: summary, metrics, per-label or per-type table, chart, errors, and
+    for multi-label the label confusions (pairs heatmaps, pairs table, error patterns)."""
     from engine.inference.task_evaluation import evaluate_task
 
     evaluation = evaluate_task(_request(model, dataset, config, split, limit), on_batch=_rows_done(progress))
     metrics = ", ".join(f"{name} **{value:.3f}**" for name, value in evaluation.metrics.items())
+    note, *confusions = _label_confusions(evaluation)
     summary = (
         f"**{evaluation.model}** ({evaluation.task}) on the **{evaluation.split}** split of `{evaluation.dataset}` "
-        f"({evaluation.rows:,} rows): {metrics}. {len(evaluation.errors)} errors listed below, worst first."
+        f"({evaluation.rows:,} rows): {metrics}. {len(evaluation.errors)} errors listed below, worst first.{note}"
     )
     metrics_table = pd.DataFrame([evaluation.metrics]).round(4)
     return (
@@ -191,6 +224,7 @@ def evaluate_task_split(model, dataset, config, split, limit, progress=gr.Progre
         _readable(evaluation.table),
         _evaluation_figure(evaluation),
         _readable(evaluation.errors),
+        *confusions,
     )
 
 
