@@ -87,10 +87,10 @@ def test_the_other_tasks_panel_suggests_and_runs_the_call_each_head_needs(task_m
         "token-classification": "pipeline(\"token-classification\", model=folder)(text, aggregation_strategy='first')",
     }
 
-    multi = run_task(TaskRequest("text-classification", str(task_models["multi-label-classification"]), {"text": TEXT}))
-    assert {item["label"]: item["score"] for item in multi} == pytest.approx(
-        studio_scores(task_models["multi-label-classification"], text=TEXT), abs=1e-4
-    )
+    multi_label = str(task_models["multi-label-classification"])
+    multi = run_task(TaskRequest("text-classification", multi_label, {"text": TEXT}))
+    expected = studio_scores(multi_label, text=TEXT)
+    assert {item["label"]: item["score"] for item in multi} == pytest.approx(expected, abs=1e-4)
     entities = run_task(TaskRequest("token-classification", str(task_models["token-classification"]), {"text": TEXT}))
     studio = predict_reference(str(task_models["token-classification"]), text=TEXT).result["entities"]
     assert [(e["entity_group"], e["start"], e["end"]) for e in entities] == [
