@@ -9,6 +9,7 @@ import pandas as pd
 
 from engine.common.errors import StudioError
 from engine.inference.model_task import saved_setup
+from engine.inference.pipelines import studio_pipeline_call
 from engine.jobs.catalog import trained_on
 from ui.errors import shows_errors
 from ui.forms import Field, number
@@ -61,6 +62,9 @@ def views_for(model: str | None, dataset: str | None = None) -> tuple:
     other = task != CLASSIFICATION
     question = task == "question-answering"
     note = f"This model was trained for **{TASK_TITLES[task]}**." if other else ""
+    call = studio_pipeline_call(setup) if other else None
+    if call:
+        note += f" Through transformers too (the **Other tasks** tab runs it): `{call}`."
     trained = trained_on(model or "") if other else None
     own = trained.dataset if trained and trained.dataset.startswith("sample:") else None
     return (
@@ -185,23 +189,22 @@ def _evaluation_figure(evaluation):
     return None
 
 
+def label_confusions_shown(model: str | None):
+    """The label confusions' part of the evaluation shows for a multi-label model only."""
+    return gr.update(visible=model_task(model) == "multi-label-classification")
+
+
 def _label_confusions(evaluation) -> tuple:
-    """A multi-label evaluation's label pairs (heatmaps and table) and its error patterns, shown for that task
-    only; a sentence on its most frequent pattern for the summary."""
-    shown = evaluation.task == "multi-label-classification"
-    if not shown:
-        return "", *(gr.update(value=None, visible=False) for _ in range(3))
+    """A multi-label evaluation's label pairs (heatmaps and table) and its error patterns; a sentence on its most
+    frequent pattern for the summary. Nothing for another task."""
+    if evaluation.task != "multi-label-classification":
+        return "", None, None, None
     labels = [row["label"] for row in evaluation.table]
     pairs = pd.DataFrame(evaluation.pairs, columns=list(PAIR_HEADERS)).rename(columns=PAIR_HEADERS).round(4)
     patterns = pd.DataFrame(evaluation.patterns, columns=["pattern", "rows"])
     top = evaluation.patterns[0] if evaluation.patterns else None
     note = f" Most frequent confusion: **{top['pattern']}** ({top['rows']:,} rows)." if top else ""
-    return (
-        note,
-        gr.update(value=label_pairs_heatmaps(evaluation.pairs, labels), visible=True),
-        gr.update(value=pairs, visible=True),
-        gr.update(value=patterns, visible=True),
-    )
+    return note, label_pairs_heatmaps(evaluation.pairs, labels), pairs, patterns
 
 
 @shows_errors

@@ -52,6 +52,8 @@ _ARCHITECTURE_TASKS = (
 MAX_NEW_TOKENS = 64
 # The score a text-classification head's outputs become, by the config's problem type, as transformers decides it.
 FUNCTIONS = {"multi_label_classification": "sigmoid", "regression": "none", "single_label_classification": "softmax"}
+# The same for the studio's tasks whose head is a sequence classifier, by the task's name.
+STUDIO_FUNCTIONS = {"text-classification": "softmax", "multi-label-classification": "sigmoid", "regression": "none"}
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,18 @@ def pipeline_arguments(task: str, config, setup: dict | None = None) -> dict:
         first_only = setup is not None and not (setup.get("options") or {}).get("label_all_subwords", False)
         return {"aggregation_strategy": "first" if first_only else "simple"}
     return {}
+
+
+def studio_pipeline_call(setup: dict) -> str | None:
+    """The pipeline call for a model the studio trained, from its saved setup alone (no model is read); None for
+    extractive question answering, which has no pipeline in transformers 5."""
+    task = setup.get("task")
+    if task in STUDIO_FUNCTIONS:
+        arguments = {"top_k": None, "function_to_apply": STUDIO_FUNCTIONS[task]}
+        return pipeline_call("text-classification", arguments)
+    if task == "token-classification":
+        return pipeline_call(task, pipeline_arguments(task, None, setup))
+    return None
 
 
 def pipeline_call(task: str, arguments: dict) -> str:
