@@ -50,6 +50,7 @@ _ARCHITECTURE_TASKS = (
     ("LMHeadModel", "text-generation"),
 )
 MAX_NEW_TOKENS = 64
+PAIR_INPUT = '{"text": text, "text_pair": text_pair}'  # how a text-classification pipeline takes a pair
 # The score a text-classification head's outputs become, by the config's problem type, as transformers decides it.
 FUNCTIONS = {"multi_label_classification": "sigmoid", "regression": "none", "single_label_classification": "softmax"}
 # The same for the studio's tasks whose head is a sequence classifier, by the task's name.
@@ -141,16 +142,17 @@ def studio_pipeline_call(setup: dict) -> str | None:
     task = setup.get("task")
     if task in STUDIO_FUNCTIONS:
         arguments = {"top_k": None, "function_to_apply": STUDIO_FUNCTIONS[task]}
-        return pipeline_call("text-classification", arguments)
+        pair = "text_pair" in (setup.get("columns") or {})
+        return pipeline_call("text-classification", arguments, PAIR_INPUT if pair else "text")
     if task == "token-classification":
         return pipeline_call(task, pipeline_arguments(task, None, setup))
     return None
 
 
-def pipeline_call(task: str, arguments: dict) -> str:
+def pipeline_call(task: str, arguments: dict, inputs: str = "text") -> str:
     """The Python a user runs for the same result: `pipeline("text-classification", model=folder)(text, ...)`."""
     keywords = "".join(f", {name}={value!r}" for name, value in arguments.items())
-    return f'pipeline("{task}", model=folder)(text{keywords})'
+    return f'pipeline("{task}", model=folder)({inputs}{keywords})'
 
 
 @lru_cache(maxsize=2)  # bounded: pipelines hold whole models

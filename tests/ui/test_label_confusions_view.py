@@ -102,3 +102,8 @@ def test_the_task_note_names_the_transformers_pipeline_call_of_the_model(tmp_pat
         note, *_ = views_for(str(folder))
 
         assert (call in note) if call else "Through transformers" not in note
+
+    setup = {"task": "regression", "columns": {"text": "s1", "text_pair": "s2"}, "labels": [], "options": {}}
+    (folder / "task.json").write_text(json.dumps({"format": 1, "setup": setup}))
+    note, *_ = views_for(str(folder))
+    assert '({"text": text, "text_pair": text_pair}, top_k=None, function_to_apply=\'none\')' in note
