@@ -9,11 +9,12 @@ import pandas as pd
 
 from engine.common.errors import StudioError
 from engine.inference.model_task import saved_setup
+from engine.inference.pipelines import studio_pipeline_call
 from engine.jobs.catalog import trained_on
 from ui.errors import shows_errors
 from ui.forms import Field, number
 from ui.plots.evaluation import probabilities_bar
-from ui.plots.tasks import label_thresholds_bar, predicted_against_true, scores_bars
+from ui.plots.tasks import label_pairs_heatmaps, label_thresholds_bar, predicted_against_true, scores_bars
 from ui.try_actions import PREVIEW_ROWS, _download_path, _rows_done
 
 CLASSIFICATION = "text-classification"
@@ -22,6 +23,18 @@ TASK_TITLES = {
     "regression": "regression: a value, with the range of the targets it was trained on",
     "token-classification": "token classification: entities over the text, grouped from sub-words, with scores",
     "question-answering": "question answering: the answer in the context, its score and the next best",
+}
+# A multi-label evaluation's label-pair table, its keys in the user's words (A: the true label of the rows counted).
+PAIR_HEADERS = {
+    "label": "A (true label)",
+    "other": "B",
+    "rows_with_label": "rows with A",
+    "instead": "B instead of A",
+    "added": "B added to A",
+    "dropped": "B dropped beside A",
+    "spurious_rate": "B wrongly, share of A's rows",
+    "gold_together": "true together",
+    "predicted_together": "predicted together",
 }
 LIMIT_FIELD = Field("limit", number(minimum=1, whole=True, empty=None), label="Row limit")
 
@@ -49,6 +62,9 @@ def views_for(model: str | None, dataset: str | None = None) -> tuple:
     other = task != CLASSIFICATION
     question = task == "question-answering"
     note = f"This model was trained for **{TASK_TITLES[task]}**." if other else ""
+    call = studio_pipeline_call(setup) if other else None
+    if call:
+        note += f" Through transformers too (the **Other tasks** tab runs it): `{call}`."
     trained = trained_on(model or "") if other else None
     own = trained.dataset if trained and trained.dataset.startswith("sample:") else None
     return (
@@ -173,16 +189,36 @@ def _evaluation_figure(evaluation):
     return None
 
 
+def label_confusions_shown(model: str | None):
+    """The label confusions' part of the evaluation shows for a multi-label model only."""
+    return gr.update(visible=model_task(model) == "multi-label-classification")
+
+
+def _label_confusions(evaluation) -> tuple:
+    """A multi-label evaluation's label pairs (heatmaps and table) and its error patterns; a sentence on its most
+    frequent pattern for the summary. Nothing for another task."""
+    if evaluation.task != "multi-label-classification":
+        return "", None, None, None
+    labels = [row["label"] for row in evaluation.table]
+    pairs = pd.DataFrame(evaluation.pairs, columns=list(PAIR_HEADERS)).rename(columns=PAIR_HEADERS).round(4)
+    patterns = pd.DataFrame(evaluation.patterns, columns=["pattern", "rows"])
+    top = evaluation.patterns[0] if evaluation.patterns else None
+    note = f" Most frequent confusion: **{top['pattern']}** ({top['rows']:,} rows)." if top else ""
+    return note, label_pairs_heatmaps(evaluation.pairs, labels), pairs, patterns
+
+
 @shows_errors
 def evaluate_task_split(model, dataset, config, split, limit, progress=gr.Progress()):  # noqa: B008 - Gradio's idiom
-    """Evaluate the model with its task's report: summary, metrics, per-label or per-type table, chart, errors."""
+    """Evaluate the model with its task's report: summary, metrics, per-label or per-type table, chart, errors, and
+    for multi-label the label confusions (pairs heatmaps, pairs table, error patterns)."""
     from engine.inference.task_evaluation import evaluate_task
 
     evaluation = evaluate_task(_request(model, dataset, config, split, limit), on_batch=_rows_done(progress))
     metrics = ", ".join(f"{name} **{value:.3f}**" for name, value in evaluation.metrics.items())
+    note, *confusions = _label_confusions(evaluation)
     summary = (
         f"**{evaluation.model}** ({evaluation.task}) on the **{evaluation.split}** split of `{evaluation.dataset}` "
-        f"({evaluation.rows:,} rows): {metrics}. {len(evaluation.errors)} errors listed below, worst first."
+        f"({evaluation.rows:,} rows): {metrics}. {len(evaluation.errors)} errors listed below, worst first.{note}"
     )
     metrics_table = pd.DataFrame([evaluation.metrics]).round(4)
     return (
@@ -191,6 +227,7 @@ def evaluate_task_split(model, dataset, config, split, limit, progress=gr.Progre
         _readable(evaluation.table),
         _evaluation_figure(evaluation),
         _readable(evaluation.errors),
+        *confusions,
     )
 
 

@@ -55,7 +55,7 @@ def _split_inputs() -> list:
 
 
 def evaluate_panel(model: gr.Dropdown, visible: bool) -> tuple[gr.Column, gr.Dropdown, list]:
-    """The task's evaluation report (`/evaluate_task`)."""
+    """The task's evaluation report (`/evaluate_task`); for a multi-label model also its label confusions."""
     with gr.Column(visible=visible) as panel:
         form = _split_inputs()
         run = gr.Button("Evaluate", variant="primary")
@@ -64,7 +64,18 @@ def evaluate_panel(model: gr.Dropdown, visible: bool) -> tuple[gr.Column, gr.Dro
         table = gr.Dataframe(label="Per label or entity type", interactive=False)
         chart = gr.Plot(label="Scores, or predicted against true values")
         errors = gr.Dataframe(label="Errors, worst first", interactive=False)
-        outputs = [summary, metrics, table, chart, errors]
+        # Multi-label only: which label confusions happen (engine/tasks/multi_label_errors.py says how they count).
+        multi_label = actions.model_task(model.value) == "multi-label-classification"
+        with gr.Column(visible=multi_label) as confusions:
+            pairs_chart = gr.Plot(label="Label confusions by pair")
+            pairs = gr.Dataframe(
+                label="Label pairs: on the rows where A is true, B predicted instead of A, B added to A, B dropped "
+                "beside A; and how often A and B are true together against predicted together",
+                interactive=False,
+            )
+            patterns = gr.Dataframe(label="Error patterns, most frequent first", interactive=False)
+        model.change(actions.label_confusions_shown, model, confusions, api_name=False, show_progress="hidden")
+        outputs = [summary, metrics, table, chart, errors, pairs_chart, pairs, patterns]
         run.click(actions.evaluate_task_split, [model, *form], outputs, api_name="evaluate_task")
     return panel, form[0], outputs
 

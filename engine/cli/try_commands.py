@@ -154,6 +154,23 @@ def _predict_task_file(args: argparse.Namespace, task: str) -> int:
     return 0
 
 
+def _confusion_lines(report) -> list[str]:
+    """A multi-label evaluation's label pairs with mistakes and its most frequent error patterns (none otherwise)."""
+    wrong = [pair for pair in report.pairs if pair["instead"] + pair["added"] + pair["dropped"]]
+    lines = [f"label pairs with mistakes ({len(wrong)}; A is the true label of the rows counted):"] if wrong else []
+    lines += [
+        f"  A {pair['label']:<16} B {pair['other']:<16} B instead of A {pair['instead']}, B added to A "
+        f"{pair['added']}, B dropped beside A {pair['dropped']} (B wrongly on {pair['spurious_rate']:.0%} of A's "
+        f"{pair['rows_with_label']} rows); together: true {pair['gold_together']}, predicted "
+        f"{pair['predicted_together']}"
+        for pair in wrong[:ERRORS_PRINTED]
+    ]
+    if report.patterns:
+        lines.append("error patterns, most frequent first:")
+        lines += [f"  {row['rows']:>5} rows  {row['pattern']}" for row in report.patterns[:ERRORS_PRINTED]]
+    return lines
+
+
 def _report_lines(report) -> list[str]:
     """A task evaluation, readable: its metrics, its table, and the first of its errors."""
     lines = [
@@ -166,6 +183,7 @@ def _report_lines(report) -> list[str]:
             f"  {name:<20} precision {row['precision']:.3f} recall {row['recall']:.3f} F1 {row['f1']:.3f} "
             f"support {row['support']}"
         )
+    lines += _confusion_lines(report)
     if report.errors:
         lines.append(f"{len(report.errors)} errors listed, worst first (the first {ERRORS_PRINTED} here):")
         lines += [

@@ -2,7 +2,15 @@
 
 transformers 5 removed the `question-answering`, `summarization` and `translation` pipelines and points to
 `text-generation` with a chat model instead; those three tasks are run that way here: the inputs become one
-instruction, sent as a chat message when the model has a chat template and as a plain prompt otherwise.
+instruction, sent as a chat message when the model has a chat template and as a plain prompt otherwise. An
+extractive question-answering model (`...ForQuestionAnswering`, the studio's own included) has no pipeline left in
+transformers 5, so it is refused here with a pointer to the Try tab's own view.
+
+The studio's models of the other heads run through the pipeline their head has, called as `pipeline_arguments`
+says: multi-label with `function_to_apply="sigmoid"` and regression with `"none"` (what transformers also picks by
+itself from the saved `problem_type`), every label's score (`top_k=None`); token classification with
+`aggregation_strategy="first"` when the model learnt the first sub-word of each word only (the studio's default:
+the others never had a label, so "simple" could cut a word in two), "simple" otherwise.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from engine.common.errors import StudioError
 from engine.common.settings import remote_code_allowed
+from engine.inference.model_task import saved_setup
 from engine.models.loading import MODEL_FILE_ERRORS, MODEL_LOADING, bundled_corpus, refused_files, resolve_model
 from engine.models.refs import parse_model_ref
 
@@ -41,6 +50,11 @@ _ARCHITECTURE_TASKS = (
     ("LMHeadModel", "text-generation"),
 )
 MAX_NEW_TOKENS = 64
+PAIR_INPUT = '{"text": text, "text_pair": text_pair}'  # how a text-classification pipeline takes a pair
+# The score a text-classification head's outputs become, by the config's problem type, as transformers decides it.
+FUNCTIONS = {"multi_label_classification": "sigmoid", "regression": "none", "single_label_classification": "softmax"}
+# The same for the studio's tasks whose head is a sequence classifier, by the task's name.
+STUDIO_FUNCTIONS = {"text-classification": "softmax", "multi-label-classification": "sigmoid", "regression": "none"}
 
 
 @dataclass(frozen=True)
@@ -75,13 +89,7 @@ def candidate_labels(text: str | None) -> list[str]:
 
 def suggest_task(reference: str) -> str | None:
     """The task a model was built for, from its config's architectures (None when unknown)."""
-    path = _path(reference)
-    from transformers import AutoConfig
-
-    try:
-        config = AutoConfig.from_pretrained(path, trust_remote_code=remote_code_allowed())
-    except MODEL_FILE_ERRORS as error:
-        raise StudioError(f"cannot read the config of {reference!r}: {error}") from error
+    config = _config(reference, _path(reference))
     for architecture in config.architectures or ():
         for ending, task in _ARCHITECTURE_TASKS:
             if architecture.endswith(ending):
@@ -92,6 +100,59 @@ def suggest_task(reference: str) -> str | None:
 
 def _path(reference: str) -> str:
     return resolve_model(parse_model_ref(reference), bundled_corpus)
+
+
+def _config(reference: str, path: str):
+    from transformers import AutoConfig
+
+    try:
+        return AutoConfig.from_pretrained(path, trust_remote_code=remote_code_allowed())
+    except MODEL_FILE_ERRORS as error:
+        raise StudioError(f"cannot read the config of {reference!r}: {error}") from error
+
+
+def classification_function(config) -> str:
+    """`sigmoid`, `none` or `softmax`: what a sequence-classification head's logits become, from its config, by the
+    rule `TextClassificationPipeline` applies when it is not told (regression -> none; multi-label or a single
+    output -> sigmoid; otherwise softmax)."""
+    if config.problem_type in FUNCTIONS:
+        return FUNCTIONS[config.problem_type]
+    return "sigmoid" if config.num_labels == 1 else "softmax"
+
+
+def pipeline_arguments(task: str, config, setup: dict | None = None) -> dict:
+    """The keyword arguments of the pipeline call that reads a model of `task` as it was trained.
+
+    Args:
+        task: a key of `TASKS`.
+        config: the model's `PretrainedConfig`.
+        setup: the studio's saved setup (`task.json`), None for a model made elsewhere.
+    """
+    if task == "text-classification":
+        return {"top_k": None, "function_to_apply": classification_function(config)}
+    if task == "token-classification":
+        first_only = setup is not None and not (setup.get("options") or {}).get("label_all_subwords", False)
+        return {"aggregation_strategy": "first" if first_only else "simple"}
+    return {}
+
+
+def studio_pipeline_call(setup: dict) -> str | None:
+    """The pipeline call for a model the studio trained, from its saved setup alone (no model is read); None for
+    extractive question answering, which has no pipeline in transformers 5."""
+    task = setup.get("task")
+    if task in STUDIO_FUNCTIONS:
+        arguments = {"top_k": None, "function_to_apply": STUDIO_FUNCTIONS[task]}
+        pair = "text_pair" in (setup.get("columns") or {})
+        return pipeline_call("text-classification", arguments, PAIR_INPUT if pair else "text")
+    if task == "token-classification":
+        return pipeline_call(task, pipeline_arguments(task, None, setup))
+    return None
+
+
+def pipeline_call(task: str, arguments: dict, inputs: str = "text") -> str:
+    """The Python a user runs for the same result: `pipeline("text-classification", model=folder)(text, ...)`."""
+    keywords = "".join(f", {name}={value!r}" for name, value in arguments.items())
+    return f'pipeline("{task}", model=folder)({inputs}{keywords})'
 
 
 @lru_cache(maxsize=2)  # bounded: pipelines hold whole models
@@ -132,6 +193,16 @@ def run_task(request: TaskRequest) -> list | dict:
         StudioError: the model cannot run the task (wrong architecture, no mask token in a fill-mask text...).
     """
     path = _path(request.model)
+    setup = saved_setup(request.model)
+    config = _config(request.model, path)
+    if request.task in INSTRUCTION_TASKS and any(
+        name.endswith("ForQuestionAnswering") for name in config.architectures or ()
+    ):
+        raise StudioError(
+            f"{request.model!r} is an extractive question-answering model: transformers 5 has no question-answering "
+            "pipeline for it (the Try tab's Predict view answers with it, when the studio trained it)"
+        )
+    arguments = pipeline_arguments(request.task, config, setup)
     pipeline_task = "text-generation" if request.task in INSTRUCTION_TASKS else request.task
     try:
         with MODEL_LOADING:
@@ -144,7 +215,8 @@ def run_task(request: TaskRequest) -> list | dict:
     try:
         if request.task == "text-classification":
             pair = (inputs.get("text_pair") or "").strip()
-            return runner({"text": inputs["text"], "text_pair": pair} if pair else inputs["text"], top_k=None)
+            scores = runner({"text": inputs["text"], "text_pair": pair} if pair else inputs["text"], **arguments)
+            return _original_scale(scores, setup)
         if request.task == "zero-shot-classification":
             return runner(inputs["text"], candidate_labels=candidate_labels(inputs["candidate_labels"]))
         if request.task == "fill-mask":
@@ -153,13 +225,22 @@ def run_task(request: TaskRequest) -> list | dict:
                 raise StudioError(f"put the mask token {mask} where the model should fill in a word")
             return runner(inputs["text"])
         if request.task == "token-classification":
-            return _plain(runner(inputs["text"], aggregation_strategy="simple"))
+            return _plain(runner(inputs["text"], **arguments))
         prompt = inputs["text"] if request.task == "text-generation" else instruction(request.task, inputs)
         if request.task in INSTRUCTION_TASKS and runner.tokenizer.chat_template:
             prompt = [{"role": "user", "content": prompt}]
         return _plain(runner(prompt, max_new_tokens=request.max_new_tokens, return_full_text=False))
     except (RuntimeError, IndexError) as error:  # e.g. a text longer than the model's positions
         raise StudioError(f"{request.task} failed on this input: {error}") from error
+
+
+def _original_scale(scores: list[dict], setup: dict | None) -> list[dict]:
+    """A studio regression model trained on standardised targets outputs them standardised: mapped back here with
+    the mean and standard deviation of its `task.json`, as the studio's own predictions are."""
+    options = (setup or {}).get("options") or {}
+    if (setup or {}).get("task") != "regression" or not options.get("standardize"):
+        return scores
+    return [{**item, "score": item["score"] * options["std"] + options["mean"]} for item in scores]
 
 
 def _plain(value):

@@ -56,6 +56,8 @@ class TaskEvaluation:
             recall, F1, support; empty for regression and question answering.
         errors: the examples worth reading first, worst first (see each task's `report`).
         points: regression only: every row's `row`, `target`, `predicted` and `residual` (predicted - target).
+        pairs: multi-label only: label pairs, their confusions and co-occurrence (see `EvaluationReport`).
+        patterns: multi-label only: each error pattern and how many rows show it.
         predictions: every row's prediction, as the task's `postprocess` gives it.
     """
 
@@ -68,6 +70,8 @@ class TaskEvaluation:
     table: list[dict[str, Any]]
     errors: list[dict[str, Any]]
     points: list[dict[str, float]] = field(default_factory=list)
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    patterns: list[dict[str, Any]] = field(default_factory=list)
     predictions: list[Any] = field(default_factory=list, repr=False)
 
     def to_dict(self, with_predictions: bool = False) -> dict[str, Any]:
@@ -146,6 +150,8 @@ def score_task_split(
         table=report.table,
         errors=report.errors,
         points=_points(setup, examples, predictions, request.split),
+        pairs=report.pairs,
+        patterns=report.patterns,
         predictions=predictions,
     )
 

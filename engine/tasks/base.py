@@ -123,11 +123,15 @@ class EvaluationReport:
         table: one row per label or entity type (precision, recall, F1, support...); empty when the task has none.
         errors: the examples worth reading first (the most confident or largest mistakes), each a row of readable
             fields, worst first.
+        pairs: multi-label only: label pairs, their confusions and co-occurrence (`tasks/multi_label_errors.py`).
+        patterns: multi-label only: each error pattern and how many rows show it, most frequent first.
     """
 
     metrics: dict[str, float]
     table: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    patterns: list[dict[str, Any]] = field(default_factory=list)
 
 
 @runtime_checkable

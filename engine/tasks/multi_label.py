@@ -28,6 +28,7 @@ from engine.tasks.base import (
     resolve_roles,
     row_error,
 )
+from engine.tasks.multi_label_errors import error_patterns, error_rows, label_pairs, pattern_counts
 from engine.tasks.scores import per_label_scores, safe_divide
 from engine.tasks.text_inputs import PAIR_ROLE, TEXT_ROLE, padding_collator, text_corpus, tokenize_texts
 
@@ -294,21 +295,12 @@ class MultiLabelClassification:
         metrics, table = multi_label_scores(predicted, actual, setup.labels)
         for row, threshold in zip(table, thresholds_of(setup), strict=True):
             row["threshold"] = float(threshold)
-        mistakes = (predicted != actual).sum(axis=1)
-        text = setup.columns["text"]
-        errors = []
-        for i in sorted(np.flatnonzero(mistakes), key=lambda i: -mistakes[i])[:ERRORS_SHOWN]:
-            errors.append(
-                {
-                    "row": int(i),
-                    "text": examples[int(i)][text],
-                    "labels": [setup.labels[j] for j in np.flatnonzero(actual[i])],
-                    "predicted": [setup.labels[j] for j in np.flatnonzero(predicted[i])],
-                    "missed": [setup.labels[j] for j in np.flatnonzero(actual[i] & ~predicted[i])],
-                    "spurious": [setup.labels[j] for j in np.flatnonzero(predicted[i] & ~actual[i])],
-                }
-            )
-        return EvaluationReport(metrics, table, errors)
+        patterns = error_patterns(predicted, actual, setup.labels)
+        texts = examples[setup.columns["text"]]
+        errors = error_rows(predicted, actual, setup.labels, texts, patterns)[:ERRORS_SHOWN]
+        return EvaluationReport(
+            metrics, table, errors, label_pairs(predicted, actual, setup.labels), pattern_counts(patterns)
+        )
 
     def card(self, setup: TaskSetup) -> CardMetadata:
         return CardMetadata("text-classification", self.metric_names)

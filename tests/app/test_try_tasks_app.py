@@ -1,7 +1,8 @@
 """The Try tab's task views through `gradio_client` against a launched app: the named endpoints `/predict_task`,
 `/predict_task_file`, `/evaluate_task` and `/compare_task_split` for token classification and question answering,
-on tiny models trained three steps (tests/engine/inference/trained_tasks.py). The models predict near chance, so the
-checks are about what each view holds and its ties to the input."""
+and a multi-label evaluation's label confusions, on tiny models trained three steps
+(tests/engine/inference/trained_tasks.py). The models predict near chance, so the checks are about what each view
+holds and its ties to the input."""
 
 import json
 
@@ -17,7 +18,7 @@ CONTEXT = "Tolland Brothers was founded in Mirefield in 1972 by Yara Okafor."
 
 @pytest.fixture(scope="module")
 def models(studio: LaunchedStudio) -> dict[str, str]:
-    tasks = ("token-classification", "question-answering")
+    tasks = ("token-classification", "question-answering", "multi-label-classification")
     return {task: str(path) for task, path in train_task_models(studio.data_dir / "task-models", tasks).items()}
 
 
@@ -59,7 +60,7 @@ def test_a_question_answering_model_without_a_question_says_which_input_is_empty
 
 
 def test_evaluate_token_classification_gives_per_entity_type_scores_and_the_sentences_with_errors(client, models):
-    summary, metrics, table, chart, errors = client.predict(
+    summary, metrics, table, chart, errors, *confusions = client.predict(
         models["token-classification"], "sample:entities", "", "test", 16, api_name="/evaluate_task"
     )
 
@@ -68,10 +69,39 @@ def test_evaluate_token_classification_gives_per_entity_type_scores_and_the_sent
     assert {row["type"] for row in table_rows(table)} >= {"PER", "LOC"}
     assert json.loads(chart["plot"])["data"][0]["type"] == "bar"
     assert all(row["missed"] or row["spurious"] for row in table_rows(errors))
+    assert confusions[0] is None and all(not table["data"] for table in confusions[1:])  # multi-label's only
+
+
+def test_evaluate_multi_label_names_the_label_confusions_and_marks_each_wrong_row_with_its_patterns(client, models):
+    summary, _, table, _, errors, chart, pairs, patterns = client.predict(
+        models["multi-label-classification"], "sample:tags", "", "test", 24, api_name="/evaluate_task"
+    )
+
+    labels = [row["label"] for row in table_rows(table)]
+    figure = json.loads(chart["plot"])
+    assert [trace["type"] for trace in figure["data"]] == ["heatmap", "heatmap"]
+    assert figure["data"][0]["x"] == labels
+    pattern_rows = table_rows(patterns)
+    assert f"Most frequent confusion: **{pattern_rows[0]['pattern']}** ({pattern_rows[0]['rows']} rows)" in summary
+    # every error row is marked, and the pattern table counts the marks (24 rows: every wrong row is listed)
+    marks = [row["patterns"].split("; ") for row in table_rows(errors)]
+    assert all(marks)
+    assert {row["pattern"]: row["rows"] for row in pattern_rows} == {
+        pattern: sum(pattern in row for row in marks) for row in marks for pattern in row
+    }
+    pair_rows = table_rows(pairs)
+    assert pairs["headers"][:3] == ["A (true label)", "B", "rows with A"]
+    instead = {(row["A (true label)"], row["B"]): row["B instead of A"] for row in pair_rows}
+    counted = {}
+    for error in table_rows(errors):
+        for a in filter(None, error["missed"].split("; ")):
+            for b in filter(None, error["spurious"].split("; ")):
+                counted[(a, b)] = counted.get((a, b), 0) + 1
+    assert {pair: n for pair, n in instead.items() if n} == counted
 
 
 def test_evaluate_question_answering_puts_the_wrong_answers_beside_the_gold_ones(client, models):
-    _, metrics, _, _, errors = client.predict(
+    _, metrics, _, _, errors, *_ = client.predict(
         models["question-answering"], "sample:questions", "", "test", 8, api_name="/evaluate_task"
     )
 
