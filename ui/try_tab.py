@@ -150,7 +150,7 @@ def build() -> TryTab:
                 actions.confusion_examples, [report, true_label, predicted_label], cell, api_name="confusion_examples"
             )
 
-        evaluate_task_view, evaluate_dataset, task_evaluated = views.evaluate_panel(model, not classifier)
+        evaluate_task_view, evaluate_dataset, task_evaluated, confusions = views.evaluate_panel(model, not classifier)
 
     with gr.Tab("Compare"):
         second = _model_dropdown("Second model", "compared with the model above")
@@ -239,7 +239,7 @@ def build() -> TryTab:
     # Which views show follows the model's task: the classifier's, or its task's.
     task_views = [task_note, classify_view, file_view, evaluate_view, compare_view]
     task_views += [predict_view, file_task_view, evaluate_task_view, compare_task_view, *task_inputs]
-    task_views += [evaluate_dataset, compare_dataset]
+    task_views += [evaluate_dataset, compare_dataset, confusions]
     model.change(try_task_actions.views_for, model, task_views, api_name=False, show_progress="hidden")
 
     def follow_model(demo: gr.Blocks) -> None:

@@ -78,6 +78,7 @@ def views_for(model: str | None, dataset: str | None = None) -> tuple:
         gr.update(visible=task in ("token-classification", "question-answering")),  # the text, highlighted
         gr.update(visible=task == "multi-label-classification"),  # probabilities against thresholds
         *(gr.update(value=own) if own else gr.update() for _ in range(2)),  # evaluate and compare datasets
+        gr.update(visible=task == "multi-label-classification"),  # the evaluation's label confusions
     )
 
 
@@ -187,11 +188,6 @@ def _evaluation_figure(evaluation):
     if evaluation.table:
         return scores_bars(evaluation.table, "type" if "type" in evaluation.table[0] else "label")
     return None
-
-
-def label_confusions_shown(model: str | None):
-    """The label confusions' part of the evaluation shows for a multi-label model only."""
-    return gr.update(visible=model_task(model) == "multi-label-classification")
 
 
 def _label_confusions(evaluation) -> tuple:

@@ -54,8 +54,9 @@ def _split_inputs() -> list:
     return [dataset, config, split, limit]
 
 
-def evaluate_panel(model: gr.Dropdown, visible: bool) -> tuple[gr.Column, gr.Dropdown, list]:
-    """The task's evaluation report (`/evaluate_task`); for a multi-label model also its label confusions."""
+def evaluate_panel(model: gr.Dropdown, visible: bool) -> tuple[gr.Column, gr.Dropdown, list, gr.Column]:
+    """The task's evaluation report (`/evaluate_task`); for a multi-label model also its label confusions (the last
+    column returned: `views_for` shows it when the model changes and when a page opens)."""
     with gr.Column(visible=visible) as panel:
         form = _split_inputs()
         run = gr.Button("Evaluate", variant="primary")
@@ -74,10 +75,9 @@ def evaluate_panel(model: gr.Dropdown, visible: bool) -> tuple[gr.Column, gr.Dro
                 interactive=False,
             )
             patterns = gr.Dataframe(label="Error patterns, most frequent first", interactive=False)
-        model.change(actions.label_confusions_shown, model, confusions, api_name=False, show_progress="hidden")
         outputs = [summary, metrics, table, chart, errors, pairs_chart, pairs, patterns]
         run.click(actions.evaluate_task_split, [model, *form], outputs, api_name="evaluate_task")
-    return panel, form[0], outputs
+    return panel, form[0], outputs, confusions
 
 
 def compare_panel(
