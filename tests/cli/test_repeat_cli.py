@@ -60,6 +60,7 @@ def test_a_run_repeated_with_seeds_reports_its_mean_and_spread_and_compares_with
     report = json.loads(out.splitlines()[-1])
     assert code == 0 and report["name"] == "base × 2 seeds" and report["counts"] == {"completed": 2}
     assert sorted(row["settings"]["seed"] for row in report["trials"]) == [5, 6]
+    assert report["importance"] == {} and report["breakdown"] == {}  # the seed is no setting to rank
     [spread] = report["seeds"]
     values = [row["value"] for row in report["trials"]]
     assert spread["settings"] == {} and spread["runs"] == 2

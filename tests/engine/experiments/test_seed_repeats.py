@@ -51,6 +51,7 @@ def test_repeating_a_run_queues_n_jobs_with_its_settings_and_seeds_from_its_own(
     report = sweep_report(started.sweep_id, store)
     assert report.description == "grid over the run as it is, 3 seeds each: 3 runs"
     assert report.metric == "f1" and [row.settings for row in report.trials] == [{"seed": s} for s in (7, 8, 9)]
+    assert report.breakdown == {} and report.importance == {}  # no setting to rank: the seed spread is the answer
 
 
 def test_a_sweeps_trial_is_repeated_with_the_settings_it_trained_with(store, finished_run):
