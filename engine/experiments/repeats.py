@@ -1,10 +1,9 @@
 """Any run repeated with N seeds: a sweep over the seed alone, whose report gives the run's mean ± spread.
 
 The repeats are N new jobs with the run's stored settings and the seeds S, S + 1, ..., S + N - 1, where S is the
-run's own seed. The first repeat is the run again (on the same machine it should reproduce the run's metric), the
-others show how far the seed alone moves the metric: the spread a difference between settings must beat. The run
-itself is left as it is and outside the sweep (it may belong to another sweep), so the sweep's N runs are the
-sample the mean ± spread is measured on.
+run's own seed. The first repeat is the run again, seed included; the others show how far the seed alone moves the
+metric: the spread a difference between settings must beat. The run itself is left as it is and outside the sweep
+(it may belong to another sweep), so the sweep's N runs are the sample the mean ± spread is measured on.
 """
 
 from dataclasses import replace
