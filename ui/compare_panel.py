@@ -1,7 +1,8 @@
 """The Train tab's "Compare runs" panel: any runs (picked, or by a filter) overlaid, the settings they differ in,
 their parallel coordinates and which is best, by what margin, against the seed-to-seed spread.
 
-Layout and handlers are together: the panel is small, and all of its work is `engine.experiments.compare`.
+Layout and handlers are together: the panel is small, and all of its work is `engine.experiments.compare`. Another
+panel opens it on a selection of its own through `ComparePanel.compare_sweep` (the Sweep panel's "Compare these runs").
 """
 
 from dataclasses import dataclass, replace
@@ -10,6 +11,7 @@ import gradio as gr
 import pandas as pd
 
 from engine.common.access import Requester, hide_server_paths, may_see_server_paths
+from engine.common.errors import StudioError
 from engine.experiments.compare import Comparison, RunFilter, compare_jobs, run_label, select_jobs
 from engine.experiments.curves import MAX_SMOOTHING, X_AXES
 from engine.jobs.store import Job, JobStatus, JobStore
@@ -28,10 +30,21 @@ PICK_RUNS = "Pick runs or a filter, then press **Compare**."
 
 @dataclass
 class ComparePanel:
+    accordion: gr.Accordion
     runs: gr.Dropdown
+    filters: list[gr.components.Component]  # name, status, dataset, model, sweep id
     compare: gr.Button
     verdict: gr.Markdown
     settings: gr.Dataframe
+    inputs: list  # what `compare_view` reads, in its order
+    outputs: list  # what it draws
+
+    def compare_sweep(self, button: gr.Button, sweep: gr.Dropdown, owner_key: gr.BrowserState) -> None:
+        """`button` opens this panel on the runs of the sweep picked in `sweep` (its filters cleared) and compares
+        them."""
+        button.click(
+            sweep_selection, [sweep, owner_key], [self.accordion, self.runs, *self.filters], api_name=False
+        ).success(compare_view, self.inputs, self.outputs, api_name=False)
 
 
 def _seen_by(job: Job, viewer: Requester) -> Job:
@@ -96,15 +109,30 @@ def compare_view(
     )
 
 
+def _choices(store: JobStore, viewer: Requester) -> list[tuple[str, int]]:
+    return [(run_label(_seen_by(job, viewer)), job.id) for job in store.list()]
+
+
 def run_choices(owner_key: str | None = None, request: gr.Request = None):
     """Every job as a choice, newest first, labelled as the comparison labels it."""
-    viewer = owner.requester(owner_key, request, None)
-    return gr.update(choices=[(run_label(_seen_by(job, viewer)), job.id) for job in JobStore().list()])
+    return gr.update(choices=_choices(JobStore(), owner.requester(owner_key, request, None)))
+
+
+@shows_errors
+def sweep_selection(sweep_id: int | None, owner_key: str | None = None, request: gr.Request = None):
+    """The panel opened with a sweep's runs picked and no filter: the accordion, the runs, the five filters."""
+    if sweep_id in (None, ""):
+        raise StudioError("Sweep: pick the sweep whose runs to compare")
+    store = JobStore()
+    store.sweep(int(sweep_id))  # an unknown sweep is named, not compared as none
+    picked = [job.id for job in store.sweep_jobs(int(sweep_id))]
+    choices = _choices(store, owner.requester(owner_key, request, None))
+    return gr.update(open=True), gr.update(choices=choices, value=picked), "", "", "", "", ""
 
 
 def build(owner_key: gr.BrowserState) -> ComparePanel:
     """The "Compare runs" accordion, with its `compare_runs` endpoint."""
-    with gr.Accordion("Compare runs", open=False):
+    with gr.Accordion("Compare runs", open=False) as accordion:
         gr.Markdown(EXPLANATION)
         with gr.Row():
             runs = gr.Dropdown(label="Runs to compare", choices=[], multiselect=True, scale=3)
@@ -133,4 +161,13 @@ def build(owner_key: gr.BrowserState) -> ComparePanel:
     for event in (axis.change, log_scale.change, show_all.change, smoothing.release):
         event(compare_view, inputs, outputs, api_name=False, show_progress="hidden")
     gr.api(compare_runs, api_name="compare_runs")
-    return ComparePanel(runs=runs, compare=compare, verdict=verdict, settings=settings)
+    return ComparePanel(
+        accordion=accordion,
+        runs=runs,
+        filters=[name, status, dataset, model, sweep],
+        compare=compare,
+        verdict=verdict,
+        settings=settings,
+        inputs=inputs,
+        outputs=outputs,
+    )

@@ -1,4 +1,5 @@
-"""What the Train tab's Sweep panel does: estimate, start and stop a sweep over the Train form's run, and show one.
+"""What the Train tab's Sweep panel does: estimate, start and stop a sweep over the Train form's run, show one, and
+repeat the selected job with seeds (a sweep over the seed alone).
 
 The sweep's base run is the Train form as it stands (`ui.train_actions.TRAIN_FORM`); the panel's own fields follow
 it in the `/start_sweep` and `/estimate_sweep` endpoints (`SWEEP_FORM`).
@@ -8,9 +9,10 @@ import gradio as gr
 import pandas as pd
 
 from engine.common.errors import StudioError
+from engine.experiments.repeats import check_repeats, repeat_with_seeds
 from engine.experiments.sweep_estimate import estimate_sweep
 from engine.experiments.sweep_spec import SweepSpec, Vary, parse_vary
-from engine.experiments.sweeps import SweepReport, list_sweeps, start_sweep, stop_sweep, sweep_report
+from engine.experiments.sweeps import StartedSweep, SweepReport, list_sweeps, start_sweep, stop_sweep, sweep_report
 from engine.jobs.catalog import past_runs
 from engine.jobs.queue import advance_queue
 from engine.jobs.store import DatabaseBusyError, DatabaseUnavailableError
@@ -90,6 +92,50 @@ def start(
     started = start_sweep(sweep_spec(form), requester=owner.requester(owner_key, request, profile))
     gr.Info(f"Sweep {started.sweep_id}: {len(started.job_ids)} jobs queued ({started.description})")
     return sweep_choices(started.sweep_id), {"sweep_id": started.sweep_id, "job_ids": started.job_ids}
+
+
+def _repeat(job_id: int | None, seeds: float | None, owner_key, request, profile) -> StartedSweep:
+    if job_id in (None, ""):
+        raise StudioError("Job: select the job to repeat with seeds")
+    try:
+        count = check_repeats(seeds)
+    except StudioError as error:
+        raise StudioError(f"Repeats: {error}") from None
+    return repeat_with_seeds(int(job_id), count, requester=owner.requester(owner_key, request, profile))
+
+
+@shows_errors
+def repeat_run(
+    job_id: int,
+    seeds: int = 3,
+    owner_key: str | None = None,
+    request: gr.Request = None,
+    profile: gr.OAuthProfile | None = None,
+) -> dict:
+    """Repeat job `job_id`'s settings with `seeds` seeds (2 to 10; its own seed first) as a new sweep, owned by the
+    caller. Returns `{"sweep_id", "name", "job_ids"}`, as `python -m engine repeat ID --seeds N --detach --json`."""
+    started = _repeat(job_id, seeds, owner_key, request, profile)
+    return {"sweep_id": started.sweep_id, "name": started.name, "job_ids": started.job_ids}
+
+
+@shows_errors
+def repeat(
+    job_id: int | None,
+    seeds: float | None,
+    owner_key: str | None = None,
+    request: gr.Request | None = None,
+    profile: gr.OAuthProfile | None = None,
+):
+    """The "Repeat with seeds" button: the selected job repeated as a new sweep; the Sweep panel opened on it, a note
+    naming it, and its id with its job ids."""
+    started = _repeat(job_id, seeds, owner_key, request, profile)
+    note = (
+        f"Sweep #{started.sweep_id} ({started.name}) queued: jobs {', '.join(f'#{i}' for i in started.job_ids)}. "
+        "Its summary gives the mean ± spread over the seeds; **Compare these runs** shows them side by side."
+    )
+    gr.Info(f"Sweep {started.sweep_id}: job {int(job_id)} repeated with {len(started.job_ids)} seeds")
+    started_ids = {"sweep_id": started.sweep_id, "job_ids": started.job_ids}
+    return gr.update(open=True), sweep_choices(started.sweep_id), note, started_ids
 
 
 @shows_errors

@@ -1,7 +1,9 @@
 """The Train tab's Sweep accordion: vary some settings of the run the form describes, and follow the sweep.
 
 `build` lays the panel out where the Train tab calls it; `wire` connects it to the Train form's components once
-the tab has made them (the sweep's base run is that form).
+the tab has made them (the sweep's base run is that form), and `wire_repeat` to the selected job's "Repeat with seeds".
+**Compare these runs** is wired by the comparison panel (`ui.compare_panel.ComparePanel.compare_sweep`), made after
+this one.
 """
 
 from dataclasses import dataclass
@@ -17,13 +19,15 @@ A sweep is a group of ordinary jobs that vary some settings of the run above: ea
 per line, with **values** (`learning_rate=1e-4,5e-4`) or a **range** (`learning_rate=1e-5:1e-3:log`, random and
 TPE only): {", ".join(f"`{name}`" for name in SWEEPABLE)}. **grid** runs every combination, **random** draws the
 trials, **tpe** asks Optuna for each trial's settings when it starts, learning from the trials before it.
-**Seeds** repeats each combination with that many seeds, to see the spread that chance alone gives."""
+**Seeds** repeats each combination with that many seeds, to see the spread that chance alone gives; to repeat one
+finished run, select it under the form and press **Repeat with seeds**."""
 
 POLL_SECONDS = 3.0
 
 
 @dataclass
 class SweepPanel:
+    accordion: gr.Accordion
     vary: gr.Textbox
     strategy: gr.Radio
     trials: gr.Textbox
@@ -37,6 +41,7 @@ class SweepPanel:
     sweep: gr.Dropdown
     summary: gr.Markdown
     trials_table: gr.Dataframe
+    compare: gr.Button
     started: gr.JSON
     timer: gr.Timer
 
@@ -58,10 +63,23 @@ class SweepPanel:
         self.timer.tick(actions.show, self.sweep, shown, api_name=False, show_progress="hidden")
         gr.api(actions.sweep_status, api_name="sweep_status")
 
+    def wire_repeat(self, button: gr.Button, job: gr.Dropdown, seeds: gr.Number, owner_key: gr.BrowserState) -> None:
+        """`button` repeats the `job` picked with `seeds` seeds as a new sweep, and opens this panel on it."""
+        # The button reads the Job dropdown, whose choices a script's session may not have: scripts call the
+        # `/repeat_with_seeds` endpoint with a job id instead.
+        button.click(
+            actions.repeat,
+            [job, seeds, owner_key],
+            [self.accordion, self.sweep, self.note, self.started],
+            api_name=False,
+            concurrency_id="training",
+        )
+        gr.api(actions.repeat_run, api_name="repeat_with_seeds", concurrency_id="training")
+
 
 def build() -> SweepPanel:
     """The Sweep accordion (closed until opened)."""
-    with gr.Accordion("Sweep: vary settings over several runs", open=False):
+    with gr.Accordion("Sweep: vary settings over several runs", open=False) as accordion:
         gr.Markdown(EXPLANATION)
         with gr.Row():
             vary = gr.Textbox(
@@ -91,9 +109,11 @@ def build() -> SweepPanel:
         sweep = gr.Dropdown(label="Sweep", choices=[], interactive=True)
         summary = gr.Markdown()
         trials_table = gr.Dataframe(label="Trials, best first", interactive=False)
+        compare = gr.Button("Compare these runs")
         started = gr.JSON(visible=False)
         timer = gr.Timer(POLL_SECONDS)
     return SweepPanel(
+        accordion,
         vary,
         strategy,
         trials,
@@ -107,6 +127,7 @@ def build() -> SweepPanel:
         sweep,
         summary,
         trials_table,
+        compare,
         started,
         timer,
     )

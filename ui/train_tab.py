@@ -135,6 +135,8 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
         stop_button = gr.Button("Stop", variant="stop", scale=0, min_width=90)
         resume_button = gr.Button("Resume", scale=0, min_width=90)
         clone_button = gr.Button("Clone", scale=0, min_width=90)
+        repeat_seeds = gr.Number(label="Repeats", value=3, precision=0, scale=0, min_width=90, info="2 to 10 runs")
+        repeat_button = gr.Button("Repeat with seeds", scale=0, min_width=150)
         delete_button = gr.Button("Delete", scale=0, min_width=90)
         confirm_delete = gr.Checkbox(label="yes, delete its files", value=False, scale=0, min_width=160)
     status = gr.Markdown()
@@ -148,7 +150,8 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
             label="Overlay other jobs", choices=[], multiselect=True, info="their curves, dashed", scale=2
         )
         difference = gr.Dataframe(label="Settings that differ from the first overlaid job", interactive=False, scale=3)
-    compare_panel.build(owner_key)
+    comparison = compare_panel.build(owner_key)
+    comparison.compare_sweep(sweep.compare, sweep.sweep, owner_key)
     with gr.Accordion("Job details (config, the command that reproduces it anywhere, error)", open=False):
         command = gr.Code(
             label="Reproduce this run on any machine with Finetune Studio installed (no server or database needed)",
@@ -200,6 +203,7 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
     run_export_panel.build(job, actions.TRAIN_FORM.names, inputs, owner_key)  # below the jobs: export, import
     check.click(actions.plan, inputs, plan_note, api_name="plan_training")
     sweep.wire(inputs, owner_key)
+    sweep.wire_repeat(repeat_button, job, repeat_seeds, owner_key)
     # What the form held before a preset, put back when "custom" is chosen again.
     before_preset = gr.State(None)
     preset_governs = [epochs, lr, scheduler, keep_best, early_stopping]

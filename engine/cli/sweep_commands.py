@@ -1,18 +1,23 @@
-"""`python -m engine sweep | sweeps | sweep-status ID | sweep-stop ID`: sweeps from the command line.
+"""`python -m engine sweep | repeat ID | sweeps | sweep-status ID | sweep-stop ID`: sweeps from the command line.
 
 `sweep` takes every option of `train` for the base run (or `--from-job ID`'s settings, the flags given winning),
 plus `--vary SETTING=V1,V2` or `--vary SETTING=LOW:HIGH[:log]` (repeatable), `--strategy`, `--trials`, `--seeds`,
 `--sweep-metric` and `--prune`; with `--dry-run` it prints the estimate and starts nothing; with `--detach` it prints
-the sweep id and its job ids at once, else it follows the sweep to its end.
+the sweep id and its job ids at once, else it follows the sweep to its end. `repeat ID --seeds N` is the sweep that
+runs job ID's settings with N seeds (its own first), with the same output.
 """
 
 import argparse
 import copy
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from engine.cli.output import emit
 from engine.common.errors import StudioError
+
+if TYPE_CHECKING:
+    from engine.experiments.sweeps import StartedSweep
 
 POLL_S = 2.0
 
@@ -75,12 +80,12 @@ def _report_lines(report) -> list[str]:
     if report.importance:
         shares = ", ".join(f"{name} {share:.0%}" for name, share in report.importance.items())
         lines.append(f"importance ({report.importance_method}): {shares}")
-    lines += [f"seeds: {spread.settings} -> {spread.describe()}" for spread in report.seeds]
+    lines += [f"seeds: {spread.settings or 'the run'} -> {spread.describe()}" for spread in report.seeds]
     return lines
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from engine.experiments.sweeps import start_sweep, sweep_report
+    from engine.experiments.sweeps import start_sweep
 
     spec = sweep_spec(args)
     if args.dry_run:
@@ -91,7 +96,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         payload = {"runs": estimate.runs, "steps": estimate.steps, "seconds": estimate.seconds}
         emit(payload | {"summary": estimate.summary()}, args.json, f"{spec.describe()}\n{estimate.summary()}")
         return 0
-    started = start_sweep(spec)
+    return _follow(start_sweep(spec), args)
+
+
+def _follow(started: "StartedSweep", args: argparse.Namespace) -> int:
+    """Print a started sweep's ids (`--detach`), or follow it to its end and print its report."""
+    from engine.experiments.sweeps import sweep_report
+
     print(f"sweep {started.sweep_id}: {started.description}; jobs {started.job_ids}", file=sys.stderr, flush=True)
     if args.detach:
         payload = {"sweep_id": started.sweep_id, "name": started.name, "job_ids": started.job_ids}
@@ -106,6 +117,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         time.sleep(POLL_S)
     emit(report.to_dict(), args.json, "\n".join(_report_lines(report)))
     return 0 if report.best is not None else 1
+
+
+def cmd_repeat(args: argparse.Namespace) -> int:
+    from engine.experiments.repeats import check_repeats, repeat_with_seeds
+
+    try:
+        seeds = check_repeats(args.seeds)
+    except StudioError as error:
+        raise StudioError(f"--seeds: {error}") from None
+    return _follow(repeat_with_seeds(args.id, seeds), args)
 
 
 def cmd_sweeps(args: argparse.Namespace) -> int:
@@ -143,7 +164,8 @@ def cmd_sweep_stop(args: argparse.Namespace) -> int:
 def add_sweep_commands(
     commands: argparse._SubParsersAction, as_json: argparse.ArgumentParser, train: argparse.ArgumentParser
 ) -> None:
-    """Add `sweep` (with every option of `train`), `sweeps`, `sweep-status` and `sweep-stop`."""
+    """Add `sweep` (with every option of `train`), `repeat`, `sweeps`, `sweep-status` and `sweep-stop`."""
+    from engine.experiments.repeats import MIN_REPEATS
     from engine.experiments.sweep_spec import MAX_SEEDS, STRATEGIES, SWEEPABLE
 
     # A copy of train's parser: "resolve" takes the redefined flags (--detach, --dry-run, --output-dir) off the
@@ -179,6 +201,19 @@ def add_sweep_commands(
     sweep.add_argument("--detach", action="store_true", help="print the sweep and job ids at once")
     sweep.add_argument("--dry-run", action="store_true", help="check the sweep and estimate it; start nothing")
     sweep.set_defaults(run=cmd_sweep)
+
+    repeat = commands.add_parser(
+        "repeat", parents=[as_json], help="repeat a job's settings with N seeds, as a sweep: the mean ± spread"
+    )
+    repeat.add_argument("id", type=int, help="job id")
+    repeat.add_argument(
+        "--seeds",
+        type=int,
+        required=True,
+        help=f"how many runs ({MIN_REPEATS}-{MAX_SEEDS}): seeds S, S+1, ... where S is the job's own seed",
+    )
+    repeat.add_argument("--detach", action="store_true", help="print the sweep and job ids at once")
+    repeat.set_defaults(run=cmd_repeat)
 
     listed = commands.add_parser("sweeps", parents=[as_json], help="list sweeps")
     listed.set_defaults(run=cmd_sweeps)

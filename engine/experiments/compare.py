@@ -221,7 +221,8 @@ def pick_best(values: dict[int, float], configs: dict[int, dict], metric: str) -
     if spread is None:
         text = (
             f"{lead}. The seed-to-seed spread is unknown: no two of these runs differ only by their seed. "
-            "Measure it: repeat the best run with other seeds (Clone it, change Seed) and compare again."
+            f"Measure it: repeat #{best} with seeds (Repeat with seeds, or `python -m engine repeat {best} "
+            "--seeds 3`) and compare again with its repeats."
         )
     elif margin > spread.value:
         text = f"{lead}: larger than {repeats}, so the difference is more than luck."

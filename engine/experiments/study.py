@@ -92,7 +92,7 @@ def optuna_importance(spec: dict, sweep_id: int) -> dict[str, float]:
     import optuna
 
     study = load_study(spec, sweep_id)
-    completed = study.get_trials(deep_copy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    completed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if len(completed) < 2:
         return {}
     try:

@@ -245,7 +245,8 @@ def sweep_report(sweep_id: int, store: JobStore | None = None) -> SweepReport:
     finished.sort(key=lambda row: -row.value if maximize else row.value)
     ordered = finished + [row for row in rows if row.value is None]
     results = [(row.settings, row.value) for row in finished]
-    table = study.breakdown(results, [name for name in varied if name != "seed"] or varied)
+    # Only the seed varied (a run repeated with seeds): no setting to rank, the seed spread is the answer.
+    table = study.breakdown(results, [name for name in varied if name != "seed"])
     if spec.strategy == "tpe":
         importance, method = study.optuna_importance(spec_values, sweep_id), "Optuna (fANOVA)"
     else:

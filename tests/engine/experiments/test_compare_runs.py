@@ -73,7 +73,10 @@ def test_without_seed_repeats_the_spread_is_unknown_and_the_verdict_says_how_to_
 
     assert verdict.spread is None and verdict.beyond_spread is None
     assert "The seed-to-seed spread is unknown" in verdict.text
-    assert "repeat the best run with other seeds" in verdict.text
+    assert (
+        "Measure it: repeat #1 with seeds (Repeat with seeds, or `python -m engine repeat 1 --seeds 3`)"
+        in verdict.text
+    )
 
 
 def test_runs_of_one_setting_with_other_seeds_have_no_runner_up_only_a_spread():

@@ -96,6 +96,31 @@ def test_with_pruning_a_trial_that_cannot_learn_stops_early_and_is_recorded_as_p
     assert [trial.state.name for trial in study.trials] == ["COMPLETE", "PRUNED"]
 
 
+def test_a_tpe_sweep_prunes_a_trial_that_cannot_learn_by_default(store, reviews):
+    """TPE draws its first trials (a third of them) at random from the sampler's seed, which is the base run's seed
+    plus the trial's number: with seed 6, trial 1 draws a learning rate around 1.6e-3, which learns, and trial 2 one
+    around 2e-7, which cannot. The pruner, on by default for tpe, stops trial 2 at an early evaluation. The sweep is
+    stopped once it has: its later trials add nothing to what is tested here."""
+    base = _base(reviews, epochs=4, eval_strategy="steps", eval_steps=3, seed=6)
+    spec = SweepSpec(base, (Vary("learning_rate", low=1e-7, high=5e-3, log=True),), strategy="tpe", trials=6)
+    assert spec.pruning
+    started = start_sweep(spec, store)
+    first, second = (store.get(job_id) for job_id in started.job_ids[:2])
+    second = wait_for_job(second.id, store, poll_s=0.5)
+    stop_sweep(started.sweep_id, store)
+    _wait_for_sweep(started.sweep_id, store)
+
+    first = store.get(first.id)
+    assert first.config["learning_rate"] > 1e-3 and second.config["learning_rate"] < 1e-6
+    assert first.status == COMPLETED, first.error
+    assert second.status == PRUNED, second.error
+    assert second.step < second.total_steps / 2 and "pruned by its sweep" in second.error
+    study = load_study(store.sweep(started.sweep_id)["spec"], started.sweep_id)
+    states = {trial.params["learning_rate"]: trial.state.name for trial in study.trials[:2]}
+    assert states == {first.config["learning_rate"]: "COMPLETE", second.config["learning_rate"]: "PRUNED"}
+    assert sweep_report(started.sweep_id, store).best.job_id == first.id
+
+
 def test_a_tpe_sweep_asks_each_trials_settings_when_it_starts(store, reviews):
     spec = SweepSpec(
         _base(reviews, epochs=1),
