@@ -442,4 +442,7 @@ def delete(
 def _selected(job_id: int | None) -> int:
     if job_id in (None, ""):
         raise StudioError("select a job first")
-    return int(job_id)
+    try:
+        return int(job_id)
+    except (TypeError, ValueError):
+        raise StudioError(f"Job: {job_id!r} is not a job id; pick one from the list") from None

@@ -131,7 +131,9 @@ def build(owner_key: gr.BrowserState, kept: gr.BrowserState) -> TrainTab:
     sweep = sweep_panel.build()
 
     with gr.Row():
-        job = gr.Dropdown(label="Job", choices=[], interactive=True, scale=3)
+        # Custom values: a script's first call (`/stop_job`, `/clone_job` with an id) comes before any listing of
+        # its session's choices, which Gradio would otherwise refuse; the id is checked by the engine instead.
+        job = gr.Dropdown(label="Job", choices=[], allow_custom_value=True, interactive=True, scale=3)
         stop_button = gr.Button("Stop", variant="stop", scale=0, min_width=90)
         resume_button = gr.Button("Resume", scale=0, min_width=90)
         clone_button = gr.Button("Clone", scale=0, min_width=90)

@@ -334,6 +334,17 @@ def test_a_reloaded_page_still_sees_the_job(studio_url: str, topics_run: Trainin
     assert status["config"] == topics_run.started["config"]
 
 
+def test_a_script_acts_on_a_job_by_its_id_without_listing_the_jobs_first(studio_url: str, topics_run: TrainingRun):
+    script = StudioClient(studio_url)  # its first call: no event has listed this session's job choices
+    job_id = topics_run.final["id"]
+
+    message, _ = error_of(script, job_id, api_name="/stop_job")
+    # The engine's answer (another session's job), not the dropdown's "not in the list of choices".
+    assert f"job {job_id} was started by someone else" in message
+    message, _ = error_of(StudioClient(studio_url), "seven", api_name="/stop_job")
+    assert "Job: 'seven' is not a job id" in message
+
+
 # --- Stop, resume, delete ----------------------------------------------------------------------------------------
 
 
